@@ -1,0 +1,35 @@
+# The two commands: `make report` (the main job) and `make test`.
+# Each sets up .venv on first use and is quick when it is already set up.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.perfkit-installed
+
+.PHONY: setup test lint pytest report clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name perfkit --display-name "perfkit (Python 3)" >/dev/null
+	touch $(STAMP)
+
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+report: $(STAMP)
+	$(BIN)/perfkit redis health
+	$(BIN)/perfkit redis stats
+
+clean:
+	rm -rf $(VENV) reports/html reports/notebooks
