@@ -11,7 +11,7 @@ import sys
 import typer
 
 from perfkit import __version__
-from perfkit.commands import redis_cmd
+from perfkit.commands import bench_cmd, redis_cmd
 from perfkit.errors import PerfkitError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(redis_cmd.app, name="redis")
+app.add_typer(bench_cmd.app, name="bench")
 
 
 def _version(value: bool) -> None:

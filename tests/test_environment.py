@@ -24,5 +24,7 @@ def test_environment_yml_equals_pyproject() -> None:
     listed = _pip_section(environment)
     assert len(listed) == len(set(listed)), "environment.yml lists a dependency twice"
     assert set(listed) == wanted
-    python = [d for d in environment["dependencies"] if isinstance(d, str) and d.startswith("python")]
+    python = [
+        d for d in environment["dependencies"] if isinstance(d, str) and d.startswith("python")
+    ]
     assert python == [f"python{project['requires-python']}"]
