@@ -1,0 +1,382 @@
+"""The Run: one load run, as kept on disk (`baseline-<UTC ts>.json`).
+
+Schema (``schema_version`` 1; JSON object, every key always present, ``null`` where noted)::
+
+    schema_version   int, 1
+    kind             "baseline" | "smoke"
+    run_id           str, unique ("20250101T120000Z-1a2b3c")
+    started_at       str, ISO 8601 UTC ("2025-01-01T12:00:00.123456+00:00"); the measured
+    finished_at      str, ISO 8601 UTC                        window, warm-up excluded
+    target           str, a stable label to filter by: the URL given, or "reference-service"
+    target_url       str, the base URL actually hit (the reference service gets a free port)
+    scenario         str, the scenario's name
+    load             LoadSettings: model ("closed" | "open"), concurrency, rate (req/s, open
+                     only, else null), duration_s, requests (closed, request count, else null),
+                     warmup_s, timeout_s, workers, engine ("aiohttp" | "httpx-aiohttp" | "httpx")
+    environment      perfkit_version, python, implementation, platform, machine, host,
+                     cpu_count, git_commit (null when unknown)
+    generator        the load generator's own health: engine, workers, cpu_seconds,
+                     cpu_utilisation (busiest worker, 0..1 of one core), send_lag_p99_ms
+                     (how late sends started vs. their intended time), saturated (bool)
+    overall          Stats over every measured request
+    endpoints        [EndpointStats], in scenario order: name, method, path, category
+                     ("health" | "api" | "critical"), stats (Stats)
+    smoke            SmokeVerdict or null: passed, criteria [name, measured, limit, unit,
+                     passed, detail]
+    server           {"before": obj | null, "after": obj | null}: GET /api/performance
+    health           obj | null: the health score slot, {"score": 0..100, ...} filled by
+                     perfkit.analysis
+    samples          SamplesRef or null: path (file name beside the JSON), format
+                     ("parquet"), rows
+    warnings         [str]: e.g. the generator was saturated
+
+Stats: count (measured requests), ok, errors, errors_by_class ({"timeout" | "connect" |
+"429" | "4xx" | "5xx" | "unexpected" | "protocol": n}), status_counts ({"200": n}; transport
+failures have no status), throughput_rps (count / measured seconds), latency (min_ms,
+mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms; all null when no request got
+a response) and histogram: an HdrHistogram of latency in microseconds (1 us .. 60 s, 3
+significant digits), base64-compressed as `hdrh` encodes it, so runs and workers merge
+exactly (`perfkit.runs.histogram.merge`).
+
+Latency is measured from the *intended* send time in the open model (a stalled server
+delays every later request and that delay is counted: no coordinated omission) and from
+the actual send time in the closed model. Only requests that got an HTTP response are in
+the latency figures; timeouts and connection failures are counted in ``errors`` only.
+
+Samples (one row per measured request, in a Parquet file beside the JSON): t_intended and
+t_start (seconds since the measured window began), latency_ms, endpoint, status (0 when no
+response), error_class (null when ok), worker.
+
+`Run.from_dict` validates the shape and raises `RunFormatError` naming the first bad field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from perfkit.runs.validate import JSON, Reader, RunFormatError
+
+SCHEMA_VERSION = 1
+ERROR_CLASSES = ("timeout", "connect", "429", "4xx", "5xx", "unexpected", "protocol")
+CATEGORIES = ("health", "api", "critical")
+Model = Literal["closed", "open"]
+Kind = Literal["baseline", "smoke"]
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Latency percentiles in milliseconds; all None when nothing got a response."""
+
+    min_ms: float | None = None
+    mean_ms: float | None = None
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    p999_ms: float | None = None
+    max_ms: float | None = None
+
+    def to_dict(self) -> JSON:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> LatencyStats:
+        return cls(**{name: r.opt_float(name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts, error classes, throughput and latency of a set of measured requests."""
+
+    count: int
+    ok: int
+    errors: int
+    errors_by_class: dict[str, int]
+    status_counts: dict[str, int]
+    throughput_rps: float
+    latency: LatencyStats
+    histogram: str
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.count if self.count else 0.0
+
+    def to_dict(self) -> JSON:
+        return {**self.__dict__, "latency": self.latency.to_dict()}
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> Stats:
+        by_class = r.counts("errors_by_class")
+        unknown = set(by_class) - set(ERROR_CLASSES)
+        if unknown:
+            raise RunFormatError(f"unknown error class {sorted(unknown)[0]!r}")
+        return cls(
+            count=r.int("count"),
+            ok=r.int("ok"),
+            errors=r.int("errors"),
+            errors_by_class=by_class,
+            status_counts=r.counts("status_counts"),
+            throughput_rps=r.float("throughput_rps"),
+            latency=LatencyStats.from_dict(r.obj("latency")),
+            histogram=r.str("histogram"),
+        )
+
+
+@dataclass(frozen=True)
+class EndpointStats:
+    name: str
+    method: str
+    path: str
+    category: str
+    stats: Stats
+
+    def to_dict(self) -> JSON:
+        return {**self.__dict__, "stats": self.stats.to_dict()}
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> EndpointStats:
+        return cls(
+            name=r.str("name"),
+            method=r.str("method"),
+            path=r.str("path"),
+            category=r.choice("category", CATEGORIES),
+            stats=Stats.from_dict(r.obj("stats")),
+        )
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    model: Model
+    concurrency: int
+    rate: float | None
+    duration_s: float | None
+    requests: int | None
+    warmup_s: float
+    timeout_s: float
+    workers: int
+    engine: str
+
+    def to_dict(self) -> JSON:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> LoadSettings:
+        model: Model = "open" if r.choice("model", ("closed", "open")) == "open" else "closed"
+        return cls(
+            model=model,
+            concurrency=r.int("concurrency"),
+            rate=r.opt_float("rate"),
+            duration_s=r.opt_float("duration_s"),
+            requests=r.opt_int("requests"),
+            warmup_s=r.float("warmup_s"),
+            timeout_s=r.float("timeout_s"),
+            workers=r.int("workers"),
+            engine=r.str("engine"),
+        )
+
+
+@dataclass(frozen=True)
+class Environment:
+    perfkit_version: str
+    python: str
+    implementation: str
+    platform: str
+    machine: str
+    host: str
+    cpu_count: int
+    git_commit: str | None
+
+    def to_dict(self) -> JSON:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> Environment:
+        return cls(
+            perfkit_version=r.str("perfkit_version"),
+            python=r.str("python"),
+            implementation=r.str("implementation"),
+            platform=r.str("platform"),
+            machine=r.str("machine"),
+            host=r.str("host"),
+            cpu_count=r.int("cpu_count"),
+            git_commit=r.opt_str("git_commit"),
+        )
+
+
+@dataclass(frozen=True)
+class GeneratorStats:
+    """How hard the load generator itself worked; `saturated` means: distrust latency."""
+
+    engine: str
+    workers: int
+    cpu_seconds: float
+    cpu_utilisation: float
+    send_lag_p99_ms: float
+    saturated: bool
+
+    def to_dict(self) -> JSON:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> GeneratorStats:
+        return cls(
+            engine=r.str("engine"),
+            workers=r.int("workers"),
+            cpu_seconds=r.float("cpu_seconds"),
+            cpu_utilisation=r.float("cpu_utilisation"),
+            send_lag_p99_ms=r.float("send_lag_p99_ms"),
+            saturated=r.bool("saturated"),
+        )
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One smoke criterion: `measured` compared with `limit` (strictly below passes)."""
+
+    name: str
+    measured: float
+    limit: float
+    unit: str
+    passed: bool
+    detail: str = ""
+
+    def to_dict(self) -> JSON:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> Criterion:
+        return cls(
+            name=r.str("name"),
+            measured=r.float("measured"),
+            limit=r.float("limit"),
+            unit=r.str("unit"),
+            passed=r.bool("passed"),
+            detail=r.str("detail"),
+        )
+
+
+@dataclass(frozen=True)
+class SmokeVerdict:
+    passed: bool
+    criteria: list[Criterion]
+
+    def to_dict(self) -> JSON:
+        return {"passed": self.passed, "criteria": [c.to_dict() for c in self.criteria]}
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> SmokeVerdict:
+        return cls(
+            passed=r.bool("passed"),
+            criteria=[Criterion.from_dict(c) for c in r.items("criteria")],
+        )
+
+
+@dataclass(frozen=True)
+class SamplesRef:
+    """Where the per-request samples are: a file name relative to the run's JSON."""
+
+    path: str
+    format: str
+    rows: int
+
+    def to_dict(self) -> JSON:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> SamplesRef:
+        return cls(path=r.str("path"), format=r.choice("format", ("parquet",)), rows=r.int("rows"))
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    kind: Kind
+    started_at: datetime
+    finished_at: datetime
+    target: str
+    target_url: str
+    scenario: str
+    load: LoadSettings
+    environment: Environment
+    generator: GeneratorStats
+    overall: Stats
+    endpoints: list[EndpointStats]
+    smoke: SmokeVerdict | None = None
+    server_before: JSON | None = None
+    server_after: JSON | None = None
+    health: JSON | None = None
+    samples: SamplesRef | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def health_score(self) -> float | None:
+        score = (self.health or {}).get("score")
+        return float(score) if isinstance(score, int | float) else None
+
+    def endpoint(self, name: str) -> EndpointStats:
+        for item in self.endpoints:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    def to_dict(self) -> JSON:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": self.kind,
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "target": self.target,
+            "target_url": self.target_url,
+            "scenario": self.scenario,
+            "load": self.load.to_dict(),
+            "environment": self.environment.to_dict(),
+            "generator": self.generator.to_dict(),
+            "overall": self.overall.to_dict(),
+            "endpoints": [e.to_dict() for e in self.endpoints],
+            "smoke": None if self.smoke is None else self.smoke.to_dict(),
+            "server": {"before": self.server_before, "after": self.server_after},
+            "health": self.health,
+            "samples": None if self.samples is None else self.samples.to_dict(),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Run:
+        r = Reader(data, "")
+        version = r.int("schema_version")
+        if version != SCHEMA_VERSION:
+            raise RunFormatError(f"schema_version {version} is not supported (expected 1)")
+        kind: Kind = "smoke" if r.choice("kind", ("baseline", "smoke")) == "smoke" else "baseline"
+        smoke = r.raw("smoke")
+        samples = r.raw("samples")
+        server = r.obj("server")
+        warnings = r.raw("warnings")
+        if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+            raise RunFormatError("field 'warnings' must be a list of strings")
+        return cls(
+            run_id=r.str("run_id"),
+            kind=kind,
+            started_at=r.time("started_at"),
+            finished_at=r.time("finished_at"),
+            target=r.str("target"),
+            target_url=r.str("target_url"),
+            scenario=r.str("scenario"),
+            load=LoadSettings.from_dict(r.obj("load")),
+            environment=Environment.from_dict(r.obj("environment")),
+            generator=GeneratorStats.from_dict(r.obj("generator")),
+            overall=Stats.from_dict(r.obj("overall")),
+            endpoints=[EndpointStats.from_dict(e) for e in r.items("endpoints")],
+            smoke=None if smoke is None else SmokeVerdict.from_dict(r.obj("smoke")),
+            server_before=server.opt_obj("before"),
+            server_after=server.opt_obj("after"),
+            health=r.opt_obj("health"),
+            samples=None if samples is None else SamplesRef.from_dict(r.obj("samples")),
+            warnings=list(warnings),
+        )
