@@ -49,7 +49,7 @@ def latency_stats(histogram: HdrHistogram) -> LatencyStats:
         return LatencyStats()
 
     def at(percentile: float) -> float:
-        return round(histogram.get_value_at_percentile(percentile) / 1000.0, 3)
+        return round(float(histogram.get_value_at_percentile(percentile)) / 1000.0, 3)
 
     return LatencyStats(
         min_ms=round(histogram.get_min_value() / 1000.0, 3),

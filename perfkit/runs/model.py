@@ -83,7 +83,7 @@ class LatencyStats:
 
     @classmethod
     def from_dict(cls, r: Reader) -> LatencyStats:
-        return cls(**{name: r.opt_float(name) for name in cls.__dataclass_fields__})
+        return cls(**{name: r.opt_number(name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -113,14 +113,14 @@ class Stats:
         if unknown:
             raise RunFormatError(f"unknown error class {sorted(unknown)[0]!r}")
         return cls(
-            count=r.int("count"),
-            ok=r.int("ok"),
-            errors=r.int("errors"),
+            count=r.integer("count"),
+            ok=r.integer("ok"),
+            errors=r.integer("errors"),
             errors_by_class=by_class,
             status_counts=r.counts("status_counts"),
-            throughput_rps=r.float("throughput_rps"),
+            throughput_rps=r.number("throughput_rps"),
             latency=LatencyStats.from_dict(r.obj("latency")),
-            histogram=r.str("histogram"),
+            histogram=r.text("histogram"),
         )
 
 
@@ -138,9 +138,9 @@ class EndpointStats:
     @classmethod
     def from_dict(cls, r: Reader) -> EndpointStats:
         return cls(
-            name=r.str("name"),
-            method=r.str("method"),
-            path=r.str("path"),
+            name=r.text("name"),
+            method=r.text("method"),
+            path=r.text("path"),
             category=r.choice("category", CATEGORIES),
             stats=Stats.from_dict(r.obj("stats")),
         )
@@ -166,14 +166,14 @@ class LoadSettings:
         model: Model = "open" if r.choice("model", ("closed", "open")) == "open" else "closed"
         return cls(
             model=model,
-            concurrency=r.int("concurrency"),
-            rate=r.opt_float("rate"),
-            duration_s=r.opt_float("duration_s"),
-            requests=r.opt_int("requests"),
-            warmup_s=r.float("warmup_s"),
-            timeout_s=r.float("timeout_s"),
-            workers=r.int("workers"),
-            engine=r.str("engine"),
+            concurrency=r.integer("concurrency"),
+            rate=r.opt_number("rate"),
+            duration_s=r.opt_number("duration_s"),
+            requests=r.opt_integer("requests"),
+            warmup_s=r.number("warmup_s"),
+            timeout_s=r.number("timeout_s"),
+            workers=r.integer("workers"),
+            engine=r.text("engine"),
         )
 
 
@@ -194,14 +194,14 @@ class Environment:
     @classmethod
     def from_dict(cls, r: Reader) -> Environment:
         return cls(
-            perfkit_version=r.str("perfkit_version"),
-            python=r.str("python"),
-            implementation=r.str("implementation"),
-            platform=r.str("platform"),
-            machine=r.str("machine"),
-            host=r.str("host"),
-            cpu_count=r.int("cpu_count"),
-            git_commit=r.opt_str("git_commit"),
+            perfkit_version=r.text("perfkit_version"),
+            python=r.text("python"),
+            implementation=r.text("implementation"),
+            platform=r.text("platform"),
+            machine=r.text("machine"),
+            host=r.text("host"),
+            cpu_count=r.integer("cpu_count"),
+            git_commit=r.opt_text("git_commit"),
         )
 
 
@@ -222,12 +222,12 @@ class GeneratorStats:
     @classmethod
     def from_dict(cls, r: Reader) -> GeneratorStats:
         return cls(
-            engine=r.str("engine"),
-            workers=r.int("workers"),
-            cpu_seconds=r.float("cpu_seconds"),
-            cpu_utilisation=r.float("cpu_utilisation"),
-            send_lag_p99_ms=r.float("send_lag_p99_ms"),
-            saturated=r.bool("saturated"),
+            engine=r.text("engine"),
+            workers=r.integer("workers"),
+            cpu_seconds=r.number("cpu_seconds"),
+            cpu_utilisation=r.number("cpu_utilisation"),
+            send_lag_p99_ms=r.number("send_lag_p99_ms"),
+            saturated=r.flag("saturated"),
         )
 
 
@@ -248,12 +248,12 @@ class Criterion:
     @classmethod
     def from_dict(cls, r: Reader) -> Criterion:
         return cls(
-            name=r.str("name"),
-            measured=r.float("measured"),
-            limit=r.float("limit"),
-            unit=r.str("unit"),
-            passed=r.bool("passed"),
-            detail=r.str("detail"),
+            name=r.text("name"),
+            measured=r.number("measured"),
+            limit=r.number("limit"),
+            unit=r.text("unit"),
+            passed=r.flag("passed"),
+            detail=r.text("detail"),
         )
 
 
@@ -268,7 +268,7 @@ class SmokeVerdict:
     @classmethod
     def from_dict(cls, r: Reader) -> SmokeVerdict:
         return cls(
-            passed=r.bool("passed"),
+            passed=r.flag("passed"),
             criteria=[Criterion.from_dict(c) for c in r.items("criteria")],
         )
 
@@ -286,7 +286,9 @@ class SamplesRef:
 
     @classmethod
     def from_dict(cls, r: Reader) -> SamplesRef:
-        return cls(path=r.str("path"), format=r.choice("format", ("parquet",)), rows=r.int("rows"))
+        return cls(
+            path=r.text("path"), format=r.choice("format", ("parquet",)), rows=r.integer("rows")
+        )
 
 
 @dataclass(frozen=True)
@@ -350,7 +352,7 @@ class Run:
     @classmethod
     def from_dict(cls, data: object) -> Run:
         r = Reader(data, "")
-        version = r.int("schema_version")
+        version = r.integer("schema_version")
         if version != SCHEMA_VERSION:
             raise RunFormatError(f"schema_version {version} is not supported (expected 1)")
         kind: Kind = "smoke" if r.choice("kind", ("baseline", "smoke")) == "smoke" else "baseline"
@@ -361,13 +363,13 @@ class Run:
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
             raise RunFormatError("field 'warnings' must be a list of strings")
         return cls(
-            run_id=r.str("run_id"),
+            run_id=r.text("run_id"),
             kind=kind,
             started_at=r.time("started_at"),
             finished_at=r.time("finished_at"),
-            target=r.str("target"),
-            target_url=r.str("target_url"),
-            scenario=r.str("scenario"),
+            target=r.text("target"),
+            target_url=r.text("target_url"),
+            scenario=r.text("scenario"),
             load=LoadSettings.from_dict(r.obj("load")),
             environment=Environment.from_dict(r.obj("environment")),
             generator=GeneratorStats.from_dict(r.obj("generator")),

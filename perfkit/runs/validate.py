@@ -37,34 +37,34 @@ class Reader:
             raise RunFormatError(f"missing field {self._path(key)!r}")
         return self._data[key]
 
-    def str(self, key: str) -> str:
+    def text(self, key: str) -> str:
         value = self.raw(key)
         if not isinstance(value, str):
             raise RunFormatError(f"field {self._path(key)!r} must be a string")
         return value
 
-    def opt_str(self, key: str) -> str | None:
-        return None if self.raw(key) is None else self.str(key)
+    def opt_text(self, key: str) -> str | None:
+        return None if self.raw(key) is None else self.text(key)
 
-    def int(self, key: str) -> int:
+    def integer(self, key: str) -> int:
         value = self.raw(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise RunFormatError(f"field {self._path(key)!r} must be an integer")
         return value
 
-    def opt_int(self, key: str) -> int | None:
-        return None if self.raw(key) is None else self.int(key)
+    def opt_integer(self, key: str) -> int | None:
+        return None if self.raw(key) is None else self.integer(key)
 
-    def float(self, key: str) -> float:
+    def number(self, key: str) -> float:
         value = self.raw(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise RunFormatError(f"field {self._path(key)!r} must be a number")
         return float(value)
 
-    def opt_float(self, key: str) -> float | None:
-        return None if self.raw(key) is None else self.float(key)
+    def opt_number(self, key: str) -> float | None:
+        return None if self.raw(key) is None else self.number(key)
 
-    def bool(self, key: str) -> bool:
+    def flag(self, key: str) -> bool:
         value = self.raw(key)
         if not isinstance(value, bool):
             raise RunFormatError(f"field {self._path(key)!r} must be true or false")
@@ -83,7 +83,7 @@ class Reader:
 
     def counts(self, key: str) -> dict[str, int]:
         inner = self.obj(key)
-        return {name: inner.int(name) for name in inner._data}
+        return {name: inner.integer(name) for name in inner._data}
 
     def items(self, key: str) -> list[Reader]:
         value = self.raw(key)
@@ -92,14 +92,14 @@ class Reader:
         return [Reader(item, f"{self._path(key)}[{i}]") for i, item in enumerate(value)]
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str:
-        value = self.str(key)
+        value = self.text(key)
         if value not in allowed:
             raise RunFormatError(f"field {self._path(key)!r} must be one of {', '.join(allowed)}")
         return value
 
     def time(self, key: str) -> datetime:
         try:
-            moment = datetime.fromisoformat(self.str(key))
+            moment = datetime.fromisoformat(self.text(key))
         except ValueError:
             raise RunFormatError(f"field {self._path(key)!r} is not an ISO 8601 time") from None
         if moment.tzinfo is None:
