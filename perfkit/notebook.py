@@ -1,0 +1,69 @@
+"""Helpers for the notebooks: parameter validation, and nothing a notebook computes itself.
+
+papermill only warns on an unknown parameter (nteract/papermill#667) and guesses the type
+of ``-p`` values (#55), so every notebook validates its parameters right after the
+injected cell::
+
+    # first cell
+    from perfkit.notebook import snapshot, validate
+    _names = snapshot(globals())
+
+    # the cell tagged `parameters`
+    target = ""
+    duration = 5.0
+
+    # (papermill's injected cell lands here)
+
+    # next cell
+    params = validate(globals(), _names, target=str, duration=float)
+
+An unknown name or a value of the wrong type raises `ParameterError` naming it, so the
+papermill run fails fast at that cell with a one-line reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from perfkit.errors import InputError
+
+
+class ParameterError(InputError):
+    """A notebook parameter is unknown or has a value of the wrong type."""
+
+
+def snapshot(namespace: Mapping[str, Any]) -> frozenset[str]:
+    """The names defined before the parameters cell (imports and helpers)."""
+    return frozenset(namespace)
+
+
+def validate(namespace: Mapping[str, Any], before: frozenset[str], **spec: type) -> dict[str, Any]:
+    """Check the parameters named in ``spec`` and refuse any other injected name."""
+    injected = {
+        name
+        for name in namespace
+        if name not in before and not name.startswith("_") and name not in spec
+    }
+    if injected:
+        known = ", ".join(sorted(spec))
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(sorted(injected))}; this notebook takes: {known}"
+        )
+    values: dict[str, Any] = {}
+    for name, kind in spec.items():
+        if name not in namespace:
+            raise ParameterError(f"parameter {name!r} is missing from the parameters cell")
+        values[name] = coerce(name, namespace[name], kind)
+    return values
+
+
+def coerce(name: str, value: Any, kind: type) -> Any:
+    """Accept ``value`` as ``kind``; an int is a valid float, a bool is not a number."""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    raise ParameterError(
+        f"parameter {name!r} must be {kind.__name__}, got {type(value).__name__} {value!r}"
+    )

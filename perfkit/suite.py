@@ -1,0 +1,220 @@
+"""The notebook suite: papermill executes each notebook, nbconvert exports it to HTML.
+
+One notebook failing is reported with its failing cell and does not stop the others.
+Kernels are named (``perfkit``, installed into the venv by ``make setup``) and every cell
+has an execution timeout, because papermill's default waits forever (papermill#125).
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from jupyter_client.kernelspec import NoSuchKernel
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbconvert import HTMLExporter
+from papermill.exceptions import PapermillExecutionError
+
+from perfkit.errors import InputError
+
+KERNEL = "perfkit"
+CELL_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class NotebookResult:
+    name: str
+    ok: bool
+    seconds: float
+    executed: Path
+    html: Path | None
+    error: str | None = None
+
+
+def discover(notebooks_dir: Path) -> list[Path]:
+    notebooks = sorted(notebooks_dir.glob("*.ipynb"))
+    if not notebooks:
+        raise InputError(f"no notebooks found in {notebooks_dir}")
+    return notebooks
+
+
+def _convert(name: str, raw: str, type_name: str) -> Any:
+    try:
+        if type_name == "bool":
+            lowered = raw.lower()
+            if lowered not in {"true", "false", "1", "0"}:
+                raise ValueError(raw)
+            return lowered in {"true", "1"}
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+    except ValueError:
+        raise InputError(f"parameter {name!r} must be {type_name}, got {raw!r}") from None
+    return raw
+
+
+def _declared_type(declared: Mapping[str, Any]) -> str:
+    """The type of a parameter: its annotation, else the type of its default literal."""
+    annotated = str(declared.get("inferred_type_name", "None"))
+    if annotated != "None":
+        return annotated
+    try:
+        return type(ast.literal_eval(str(declared["default"]))).__name__
+    except (ValueError, SyntaxError):
+        return "str"
+
+
+def assign_parameters(
+    notebooks: list[Path], given: Mapping[str, Any]
+) -> dict[Path, dict[str, Any]]:
+    """Give each notebook the parameters it declares, typed as its defaults.
+
+    A name no notebook declares is refused here, before anything runs.
+    """
+    declared = {nb: papermill.inspect_notebook(str(nb)) for nb in notebooks}
+    known = {name for params in declared.values() for name in params}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise InputError(
+            f"unknown parameter(s) {', '.join(unknown)}; the notebooks take: "
+            + ", ".join(sorted(known))
+        )
+    assigned: dict[Path, dict[str, Any]] = {}
+    for nb, params in declared.items():
+        chosen: dict[str, Any] = {}
+        for name, value in given.items():
+            if name in params:
+                kind = _declared_type(params[name])
+                chosen[name] = _convert(name, value, kind) if isinstance(value, str) else value
+        assigned[nb] = chosen
+    return assigned
+
+
+def run_notebook(
+    notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path
+) -> str | None:
+    """Execute one notebook; return None on success, else a one-line error naming the cell."""
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=dict(parameters),
+            kernel_name=KERNEL,
+            progress_bar=False,
+            cwd=str(cwd),
+            execution_timeout=CELL_TIMEOUT_S,
+        )
+    except PapermillExecutionError as exc:
+        evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
+        return f"cell {exc.exec_count}: {exc.ename}: {evalue}"
+    except NoSuchKernel:
+        return f"no Jupyter kernel named {KERNEL!r}: run `make setup`"
+    except (CellTimeoutError, DeadKernelError) as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
+
+
+def export_html(executed: Path, target: Path, show_code: bool = False) -> Path:
+    """Static HTML with charts embedded as images; code hidden unless ``show_code``."""
+    notebook = nbformat.read(str(executed), as_version=4)
+    exporter = HTMLExporter(
+        exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(notebook)
+    write_text_atomic(target, body)
+    return target
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_suite(
+    notebooks_dir: Path,
+    reports_dir: Path,
+    parameters: Mapping[str, Any],
+    *,
+    show_code: bool = False,
+    cwd: Path | None = None,
+    progress: Callable[[NotebookResult], None] | None = None,
+) -> list[NotebookResult]:
+    """Run every notebook, export it, write ``html/index.html``; never stop at a failure."""
+    notebooks = discover(notebooks_dir)
+    assigned = assign_parameters(notebooks, parameters)
+    results = []
+    for notebook in notebooks:
+        started = time.perf_counter()
+        executed = reports_dir / "notebooks" / notebook.name
+        error = run_notebook(notebook, executed, assigned[notebook], cwd or Path.cwd())
+        html_path = None
+        if executed.exists():
+            html_path = export_html(executed, reports_dir / "html" / f"{notebook.stem}.html",
+                                    show_code)  # fmt: skip
+        result = NotebookResult(
+            notebook.stem, error is None, time.perf_counter() - started, executed, html_path, error
+        )
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    write_index(reports_dir, results)
+    return results
+
+
+def _newest(directory: Path, pattern: str) -> Path | None:
+    found = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def write_index(reports_dir: Path, results: list[NotebookResult]) -> Path:
+    """``html/index.html``: every report with its status, and the newest artifacts."""
+    html_dir = reports_dir / "html"
+    rows = []
+    for r in results:
+        link = (
+            f'<a href="{html.escape(r.html.name)}">{html.escape(r.name)}</a>' if r.html else r.name
+        )
+        status = "ok" if r.ok else f"FAILED: {html.escape(r.error or '')}"
+        rows.append(f"<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td></tr>")
+    artifacts = []
+    for label, directory, pattern in (
+        ("latest baseline (JSON)", reports_dir / "performance", "baseline-*.json"),
+        ("latest baseline summary", reports_dir / "performance", "baseline-summary-*.md"),
+        ("latest analytics report", reports_dir / "mcp-analytics", "*.json"),
+        ("latest analytics summary", reports_dir / "mcp-analytics", "*.md"),
+    ):
+        newest = _newest(directory, pattern) if directory.is_dir() else None
+        if newest is not None:
+            href = html.escape(os.path.relpath(newest, html_dir))
+            artifacts.append(f'<li>{label}: <a href="{href}">{html.escape(newest.name)}</a></li>')
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>perfkit reports</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td{padding:4px 12px}</style></head>"
+        f"<body><h1>perfkit reports</h1><p>Generated {time.strftime('%Y-%m-%d %H:%M:%S %Z')}</p>"
+        "<table><tr><th>report</th><th>status</th><th>time</th></tr>"
+        + "".join(rows)
+        + "</table><h2>Artifacts</h2><ul>"
+        + ("".join(artifacts) or "<li>none yet</li>")
+        + "</ul></body></html>"
+    )
+    index = html_dir / "index.html"
+    write_text_atomic(index, page)
+    return index
