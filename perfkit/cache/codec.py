@@ -1,0 +1,71 @@
+"""The bytes stored for one cached value: a small header, then the value.
+
+Layout: ``MAGIC`` (3 bytes), a kind byte (``j`` orjson, ``b`` raw bytes), the soft
+expiry (unix seconds, float64) and how long the load took (seconds, float64), then the
+payload. The header carries what stale-while-revalidate and XFetch need, so a reader in
+any process can decide on its own whether the value is due for a refresh.
+
+Values are JSON-compatible (orjson: dict, list, str, int, float, bool, None, plus
+dataclasses, datetimes, UUIDs and numpy arrays on the way in) or ``bytes``, which are
+stored as they are. Never pickle: whoever can write to Redis must not be able to run
+code in the service. Bytes that are not an entry raise `DecodeError` (a counted miss).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, NamedTuple
+
+import orjson
+
+MAGIC = b"\xa7pk"
+_JSON = ord("j")
+_BYTES = ord("b")
+_HEADER = struct.Struct("<3sBdd")
+HEADER_SIZE = _HEADER.size
+
+
+class DecodeError(ValueError):
+    """Stored bytes are not a perfkit cache entry (written by something else, or cut)."""
+
+
+class EncodeError(TypeError):
+    """A value orjson cannot serialize; the caller's loader returned it, so it is theirs."""
+
+
+class Entry(NamedTuple):
+    """A decoded value with the facts needed to decide on a refresh."""
+
+    value: Any
+    soft_expiry: float
+    load_seconds: float
+
+
+def encode(value: Any, soft_expiry: float, load_seconds: float) -> bytes:
+    """The stored form of ``value``; raise `EncodeError` for what orjson cannot write."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _HEADER.pack(MAGIC, _BYTES, soft_expiry, load_seconds) + bytes(value)
+    try:
+        payload = orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError as exc:
+        raise EncodeError(f"cannot cache a {type(value).__name__}: {exc}") from None
+    return _HEADER.pack(MAGIC, _JSON, soft_expiry, load_seconds) + payload
+
+
+def decode(raw: bytes) -> Entry:
+    """The entry stored in ``raw``; raise `DecodeError` when it is not one."""
+    if len(raw) < HEADER_SIZE:
+        raise DecodeError("too short for a cache entry")
+    magic, kind, soft_expiry, load_seconds = _HEADER.unpack_from(raw)
+    if magic != MAGIC:
+        raise DecodeError("not a perfkit cache entry")
+    if kind == _JSON:
+        try:
+            value = orjson.loads(memoryview(raw)[HEADER_SIZE:])
+        except orjson.JSONDecodeError as exc:
+            raise DecodeError(f"bad JSON payload: {exc}") from None
+    elif kind == _BYTES:
+        value = raw[HEADER_SIZE:]
+    else:
+        raise DecodeError(f"unknown entry kind {kind}")
+    return Entry(value, soft_expiry, load_seconds)

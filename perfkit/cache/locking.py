@@ -1,0 +1,78 @@
+"""Cross-process stampede protection: one process loads a cold key, the others wait.
+
+The single-flight already makes one load per process; with ``lock=True`` a short
+Redis lock (``SET lock token NX PX``) makes one load per cluster of processes. The
+holder loads, writes, and releases the lock with a Lua script that deletes it only if
+it still holds the token (a lock that expired and was taken by another process is left
+alone, which GET-then-DEL would not do). The others poll for the value with backoff and
+load themselves only if it does not appear within ``lock_wait``: a slow or dead holder
+costs time, never correctness. Without Redis there is no lock: the fallback path loads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from perfkit.cache.codec import DecodeError, decode
+from perfkit.cache.stats import Counters
+from perfkit.errors import RedisUnavailable
+
+if TYPE_CHECKING:
+    from perfkit.cache.core import RedisCache
+
+T = TypeVar("T")
+LOCK_NAMESPACE = "lock"
+_POLL_FIRST, _POLL_MAX = 0.01, 0.2
+log = logging.getLogger("perfkit.cache")
+
+
+def lock_key(cache: RedisCache, full: str) -> str:
+    """``<prefix>lock:<namespace>:<key>`` for the value key ``full``."""
+    return cache.keyspace.key(LOCK_NAMESPACE, full.removeprefix(cache.keyspace.prefix))
+
+
+async def load_locked(
+    cache: RedisCache, full: str, load: Callable[[], Awaitable[T]], counters: Counters
+) -> T:
+    """``await load()`` under the lock of ``full``, or the value another holder wrote."""
+    key = lock_key(cache, full)
+    token = secrets.token_hex(16)
+    ttl_ms = max(1, math.ceil(cache.policy.lock_ttl * 1000))
+    if cache.store.degraded:
+        return await load()
+    try:
+        held = await cache.store.redis.acquire(key, token, ttl_ms)
+    except RedisUnavailable as exc:
+        log.info("cache lock not taken, loading without it: %s", exc)
+        return await load()
+    if held:
+        try:
+            return await load()
+        finally:
+            await _release(cache, key, token)
+    deadline = time.monotonic() + cache.policy.lock_wait
+    delay = _POLL_FIRST
+    while time.monotonic() < deadline:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _POLL_MAX)
+        raw = await cache.store.get(full, counters)
+        if raw is not None:
+            try:
+                return decode(raw).value  # type: ignore[no-any-return]
+            except DecodeError:
+                counters.decode_errors += 1
+                break
+    return await load()
+
+
+async def _release(cache: RedisCache, key: str, token: str) -> None:
+    try:
+        await cache.store.redis.release(key, token)
+    except RedisUnavailable as exc:  # it expires on its own after lock_ttl
+        log.info("cache lock not released: %s", exc)
