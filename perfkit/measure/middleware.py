@@ -1,0 +1,102 @@
+"""`PerformanceMiddleware`: plain ASGI (not ``BaseHTTPMiddleware``), one record per request.
+
+Usage with Starlette (FastAPI: ``app.add_middleware`` with the same arguments)::
+
+    monitor = PerformanceMonitor(MeasureConfig.from_settings(Settings.from_env()))
+    app = Starlette(routes=..., middleware=[Middleware(PerformanceMiddleware, monitor=monitor)])
+
+It times the request from the call until the app returns (the whole body sent), reads
+the status from ``http.response.start`` and the route template from the scope the
+router filled in, and gives each request an id: a valid incoming ``X-Request-ID`` is
+kept, else one is made; it is echoed as a response header and put in
+``scope["state"]["request_id"]`` (``request.state.request_id``). An exception before the
+response started is recorded as 500 and re-raised; a cancelled request (client gone)
+as 499. On ASGI lifespan startup/shutdown it starts/stops the monitor's background
+tasks; without lifespan events they start on the first request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import secrets
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from perfkit.measure.monitor import PerformanceMonitor
+from perfkit.measure.routes import RouteResolver, normalise_method
+
+REQUEST_ID_HEADER = b"x-request-id"
+CLIENT_CLOSED = 499
+_VALID_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+
+
+class PerformanceMiddleware:
+    def __init__(self, app: ASGIApp, monitor: PerformanceMonitor) -> None:
+        self.app = app
+        self.monitor = monitor
+        self.resolver = RouteResolver()
+        self._id_prefix = secrets.token_hex(4)
+        self._counter = itertools.count(1)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self.app(scope, self._lifespan_receive(receive), send)
+        else:
+            await self.app(scope, receive, send)
+
+    def _request_id(self, scope: Scope) -> bytes:
+        for name, value in scope["headers"]:
+            if name == REQUEST_ID_HEADER and _VALID_ID.fullmatch(value):
+                return bytes(value)
+        return f"{self._id_prefix}-{next(self._counter):x}".encode()
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        monitor = self.monitor
+        if not monitor.running:
+            monitor.start()
+        request_id = self._request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id.decode()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            status = status or CLIENT_CLOSED
+            raise
+        except BaseException:
+            status = status or 500
+            raise
+        finally:
+            duration_ms = (time.perf_counter() - started) * 1000.0
+            monitor.observe(
+                normalise_method(scope["method"]),
+                self.resolver.template(scope),
+                status or 500,
+                duration_ms,
+                request_id.decode(),
+            )
+
+    def _lifespan_receive(self, receive: Receive) -> Receive:
+        async def wrapped() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.monitor.start()
+            elif message["type"] == "lifespan.shutdown":
+                await self.monitor.stop()
+            return message
+
+        return wrapped

@@ -1,0 +1,103 @@
+"""The ``GET /api/performance`` report, built from one or more worker snapshots.
+
+Pure: snapshots, thresholds and the time are passed in. Several workers' snapshots
+(from Redis) merge into one picture: routes by (method, route) with exact histogram
+merges, slow counts summed, recent slow requests interleaved by time, memory summed
+and loop lag reported per worker. The ``performance`` block keeps the seed's names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from perfkit.measure.config import SLOW_CLASSES, Thresholds
+from perfkit.measure.hourly import merge_hours
+from perfkit.measure.snapshot import WorkerSnapshot
+from perfkit.measure.stats import RouteSnapshot, merge_by_route
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What the report says about where its figures came from."""
+
+    thresholds: Thresholds
+    slow_log_enabled: bool
+    slow_log_path: str | None
+    hours: int
+    recent_limit: int
+    source: str = "local"  # "local": this worker only; "redis": every live worker merged
+    error: str | None = None  # why the merge fell back to local figures
+
+
+def iso(unix_time: float) -> str:
+    return datetime.fromtimestamp(unix_time, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def build_report(
+    workers: Sequence[WorkerSnapshot], ctx: ReportContext, now: float
+) -> dict[str, Any]:
+    routes = merge_by_route((r for w in workers for r in w.routes), ctx.hours)
+    overall = RouteSnapshot(method="*", route="*")
+    for route in routes:
+        overall.merge(route, ctx.hours)
+    totals = overall.summary()
+    slow_total = sum(overall.slow.values())
+    count = overall.count
+    recent = sorted(
+        (entry for w in workers for entry in w.recent_slow),
+        key=lambda e: str(e.get("time", "")),
+        reverse=True,
+    )[: ctx.recent_limit]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": iso(now),
+        "uptime_s": round(max((w.uptime_s for w in workers), default=0.0), 3),
+        "performance": {
+            "totalRequests": count,
+            "slowRequests": slow_total,
+            "averageResponseTime": totals["latency_ms"]["mean"],
+        },
+        "summary": {
+            "total_requests": count,
+            "errors": overall.errors,
+            "error_rate": totals["error_rate"],
+            "slow_requests": slow_total,
+            "slow_rate": round(slow_total / count, 6) if count else 0.0,
+            "latency_ms": totals["latency_ms"],
+            "throughput_rps": totals["throughput_rps"],
+            "status": totals["status"],
+            "routes": len(routes),
+            "overflow_requests": sum(w.overflow_requests for w in workers),
+        },
+        "thresholds": ctx.thresholds.to_dict(),
+        "slow_requests": {
+            "counts": {name: overall.slow.get(name, 0) for name in SLOW_CLASSES},
+            "logging": {"enabled": ctx.slow_log_enabled, "path": ctx.slow_log_path},
+            "recent": recent,
+        },
+        "routes": [route.summary() for route in routes],
+        "hourly": {
+            "overall": [b.view() for b in merge_hours([overall.hourly], ctx.hours)],
+            "routes": {
+                f"{route.method} {route.route}": [b.view() for b in route.hourly]
+                for route in routes
+            },
+        },
+        "memory": {
+            "rss_bytes": sum(w.rss_bytes for w in workers),
+            "rss_mb": round(sum(w.rss_bytes for w in workers) / 1_048_576, 1),
+            "workers": {w.worker_id: w.rss_bytes for w in workers},
+        },
+        "event_loop": {"lag_ms": {w.worker_id: w.loop_lag for w in workers}},
+        "workers": {
+            "count": len(workers),
+            "ids": [w.worker_id for w in workers],
+            "source": ctx.source,
+            "error": ctx.error,
+        },
+    }
