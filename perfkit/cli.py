@@ -11,7 +11,7 @@ import sys
 import typer
 
 from perfkit import __version__
-from perfkit.commands import bench_cmd, redis_cmd
+from perfkit.commands import baseline_cmd, bench_cmd, redis_cmd
 from perfkit.errors import PerfkitError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(redis_cmd.app, name="redis")
 app.add_typer(bench_cmd.app, name="bench")
+baseline_cmd.register(app)
 
 
 def _version(value: bool) -> None:

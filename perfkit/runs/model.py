@@ -58,6 +58,12 @@ from typing import Literal
 
 from perfkit.runs.validate import JSON, Reader, RunFormatError
 
+__all__ = [
+    "CATEGORIES", "ERROR_CLASSES", "JSON", "SCHEMA_VERSION", "Criterion", "EndpointStats",
+    "Environment", "GeneratorStats", "LatencyStats", "LoadSettings", "Run", "RunFormatError",
+    "SamplesRef", "SmokeVerdict", "Stats",
+]  # fmt: skip
+
 SCHEMA_VERSION = 1
 ERROR_CLASSES = ("timeout", "connect", "429", "4xx", "5xx", "unexpected", "protocol")
 CATEGORIES = ("health", "api", "critical")
@@ -233,7 +239,7 @@ class GeneratorStats:
 
 @dataclass(frozen=True)
 class Criterion:
-    """One smoke criterion: `measured` compared with `limit` (strictly below passes)."""
+    """One smoke criterion: passes when `measured` <= `limit`."""
 
     name: str
     measured: float

@@ -1,0 +1,154 @@
+"""`perfkit baseline` and `perfkit smoke`: parse, call `perfkit.loadgen.baseline`, print.
+
+Both load a target (default: the reference service on an embedded Redis) with a scenario
+and write the run's artifacts. `smoke` is the CI gate: it prints each criterion and
+exits 1 when any fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from perfkit.config import Settings
+from perfkit.loadgen.baseline import RunPlan, run_and_write
+from perfkit.loadgen.engines import DEFAULT_ENGINE
+from perfkit.loadgen.progress import LiveProgress
+from perfkit.loadgen.runner import LoadConfig
+from perfkit.loadgen.scenario import default_scenario_path, load_scenario
+from perfkit.loadgen.smoke import load_thresholds
+from perfkit.runs.artifacts import DEFAULT_DIR
+from perfkit.runs.model import Kind, Run
+
+_OPEN_MODEL_IN_FLIGHT = 1000
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _print_run(run: Run, console: Console) -> None:
+    table = Table(title=f"{run.kind}: {run.scenario} against {run.target}")
+    for column in ("endpoint", "requests", "req/s", "errors", "p50 ms", "p95 ms", "p99 ms"):
+        table.add_column(column, justify="left" if column == "endpoint" else "right")
+    rows = [(f"{e.method} {e.path}", e.stats) for e in run.endpoints]
+    for name, stats in [*rows, ("overall", run.overall)]:
+        table.add_row(
+            name, str(stats.count), f"{stats.throughput_rps:.1f}", f"{stats.error_rate:.1%}",
+            _ms(stats.latency.p50_ms), _ms(stats.latency.p95_ms), _ms(stats.latency.p99_ms),
+        )  # fmt: skip
+    console.print(table)
+
+
+def _print_smoke(run: Run, console: Console) -> None:
+    assert run.smoke is not None
+    table = Table(title=f"smoke test: {'PASS' if run.smoke.passed else 'FAIL'}")
+    for column in ("criterion", "measured", "limit", "verdict"):
+        table.add_column(column)
+    for c in run.smoke.criteria:
+        verdict = "[green]pass[/]" if c.passed else f"[red]FAIL[/] {c.detail}".rstrip()
+        table.add_row(c.name, f"{c.measured:g} {c.unit}", f"<= {c.limit:g} {c.unit}", verdict)
+    console.print(table)
+
+
+def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: float | None,
+         requests: int | None, concurrency: int | None, rate: float | None, warmup: float,
+         timeout: float, workers: int | None, engine: str | None, out: Path,
+         thresholds: Path | None, samples: bool) -> Run:  # fmt: skip
+    settings = Settings.from_env()
+    load = LoadConfig(
+        model="open" if rate is not None else "closed",
+        concurrency=concurrency or (_OPEN_MODEL_IN_FLIGHT if rate is not None else 10),
+        rate=rate,
+        duration_s=None if requests is not None and duration is None else (duration or 30.0),
+        requests=requests,
+        warmup_s=warmup,
+        timeout_s=timeout,
+        workers=workers or settings.env_int("PERFKIT_LOADGEN_WORKERS", 1, minimum=1),
+        engine=engine or settings.env_text("PERFKIT_LOADGEN_ENGINE", DEFAULT_ENGINE),
+        keep_samples=samples,
+    )
+    load.validate()
+    plan = RunPlan(
+        scenario=load_scenario(scenario or default_scenario_path()),
+        load=load,
+        target_url=target,
+        thresholds=load_thresholds(thresholds),
+        kind=kind,
+    )
+    console = Console()
+    by_requests = load.duration_s is None
+    total = float(requests) if by_requests and requests else (load.duration_s or 0) + warmup
+    with LiveProgress(total, by_requests) as progress:
+        written = run_and_write(plan, out, progress)
+    run = written.run
+    _print_run(run, console)
+    _print_smoke(run, console)
+    for warning in run.warnings:
+        Console(stderr=True).print(f"[yellow]warning:[/] {warning}")
+    console.print(f"wrote {written.json} and {written.summary}")
+    return run
+
+
+TARGET = typer.Option(None, "--target", help="Base URL; default: the reference service.")
+SCENARIO = typer.Option(
+    None, "--scenario", help="Scenario TOML (default data/scenarios/default.toml)."
+)
+REQUESTS = typer.Option(None, "--requests", help="Closed model: stop after this many requests.")
+CONCURRENCY = typer.Option(
+    None,
+    "--concurrency",
+    help="Users (closed model; default 10), or the in-flight cap with --rate.",
+)
+RATE = typer.Option(
+    None, "--rate", help="Open model: requests per second, latency from the intended send time."
+)
+WARMUP = typer.Option(1.0, "--warmup", help="Seconds sent first and left out of the statistics.")
+TIMEOUT = typer.Option(10.0, "--timeout", help="Seconds before a request counts as a timeout.")
+WORKERS = typer.Option(
+    None, "--workers", help="Worker processes (default PERFKIT_LOADGEN_WORKERS or 1)."
+)
+ENGINE = typer.Option(None, "--engine", help="aiohttp (default), httpx-aiohttp or httpx.")
+OUT = typer.Option(DEFAULT_DIR, "--out", help="Folder of the run artifacts.")
+THRESHOLDS = typer.Option(
+    None, "--thresholds", help="Smoke criteria TOML (default data/thresholds.toml)."
+)
+SAMPLES = typer.Option(True, "--samples/--no-samples", help="Keep per-request samples (Parquet).")
+
+
+def baseline(
+    *, target: str | None = TARGET, scenario: Path | None = SCENARIO,
+    duration: float | None = typer.Option(None, "--duration", help="Seconds (default 30)."),
+    requests: int | None = REQUESTS, concurrency: int | None = CONCURRENCY,
+    rate: float | None = RATE, warmup: float = WARMUP, timeout: float = TIMEOUT,
+    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path = OUT,
+    thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
+) -> None:  # fmt: skip
+    """Record a baseline run: baseline-<UTC ts>.json + baseline-summary-<UTC ts>.md."""
+    _run("baseline", target=target, scenario=scenario, duration=duration, requests=requests,
+         concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,
+         engine=engine, out=out, thresholds=thresholds, samples=samples)  # fmt: skip
+
+
+def smoke(
+    *, target: str | None = TARGET, scenario: Path | None = SCENARIO,
+    duration: float | None = typer.Option(10.0, "--duration", help="Seconds measured."),
+    requests: int | None = REQUESTS, concurrency: int | None = CONCURRENCY,
+    rate: float | None = RATE, warmup: float = WARMUP, timeout: float = TIMEOUT,
+    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path = OUT,
+    thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
+) -> None:  # fmt: skip
+    """The CI smoke test: the seed's criteria (or --thresholds); exit 1 when one fails."""
+    run = _run("smoke", target=target, scenario=scenario, duration=duration, requests=requests,
+               concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,
+               engine=engine, out=out, thresholds=thresholds, samples=samples)  # fmt: skip
+    if run.smoke is not None and not run.smoke.passed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("baseline")(baseline)
+    app.command("smoke")(smoke)

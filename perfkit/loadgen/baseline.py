@@ -1,0 +1,118 @@
+"""A whole run: check the target, snapshot it, load it, judge it, build the `Run`.
+
+`execute(plan)` does no writing; `run_and_write(plan, out_dir)` writes the artifacts only
+after the run succeeded, so bad input or an unreachable target leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow as pa
+
+from perfkit.errors import InputError
+from perfkit.loadgen.engines import HttpOptions
+from perfkit.loadgen.local_target import reference_target
+from perfkit.loadgen.runner import LoadConfig, run_load
+from perfkit.loadgen.scenario import Scenario
+from perfkit.loadgen.smoke import Thresholds, evaluate
+from perfkit.loadgen.worker import Snapshot
+from perfkit.runs.artifacts import DEFAULT_DIR, ArtifactPaths, write_run
+from perfkit.runs.environment import capture_environment
+from perfkit.runs.model import Kind, Run
+from perfkit.runs.samples import samples_table
+
+REFERENCE_LABEL = "reference-service"
+_PROBE_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What to run; `target_url=None` means the reference service on an embedded Redis."""
+
+    scenario: Scenario
+    load: LoadConfig
+    target_url: str | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    kind: Kind = "baseline"
+    options: HttpOptions | None = None
+
+
+def check_target(url: str) -> str:
+    """The URL without a trailing slash, once it answers HTTP; else one-line `InputError`."""
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InputError(f"target {url!r} is not an http(s) URL")
+    try:
+        httpx.get(url, timeout=_PROBE_TIMEOUT_S)
+    except httpx.HTTPError as exc:
+        raise InputError(f"target {url} is unreachable: {exc or type(exc).__name__}") from None
+    return url.rstrip("/")
+
+
+def performance_snapshot(url: str) -> dict[str, Any] | None:
+    """`GET /api/performance` as a JSON object, or None when the target has no such route."""
+    try:
+        response = httpx.get(f"{url}/api/performance", timeout=_PROBE_TIMEOUT_S)
+        data = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@contextlib.contextmanager
+def _target(plan: RunPlan) -> Iterator[tuple[str, str]]:
+    if plan.target_url is not None:
+        url = check_target(plan.target_url)
+        yield url, url
+    else:
+        with reference_target() as url:
+            yield url, REFERENCE_LABEL
+
+
+def execute(
+    plan: RunPlan, progress: Callable[[Snapshot], None] | None = None
+) -> tuple[Run, pa.Table | None]:
+    """Run the plan; returns the run and its per-request samples (when kept)."""
+    plan.load.validate()
+    environment = capture_environment()
+    with _target(plan) as (url, label):
+        before = performance_snapshot(url)
+        result = run_load(url, plan.scenario, plan.load, plan.options, progress)
+        after = performance_snapshot(url)
+    names = [e.name for e in plan.scenario.endpoints]
+    samples = samples_table(result.samples, names) if plan.load.keep_samples else None
+    run = Run(
+        run_id=f"{result.started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}",
+        kind=plan.kind,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        target=label,
+        target_url=url,
+        scenario=plan.scenario.name,
+        load=plan.load.settings(),
+        environment=environment,
+        generator=result.generator,
+        overall=result.overall,
+        endpoints=result.endpoints,
+        smoke=evaluate(plan.thresholds, result.overall, result.endpoints),
+        server_before=before,
+        server_after=after,
+        warnings=result.warnings,
+    )
+    return run, samples
+
+
+def run_and_write(
+    plan: RunPlan,
+    out_dir: Path = DEFAULT_DIR,
+    progress: Callable[[Snapshot], None] | None = None,
+) -> ArtifactPaths:
+    run, samples = execute(plan, progress)
+    return write_run(run, out_dir, samples)

@@ -1,0 +1,73 @@
+"""The Markdown summary of a run (`baseline-summary-<UTC ts>.md`): pure, from the Run."""
+
+from __future__ import annotations
+
+from perfkit.runs.model import Run, Stats
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _row(name: str, stats: Stats) -> str:
+    lat = stats.latency
+    errors = ", ".join(f"{k} {v}" for k, v in stats.errors_by_class.items()) or "0"
+    return (
+        f"| {name} | {stats.count} | {stats.throughput_rps:.1f} | {stats.error_rate:.2%} "
+        f"({errors}) | {_ms(lat.mean_ms)} | {_ms(lat.p50_ms)} | {_ms(lat.p95_ms)} | "
+        f"{_ms(lat.p99_ms)} | {_ms(lat.max_ms)} |"
+    )
+
+
+def render_summary(run: Run) -> str:
+    load = run.load
+    shape = (
+        f"open model, {load.rate:g} req/s (latency from the intended send time)"
+        if load.model == "open"
+        else f"closed model, {load.concurrency} users"
+    )
+    length = (
+        f"{load.duration_s:g} s" if load.duration_s is not None else f"{load.requests} requests"
+    )
+    env = run.environment
+    commit = env.git_commit or "unknown"
+    lines = [
+        f"# Performance {run.kind}: {run.scenario} against {run.target}",
+        "",
+        f"- Run: `{run.run_id}`, {run.started_at:%Y-%m-%d %H:%M:%S} UTC, "
+        f"{run.duration_s:.1f} s measured",
+        f"- Load: {shape}, {length}, warm-up {load.warmup_s:g} s excluded, timeout "
+        f"{load.timeout_s:g} s, {load.workers} worker(s), engine {load.engine}",
+        f"- Environment: perfkit {env.perfkit_version}, {env.implementation} {env.python}, "
+        f"{env.machine}, {env.cpu_count} CPUs, host {env.host}, commit {commit}",
+        f"- Generator: {run.generator.cpu_utilisation:.0%} of a core (busiest worker), send lag "
+        f"p99 {run.generator.send_lag_p99_ms:.1f} ms"
+        + (" **(saturated)**" if run.generator.saturated else ""),
+    ]
+    if run.health_score is not None:
+        lines.append(f"- Health score: {run.health_score:.0f}/100")
+    lines += [
+        "",
+        "| endpoint | requests | req/s | errors | mean ms | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+        *(_row(f"{e.method} {e.path} ({e.name})", e.stats) for e in run.endpoints),
+        _row("**overall**", run.overall),
+    ]
+    if run.smoke is not None:
+        lines += [
+            "",
+            f"## Smoke test: {'PASS' if run.smoke.passed else 'FAIL'}",
+            "",
+            "| criterion | measured | limit | verdict |",
+            "|---|---:|---:|---|",
+            *(
+                f"| {c.name} | {c.measured:g} {c.unit} | <= {c.limit:g} {c.unit} | "
+                f"{'pass' if c.passed else 'FAIL'}{f' ({c.detail})' if c.detail else ''} |"
+                for c in run.smoke.criteria
+            ),
+        ]
+    if run.warnings:
+        lines += ["", "## Warnings", "", *(f"- {w}" for w in run.warnings)]
+    if run.samples is not None:
+        lines += ["", f"Per-request samples: `{run.samples.path}` ({run.samples.rows} rows)."]
+    return "\n".join(lines) + "\n"
