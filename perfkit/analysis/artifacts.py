@@ -1,0 +1,159 @@
+"""The analytics report on disk: JSON and its Markdown rendering, written atomically.
+
+``reports/mcp-analytics/mcp-analytics-<UTC ts>.json`` beside ``...-<UTC ts>.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+DEFAULT_DIR = Path("reports/mcp-analytics")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    s = report["sections"]
+    summary, health = s["executive_summary"], s["health"]
+    km = summary["key_metrics"]
+    lines = [
+        f"# {report['title']}",
+        "",
+        f"Generated {report['generated_at']} from "
+        f"{report['source'].get('kind')} {report['source'].get('run_id', '')}".rstrip(),
+        "",
+        f"**Status: {summary['status']}** - health score **{summary['health_score']}/100**",
+        "",
+        *_table(
+            ["total requests", "average response (ms)", "cache hit rate (%)", "Redis"],
+            [
+                [
+                    km["total_requests"],
+                    km["average_response_time"],
+                    km["cache_hit_rate"],
+                    km["redis_status"],
+                ]
+            ],
+        ),
+        "",
+        "## Health score",
+        "",
+    ]
+    if health["deductions"]:
+        lines += _table(
+            ["rule", "points", "figure", "limit"],
+            [[d["rule"], -d["points"], d["figure"], d["limit"]] for d in health["deductions"]],
+        )
+    else:
+        lines.append("No deductions.")
+    if health["not_measured"]:
+        lines += ["", "Not measured (no deduction): " + ", ".join(health["not_measured"])]
+    apdex, budget = health["apdex"], health["error_budget"]
+    if apdex is not None:
+        lines += [
+            "",
+            f"Apdex (T = {apdex['t_ms']:g} ms): **{_fmt(apdex['score'])}** "
+            f"({apdex['rating']}; {apdex['satisfied']} satisfied, {apdex['tolerating']} "
+            f"tolerating, {apdex['frustrated']} frustrated)",
+        ]
+    lines += [
+        "",
+        f"Error budget (SLO {budget['slo']:.3%}): error ratio "
+        f"{budget['error_ratio']:.4%}, burn rate **{budget['burn_rate']:g}x**",
+        "",
+        "## Routes",
+        "",
+    ]
+    lines += _table(
+        ["route", "requests", "errors", "mean ms", "p95 ms", "p99 ms", "slow"],
+        [
+            [r["route"], r["count"], r["errors"], r["mean_ms"], r["p95_ms"], r["p99_ms"], r["slow"]]
+            for r in s["routes"]
+        ],
+    )
+    lines += ["", "## Alerts", ""]
+    lines += [
+        f"- **{a['severity']}** {a['message']} (limit {a['threshold']})" for a in s["alerts"]
+    ] or ["None."]
+    lines += ["", "## Recommendations", ""]
+    lines += [
+        f"- **{r['priority']}** {r['route'] or 'service'}: {r['figure']} - {r['action']}"
+        for r in s["recommendations"]
+    ] or ["None: nothing in the data calls for action."]
+    if "comparison" in s:
+        lines += ["", *comparison_markdown(s["comparison"])]
+    return "\n".join(lines) + "\n"
+
+
+def comparison_markdown(comparison: dict[str, Any]) -> list[str]:
+    """The pre/post table of a `Comparison.to_dict()`."""
+    lines = [
+        f"## Comparison: {comparison['base']} -> {comparison['candidate']}",
+        "",
+        f"Threshold {comparison['threshold']:.0%}; "
+        + ("**regression detected**" if comparison["regressed"] else "no regression"),
+        "",
+    ]
+    rows = []
+    for ep in [comparison["overall"], *comparison["endpoints"]]:
+        for m in ep["metrics"].values():
+            change = m["change"]
+            rows.append(
+                [
+                    ep["endpoint"],
+                    m["metric"],
+                    m["base"],
+                    m["candidate"],
+                    "n/a" if change is None else f"{change:+.1%}",
+                    m["verdict"],
+                    m["evidence"]["method"],
+                ]
+            )
+    lines += _table(
+        ["endpoint", "metric", "base", "candidate", "change", "verdict", "evidence"], rows
+    )
+    lines += [f"- {note}" for note in comparison["notes"]]
+    return lines
+
+
+def write_report(
+    report: dict[str, Any], out_dir: Path = DEFAULT_DIR, *, now: datetime
+) -> tuple[Path, Path]:
+    """Write the JSON and the Markdown; returns their paths."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    json_path = out_dir / f"mcp-analytics-{stamp}.json"
+    md_path = out_dir / f"mcp-analytics-{stamp}.md"
+    atomic_write(json_path, orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    atomic_write(md_path, render_markdown(report).encode())
+    return json_path, md_path

@@ -1,0 +1,142 @@
+"""Metric series over many runs: trends with change points, and the history gate on runs.
+
+Both read each run's recorded statistics (``prefer_summary``), so a history of 1,000 runs
+needs no samples files and is analysed in well under a second per metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from perfkit.analysis.changepoints import ChangePoint, detect_change_points
+from perfkit.analysis.compare import METRICS
+from perfkit.analysis.data import EndpointData, RunData
+from perfkit.analysis.history import HistoryOptions, HistoryVerdict, check_history
+
+OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class Trend:
+    endpoint: str
+    metric: str
+    run_ids: list[str]
+    times: list[datetime]
+    values: NDArray[np.float64]
+    change_points: list[ChangePoint]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "endpoint": self.endpoint,
+            "metric": self.metric,
+            "runs": len(self.run_ids),
+            "change_points": [
+                {
+                    **cp.to_dict(),
+                    "run_id": self.run_ids[cp.index],
+                    "started_at": self.times[cp.index].isoformat(),
+                }
+                for cp in self.change_points
+            ],
+        }
+
+
+def _endpoints(run: RunData) -> Iterable[tuple[str, EndpointData]]:
+    yield OVERALL, run.overall
+    yield from run.endpoints.items()
+
+
+def ordered(runs: Iterable[RunData]) -> list[RunData]:
+    return sorted(runs, key=lambda r: (r.started_at, r.run_id))
+
+
+def trend_frame(runs: Sequence[RunData], metrics: Sequence[str] = tuple(METRICS)) -> pd.DataFrame:
+    """Long table: run_id, started_at, endpoint, metric, value (oldest run first)."""
+    rows = [
+        (run.run_id, run.started_at, name, metric, ep.value(metric, prefer_summary=True))
+        for run in ordered(runs)
+        for name, ep in _endpoints(run)
+        for metric in metrics
+    ]
+    frame = pd.DataFrame(rows, columns=["run_id", "started_at", "endpoint", "metric", "value"])
+    return frame.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def trends(
+    runs: Sequence[RunData],
+    metrics: Sequence[str] = ("p50", "p95", "p99", "throughput", "error_rate"),
+    *,
+    endpoints: Sequence[str] | None = None,
+    window: int = 50,
+    max_pvalue: float = 0.001,
+    min_magnitude: float = 0.0,
+) -> list[Trend]:
+    """One `Trend` per (endpoint, metric), with its change points marked."""
+    frame = trend_frame(runs, metrics)
+    out: list[Trend] = []
+    for (endpoint, metric), group in frame.groupby(["endpoint", "metric"], sort=False):
+        if endpoints is not None and endpoint not in endpoints:
+            continue
+        values = group["value"].to_numpy(dtype=np.float64)
+        points = detect_change_points(
+            values, window=window, max_pvalue=max_pvalue, min_magnitude=min_magnitude
+        )
+        out.append(
+            Trend(
+                str(endpoint),
+                str(metric),
+                group["run_id"].tolist(),
+                [t.to_pydatetime() for t in group["started_at"]],
+                values,
+                points,
+            )
+        )
+    return out
+
+
+def gate_run(
+    candidate: RunData,
+    history: Sequence[RunData],
+    metrics: Sequence[str] = ("p50", "p95", "p99", "mean", "throughput", "error_rate"),
+    options: HistoryOptions | None = None,
+) -> list[tuple[str, HistoryVerdict]]:
+    """Test every endpoint metric of ``candidate`` against the earlier comparable runs.
+
+    ``history`` may hold anything: runs that are not comparable (another target, scenario
+    or load) or not earlier than the candidate are left out here.
+    """
+    key = candidate.comparable_key()
+    earlier = [
+        r
+        for r in ordered(history)
+        if r.comparable_key() == key
+        and r.started_at < candidate.started_at
+        and r.run_id != candidate.run_id
+    ]
+    verdicts: list[tuple[str, HistoryVerdict]] = []
+    for name, ep in _endpoints(candidate):
+        for metric in metrics:
+            past = [
+                e.value(metric, prefer_summary=True)
+                for run in earlier
+                if (e := run.overall if name == OVERALL else run.endpoints.get(name)) is not None
+            ]
+            verdicts.append(
+                (
+                    name,
+                    check_history(
+                        past,
+                        ep.value(metric, prefer_summary=True),
+                        metric=metric,
+                        higher_is_worse=METRICS[metric],
+                        options=options,
+                    ),
+                )
+            )
+    return verdicts
