@@ -1,0 +1,197 @@
+"""The limiter's logic shared by the sync and asyncio shells (which only do the I/O).
+
+For each request: pick the policies, answer from the local over-limit cache when the
+identity is known to be over a limit, else build the script call; turn Redis' reply (or
+the fallback's, while Redis is down) into a `Decision`; feed stats and the local cache.
+The circuit breaker decides whether Redis is tried; the shells run a background PING
+while it is open and close it as soon as Redis answers.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from perfkit.breaker import CircuitBreaker
+from perfkit.connection import Keyspace
+from perfkit.ratelimit.algorithms import MemoryStore, Spec, decide
+from perfkit.ratelimit.decision import Decision, Outcome
+from perfkit.ratelimit.local_cache import OverLimitCache
+from perfkit.ratelimit.policy import Policy
+from perfkit.ratelimit.settings import LimiterConfig
+from perfkit.ratelimit.stats import LimiterStats
+
+NAMESPACE = "rl"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A decision to be made by a backend: the policies, their keys and the script ARGV."""
+
+    identity: str
+    policies: tuple[Policy, ...]
+    keys: list[str]
+    argv: tuple[str | int, ...]
+
+
+class LimiterCore:
+    """Pure-ish decision logic; ``clock`` (monotonic s) and ``wall_clock`` (epoch s,
+    the fallback's time) are arguments so tests control them."""
+
+    def __init__(
+        self,
+        config: LimiterConfig,
+        keyspace: Keyspace,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.keyspace = keyspace
+        self.wall_clock = wall_clock
+        self.stats = LimiterStats()
+        self.over_limit = OverLimitCache(clock=clock)
+        self.fallback_store = MemoryStore()
+        self.breaker = CircuitBreaker(failure_threshold=1, cooldown=config.retry_interval,
+                                      clock=clock)  # fmt: skip
+        self._lock = threading.Lock()  # breaker and fallback store, for threaded callers
+        self._argv: dict[int, tuple[tuple[Policy, ...], tuple[str | int, ...], list[Spec]]] = {}
+        self._key_base: dict[str, str] = {}
+
+    # -- building a call -------------------------------------------------------------
+
+    def prepare(
+        self, identity: str, path: str, policies: Sequence[Policy] | None = None
+    ) -> Call | Decision:
+        """A `Call` for a backend, or a `Decision` made without one (no policy applies,
+        or the identity is in the local over-limit cache)."""
+        chosen = self.config.policies.for_path(path) if policies is None else tuple(policies)
+        if not chosen:
+            return Decision(True, identity, "none", ())
+        if self.config.local_cache:
+            local = self._local_refusal(identity, chosen)
+            if local is not None:
+                return self.finish(local)
+        argv, _ = self._compiled(chosen)
+        keys = [f"{self._base(p)}:{{{identity}}}" for p in chosen]
+        return Call(identity, chosen, keys, argv)
+
+    def _base(self, policy: Policy) -> str:
+        base = self._key_base.get(policy.key_name)
+        if base is None:
+            base = self._key_base[policy.key_name] = self.keyspace.key(NAMESPACE, policy.key_name)
+        return base
+
+    def _compiled(self, policies: tuple[Policy, ...]) -> tuple[tuple[str | int, ...], list[Spec]]:
+        """The script ARGV and the fallback's specs for a tuple of policies, cached."""
+        cached = self._argv.get(id(policies))
+        if cached is not None and cached[0] is policies:
+            return cached[1], cached[2]
+        argv: tuple[str | int, ...] = ("",)
+        for policy in policies:
+            argv += Spec.of(policy).argv()
+        n = self.config.fallback_instances
+        fallback = [Spec.of(p, max(1, p.limit // n) if n > 1 else None) for p in policies]
+        if len(self._argv) < 4096:
+            self._argv[id(policies)] = (policies, argv, fallback)
+        return argv, fallback
+
+    def _local_refusal(self, identity: str, policies: tuple[Policy, ...]) -> Decision | None:
+        for policy in policies:
+            if policy.shadow or policy.count_refused:
+                continue
+            left = self.over_limit.blocked_for(policy.name, identity)
+            if left > 0:
+                wait_ms = math.ceil(left * 1000)
+                outcome = Outcome(policy, False, 0, wait_ms, wait_ms)
+                return Decision(False, identity, "local", (outcome,))
+        return None
+
+    # -- the backends' answers -------------------------------------------------------
+
+    def try_redis(self) -> bool:
+        with self._lock:
+            return self.breaker.allow()
+
+    def redis_ok(self) -> None:
+        if self.breaker.state != "closed":
+            with self._lock:
+                self.breaker.record_success()
+
+    def redis_failed(self) -> None:
+        self.stats.record_redis_error()
+        with self._lock:
+            self.breaker.record_failure()
+
+    def from_reply(self, call: Call, reply: Sequence[int]) -> Decision:
+        outcomes = tuple(
+            Outcome(p, bool(reply[4 * i]), reply[4 * i + 1], reply[4 * i + 2], reply[4 * i + 3])
+            for i, p in enumerate(call.policies)
+        )
+        return self.finish(_verdict(call.identity, "redis", outcomes))
+
+    def degraded(self, call: Call) -> Decision:
+        """The decision while Redis is unavailable, by ``on_redis_error``."""
+        mode = self.config.on_redis_error
+        if mode == "open":
+            return self.finish(Decision(True, call.identity, "fail_open", ()))
+        if mode == "closed":
+            wait = math.ceil(self.config.retry_interval * 1000)
+            outcomes = tuple(Outcome(p, False, 0, wait, wait) for p in call.policies)
+            return self.finish(_verdict(call.identity, "fail_closed", outcomes))
+        _, specs = self._compiled(call.policies)
+        with self._lock:
+            verdicts = decide(self.fallback_store, call.keys, specs, self.wall_clock() * 1e6)
+        outcomes = tuple(
+            Outcome(p, v.allowed, v.remaining, v.reset_ms, v.retry_ms)
+            for p, v in zip(call.policies, verdicts, strict=True)
+        )
+        return self.finish(_verdict(call.identity, "memory", outcomes))
+
+    def finish(self, decision: Decision) -> Decision:
+        """Record the decision, and remember over-limit identities for the local cache."""
+        self.stats.record(decision)
+        if not decision.allowed and self.config.local_cache and decision.backend != "local":
+            for outcome in decision.outcomes:
+                policy = outcome.policy
+                if not outcome.allowed and not policy.shadow and not policy.count_refused:
+                    self.over_limit.block(policy.name, decision.identity, outcome.retry_ms / 1000)
+        return decision
+
+    # -- reporting -------------------------------------------------------------------
+
+    def snapshot(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON-able stats document (see `RateLimiter.stats`)."""
+        stats = self.stats
+        state = self.breaker.state
+        return {
+            "backend": "redis" if state == "closed" else _degraded_name(self.config),
+            "limiters": stats.counters(),
+            "decisions_by_backend": stats.backends(),
+            "fallback_decisions": stats.fallback_decisions,
+            "redis": {
+                "breaker": state,
+                "breaker_opened": self.breaker.opened_count,
+                "errors": stats.redis_errors,
+                **(extra or {}),
+            },
+            "local_cache_entries": len(self.over_limit),
+            "fallback_keys": len(self.fallback_store),
+            "top_blocked": stats.top_blocked(),
+            "config": self.config.describe(),
+        }
+
+
+def _degraded_name(config: LimiterConfig) -> str:
+    return {"fallback": "memory", "open": "fail_open", "closed": "fail_closed"}[
+        config.on_redis_error
+    ]
+
+
+def _verdict(identity: str, backend: Any, outcomes: tuple[Outcome, ...]) -> Decision:
+    allowed = all(o.allowed or o.policy.shadow for o in outcomes)
+    return Decision(allowed, identity, backend, outcomes)

@@ -1,0 +1,80 @@
+"""What a limiter answers: per-policy outcomes, the overall verdict, and its backend."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from perfkit.ratelimit.policy import Policy
+
+Backend = Literal["redis", "memory", "local", "fail_open", "fail_closed", "none"]
+"""Who decided: Redis; the in-process fallback; the local over-limit cache; the
+fail-open / fail-closed rule during an outage; or nobody (no policy applies)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One policy's answer to one request."""
+
+    policy: Policy
+    allowed: bool
+    remaining: int
+    reset_ms: int
+    retry_ms: int
+
+    @property
+    def used_ratio(self) -> float:
+        return (self.policy.limit - self.remaining) / self.policy.limit
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The verdict over every policy that applied; ``outcomes`` keep the policies' order."""
+
+    allowed: bool
+    identity: str
+    backend: Backend
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def binding(self) -> Outcome | None:
+        """The most restrictive enforced outcome, the one whose headers are sent: when
+        refused, the refusal with the longest wait; else the least remaining quota."""
+        enforced = [o for o in self.outcomes if not o.policy.shadow]
+        if not enforced:
+            return None
+        refused = [o for o in enforced if not o.allowed]
+        if refused:
+            return max(refused, key=lambda o: o.retry_ms)
+        return min(enforced, key=lambda o: (o.remaining, o.reset_ms))
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds to wait before retrying (0 when allowed)."""
+        binding = self.binding
+        if self.allowed or binding is None:
+            return 0
+        return max(1, math.ceil(binding.retry_ms / 1000))
+
+    @property
+    def message(self) -> str:
+        binding = self.binding
+        return binding.policy.message if binding is not None else ""
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """One set of IETF draft RateLimit headers for the binding policy."""
+        binding = self.binding
+        if binding is None:
+            return []
+        policy = binding.policy
+        window = max(1, math.ceil(policy.window))
+        headers = [
+            (b"ratelimit-limit", str(policy.limit).encode()),
+            (b"ratelimit-remaining", str(max(0, binding.remaining)).encode()),
+            (b"ratelimit-reset", str(max(0, math.ceil(binding.reset_ms / 1000))).encode()),
+            (b"ratelimit-policy", f"{policy.limit};w={window}".encode()),
+        ]
+        if not self.allowed:
+            headers.append((b"retry-after", str(self.retry_after).encode()))
+        return headers

@@ -1,0 +1,206 @@
+"""`RateLimiter` (sync) and `AsyncRateLimiter` (asyncio): the I/O shells around the core.
+
+Usage::
+
+    limiter = AsyncRateLimiter.from_settings(Settings.from_env(), target)
+    decision = await limiter.hit("203.0.113.9", "/api/chat")
+    if not decision.allowed: ...            # decision.headers(), .retry_after, .message
+    limiter.stats()                          # the /api/rate-limit/stats document
+    limiter.counters()                       # {policy: {outcome: n}} for Prometheus
+    await limiter.aclose()
+
+While Redis fails, decisions come from the fallback (``decision.backend``); a background
+PING every ``retry_interval`` seconds switches back to Redis as soon as it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from perfkit.config import Settings
+from perfkit.connection import (
+    AsyncClient,
+    Keyspace,
+    RedisTarget,
+    SyncClient,
+    async_client,
+    sync_client,
+    target_from_settings,
+)
+from perfkit.errors import RedisUnavailable
+from perfkit.ratelimit.core import Call, LimiterCore
+from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.policy import Policy
+from perfkit.ratelimit.scripts import AsyncScriptRunner, Script, SyncScriptRunner
+from perfkit.ratelimit.settings import LimiterConfig
+
+
+class _Base:
+    core: LimiterCore
+
+    @property
+    def config(self) -> LimiterConfig:
+        return self.core.config
+
+    def stats(self) -> dict[str, Any]:
+        """JSON-able: current backend, per-limiter counts, decisions by backend, fallback
+        decisions, Redis errors and breaker state, the most blocked identities, config."""
+        return self.core.snapshot(self._redis_info())
+
+    def counters(self) -> dict[str, dict[str, int]]:
+        """``{policy: {"allowed", "near_limit", "blocked", "shadow": n}}`` (monotonic)."""
+        return self.core.stats.counters()
+
+    def backend_counters(self) -> dict[str, int]:
+        """``{backend: decisions}`` (redis, memory, local, fail_open, fail_closed, none)."""
+        return self.core.stats.backends()
+
+    def _redis_info(self) -> dict[str, Any]:
+        return {}
+
+
+class RateLimiter(_Base):
+    """Blocking limiter over a sync client (thread-safe)."""
+
+    def __init__(
+        self,
+        client: SyncClient,
+        config: LimiterConfig | None = None,
+        *,
+        keyspace: Keyspace | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        owns_client: bool = False,
+    ) -> None:
+        self.core = LimiterCore(config or LimiterConfig(), keyspace or Keyspace(),
+                                clock=clock, wall_clock=wall_clock)  # fmt: skip
+        self.runner = SyncScriptRunner(client, Script())
+        self._owns_client = owns_client
+        self._probe: threading.Thread | None = None
+        self._closed = threading.Event()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, target: RedisTarget | None = None) -> RateLimiter:
+        """A limiter with ``PERFKIT_RATELIMIT_*`` configuration and its own client."""
+        target = target or target_from_settings(settings)
+        return cls(sync_client(target), LimiterConfig.from_settings(settings),
+                   keyspace=Keyspace(settings.redis_key_prefix), owns_client=True)  # fmt: skip
+
+    def hit(
+        self, identity: str, path: str = "/", *, policies: Sequence[Policy] | None = None
+    ) -> Decision:
+        """Decide one request of ``identity`` (an `identity_key` form) to ``path``; or
+        against ``policies`` (custom limiters) instead of the path's."""
+        call = self.core.prepare(identity, path, policies)
+        if isinstance(call, Decision):
+            return call
+        return self._decide(call)
+
+    def _decide(self, call: Call) -> Decision:
+        core = self.core
+        if core.try_redis():
+            try:
+                reply = self.runner.run(call.keys, call.argv)
+            except RedisUnavailable:
+                core.redis_failed()
+                self._start_probe()
+            else:
+                core.redis_ok()
+                return core.from_reply(call, reply)
+        return core.degraded(call)
+
+    def _start_probe(self) -> None:
+        if self._probe is not None and self._probe.is_alive():
+            return
+        self._probe = threading.Thread(target=self._probe_loop, name="ratelimit-probe",
+                                       daemon=True)  # fmt: skip
+        self._probe.start()
+
+    def _probe_loop(self) -> None:
+        while not self._closed.wait(self.core.config.retry_interval):
+            if self.core.breaker.state == "closed" or self.runner.ping():
+                self.core.redis_ok()
+                return
+
+    def close(self) -> None:
+        self._closed.set()
+        if self._probe is not None:
+            self._probe.join()
+        if self._owns_client:
+            self.runner.client.close()
+
+
+class AsyncRateLimiter(_Base):
+    """asyncio limiter; concurrent decisions share round trips (auto-pipelining)."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        config: LimiterConfig | None = None,
+        *,
+        keyspace: Keyspace | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        owns_client: bool = False,
+    ) -> None:
+        config = config or LimiterConfig()
+        self.core = LimiterCore(config, keyspace or Keyspace(), clock=clock,
+                                wall_clock=wall_clock)  # fmt: skip
+        self.runner = AsyncScriptRunner(client, Script(), pipelining=config.pipelining)
+        self._owns_client = owns_client
+        self._probe: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, target: RedisTarget | None = None
+    ) -> AsyncRateLimiter:
+        """A limiter with ``PERFKIT_RATELIMIT_*`` configuration and its own client."""
+        target = target or target_from_settings(settings)
+        return cls(async_client(target), LimiterConfig.from_settings(settings),
+                   keyspace=Keyspace(settings.redis_key_prefix), owns_client=True)  # fmt: skip
+
+    async def hit(
+        self, identity: str, path: str = "/", *, policies: Sequence[Policy] | None = None
+    ) -> Decision:
+        """The asyncio flavour of `RateLimiter.hit`."""
+        call = self.core.prepare(identity, path, policies)
+        if isinstance(call, Decision):
+            return call
+        core = self.core
+        if core.try_redis():
+            try:
+                reply = await self.runner.run(call.keys, call.argv)
+            except RedisUnavailable:
+                core.redis_failed()
+                self._start_probe()
+            else:
+                core.redis_ok()
+                return core.from_reply(call, reply)
+        return core.degraded(call)
+
+    def _start_probe(self) -> None:
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.get_running_loop().create_task(self._probe_loop())
+
+    async def _probe_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.core.config.retry_interval)
+            if self.core.breaker.state == "closed" or await self.runner.ping():
+                self.core.redis_ok()
+                return
+
+    def _redis_info(self) -> dict[str, Any]:
+        return {"pipeline_batches": self.runner.batches,
+                "pipelined_calls": self.runner.batched_calls}  # fmt: skip
+
+    async def aclose(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
+        await self.runner.aclose()
+        if self._owns_client:
+            await self.runner.client.aclose()

@@ -1,0 +1,99 @@
+"""`RateLimitMiddleware`: plain ASGI (no BaseHTTPMiddleware), for any ASGI app.
+
+Every HTTP request not on an exempt path is decided by an `AsyncRateLimiter`. A refused
+request gets 429 with a JSON body carrying the binding limiter's message; every limited
+response carries one set of ``RateLimit-Limit/Remaining/Reset`` and ``RateLimit-Policy``
+headers, for the most restrictive policy (never one set per policy), and ``Retry-After``
+on 429. Non-HTTP scopes (websocket, lifespan) pass straight through.
+
+Usage::
+
+    limiter = AsyncRateLimiter.from_settings(settings, target)
+    app = RateLimitMiddleware(app, limiter)   # identity and exempt paths from its config
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+import orjson
+
+from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.identity import IdentityResolver
+from perfkit.ratelimit.limiter import AsyncRateLimiter
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Identify = Callable[[Scope], str]
+
+
+class RateLimitMiddleware:
+    """``identify``: scope -> identity key (default: an `IdentityResolver` built from the
+    limiter's config: trusted proxies, IPv6 prefix, hashing). ``exempt_paths``: exact
+    paths never limited (default: the config's, i.e. the health checks and /metrics)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: AsyncRateLimiter,
+        *,
+        identify: Identify | None = None,
+        exempt_paths: Iterable[str] | None = None,
+    ) -> None:
+        config = limiter.config
+        self.app = app
+        self.limiter = limiter
+        self.identify: Identify = identify or IdentityResolver(
+            config.trusted_proxies,
+            ipv6_prefix=config.ipv6_prefix,
+            hash_identities=config.hash_identities,
+        )
+        paths = config.exempt_paths if exempt_paths is None else exempt_paths
+        self.exempt_paths = frozenset(paths)
+        self.enabled = config.enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.enabled or scope["path"] in self.exempt_paths:
+            await self.app(scope, receive, send)
+            return
+        decision = await self.limiter.hit(self.identify(scope), scope["path"])
+        scope.setdefault("state", {})["rate_limit"] = decision
+        if not decision.allowed:
+            await _refuse(decision, send)
+            return
+        headers = decision.headers()
+        if not headers:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _refuse(decision: Decision, send: Send) -> None:
+    binding = decision.binding
+    body = orjson.dumps(
+        {
+            "error": "Too Many Requests",
+            "message": decision.message or "Too many requests, please try again later.",
+            "limiter": binding.policy.name if binding is not None else None,
+            "retryAfter": decision.retry_after,
+        }
+    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *decision.headers(),
+    ]
+    if not any(name == b"retry-after" for name, _ in headers):
+        headers.append((b"retry-after", str(max(1, decision.retry_after)).encode()))
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

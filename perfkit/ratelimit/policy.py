@@ -1,0 +1,182 @@
+"""Rate limit policies: what is limited, how much, by which algorithm, on which routes.
+
+The defaults are the seed's named limiters (global 1000/15 min, api 500/15 min, chat
+30/1 min, spotify 50/1 min, auth 20/15 min). A request is subject to every policy whose
+route prefix matches its path (``/api/chat`` -> global, api and chat) and is refused when
+any of them refuses. `create_rate_limit` is the factory for custom limiters (the seed's
+``createRedisRateLimit``); `perfkit.ratelimit.config_file` reads policies from TOML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from perfkit.errors import ConfigError
+
+Algorithm = Literal["gcra", "sliding_window", "fixed_window"]
+ALGORITHMS: tuple[Algorithm, ...] = ("gcra", "sliding_window", "fixed_window")
+DEFAULT_ALGORITHM: Algorithm = "gcra"
+DEFAULT_MESSAGE = "Too many requests, please try again later."
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One named limit: ``limit`` requests per ``window`` seconds for each identity.
+
+    ``prefixes``: the route prefixes it applies to ("/" = every route). ``burst``: GCRA
+    only, how many requests may arrive at once (default ``limit``, so a fresh caller can
+    spend a whole window's quota, as with the window algorithms). ``shadow``: count what
+    it would refuse but refuse nothing (dark launch). ``count_refused``: refused requests
+    use quota too (punishes callers that keep hammering; off by default).
+    """
+
+    name: str
+    limit: int
+    window: float
+    algorithm: Algorithm = DEFAULT_ALGORITHM
+    prefixes: tuple[str, ...] = ("/",)
+    message: str = DEFAULT_MESSAGE
+    key_prefix: str = ""
+    burst: int | None = None
+    shadow: bool = False
+    count_refused: bool = False
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ConfigError(f"rate limit name {self.name!r} must be 1-40 of [A-Za-z0-9_-]")
+        if self.limit < 1:
+            raise ConfigError(f"rate limit {self.name!r}: limit must be >= 1, got {self.limit}")
+        if not self.window >= 0.001:  # also refuses NaN
+            raise ConfigError(f"rate limit {self.name!r}: window must be >= 0.001 s")
+        if self.algorithm not in ALGORITHMS:
+            raise ConfigError(
+                f"rate limit {self.name!r}: unknown algorithm {self.algorithm!r} "
+                f"(use one of {', '.join(ALGORITHMS)})"
+            )
+        if self.burst is not None and self.burst < 1:
+            raise ConfigError(f"rate limit {self.name!r}: burst must be >= 1")
+        for prefix in self.prefixes:
+            if not prefix.startswith("/"):
+                raise ConfigError(f"rate limit {self.name!r}: prefix {prefix!r} must start with /")
+        if self.key_prefix and not _NAME.match(self.key_prefix):
+            raise ConfigError(
+                f"rate limit {self.name!r}: key_prefix {self.key_prefix!r} must be 1-40 "
+                "of [A-Za-z0-9_-]"
+            )
+
+    @property
+    def key_name(self) -> str:
+        """The key segment for this policy's counters."""
+        return self.key_prefix or self.name
+
+    @property
+    def effective_burst(self) -> int:
+        return self.burst if self.burst is not None else self.limit
+
+    def applies_to(self, path: str) -> bool:
+        return any(_matches(prefix, path) for prefix in self.prefixes)
+
+    def describe(self) -> dict[str, object]:
+        """The policy as JSON-able configuration (for the stats endpoint)."""
+        return {
+            "name": self.name,
+            "limit": self.limit,
+            "window_seconds": self.window,
+            "algorithm": self.algorithm,
+            "prefixes": list(self.prefixes),
+            "burst": self.effective_burst if self.algorithm == "gcra" else None,
+            "shadow": self.shadow,
+            "count_refused": self.count_refused,
+            "message": self.message,
+        }
+
+
+def _matches(prefix: str, path: str) -> bool:
+    """``/api`` matches ``/api`` and ``/api/x`` but not ``/apix``."""
+    if prefix == "/":
+        return True
+    base = prefix.rstrip("/")
+    return path == base or path.startswith(base + "/")
+
+
+def create_rate_limit(
+    *,
+    window_ms: int,
+    max: int,  # the seed's option name
+    key_prefix: str,
+    message: str = DEFAULT_MESSAGE,
+    algorithm: Algorithm = DEFAULT_ALGORITHM,
+    prefixes: Sequence[str] = ("/",),
+    shadow: bool = False,
+) -> Policy:
+    """A custom limiter with the seed's ``createRedisRateLimit`` options."""
+    return Policy(
+        name=key_prefix.rstrip(":"),
+        limit=max,
+        window=window_ms / 1000,
+        algorithm=algorithm,
+        prefixes=tuple(prefixes),
+        message=message,
+        shadow=shadow,
+    )
+
+
+def default_policies(algorithm: Algorithm = DEFAULT_ALGORITHM) -> tuple[Policy, ...]:
+    """The seed's limiters and their routes."""
+    return (
+        Policy("global", 1000, 15 * 60, algorithm, ("/",)),
+        Policy("api", 500, 15 * 60, algorithm, ("/api",)),
+        Policy("chat", 30, 60, algorithm, ("/api/chat",),
+               message="Too many chat requests, please slow down."),
+        Policy("spotify", 50, 60, algorithm, ("/api/spotify",),
+               message="Too many Spotify requests, please try again in a minute."),
+        Policy("auth", 20, 15 * 60, algorithm, ("/auth", "/api/auth"),
+               message="Too many authentication attempts, please try again later."),
+    )  # fmt: skip
+
+
+class PolicySet:
+    """The policies of a limiter, with a per-path lookup (cached for the first paths)."""
+
+    _CACHE_SIZE = 1024
+
+    def __init__(self, policies: Iterable[Policy]) -> None:
+        self.policies = tuple(policies)
+        names = [p.name for p in self.policies]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ConfigError(f"rate limit names must be unique: {', '.join(duplicates)}")
+        self._by_name = {p.name: p for p in self.policies}
+        self._cache: dict[str, tuple[Policy, ...]] = {}
+
+    def __iter__(self) -> Iterator[Policy]:
+        return iter(self.policies)
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+    def get(self, name: str) -> Policy:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise ConfigError(f"no rate limit named {name!r}") from None
+
+    def for_path(self, path: str) -> tuple[Policy, ...]:
+        """Every policy that applies to ``path``."""
+        found = self._cache.get(path)
+        if found is None:
+            found = tuple(p for p in self.policies if p.applies_to(path))
+            if len(self._cache) < self._CACHE_SIZE:
+                self._cache[path] = found
+        return found
+
+    def with_shadow(self) -> PolicySet:
+        """Every policy in shadow mode (``PERFKIT_RATELIMIT_SHADOW=true``)."""
+        return PolicySet(replace(p, shadow=True) for p in self.policies)
+
+    def with_algorithm(self, algorithm: Algorithm) -> PolicySet:
+        return PolicySet(replace(p, algorithm=algorithm) for p in self.policies)

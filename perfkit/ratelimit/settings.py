@@ -1,0 +1,104 @@
+"""The limiter's configuration, read once from `Settings` (``PERFKIT_RATELIMIT_*``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from perfkit.config import Settings
+from perfkit.errors import ConfigError
+from perfkit.ratelimit.config_file import load_policies
+from perfkit.ratelimit.policy import ALGORITHMS, PolicySet, default_policies
+
+OnRedisError = Literal["fallback", "open", "closed"]
+_ON_ERROR: tuple[OnRedisError, ...] = ("fallback", "open", "closed")
+DEFAULT_EXEMPT = ("/health", "/ready", "/api/health", "/metrics")
+
+
+@dataclass(frozen=True)
+class LimiterConfig:
+    """How a limiter behaves. Built with `from_settings`, or directly in code.
+
+    ``on_redis_error``: ``fallback`` (in-process limiter with the same algorithms),
+    ``open`` (admit everything) or ``closed`` (refuse everything) while Redis is down.
+    ``fallback_instances``: the fallback's limits are divided by this (N instances each
+    admitting limit/N keep the fleet near the limit during an outage).
+    ``retry_interval``: seconds between background PINGs while Redis is down.
+    ``local_cache``: refuse in-process while an identity is known to be over a limit.
+    """
+
+    policies: PolicySet = field(default_factory=lambda: PolicySet(default_policies()))
+    on_redis_error: OnRedisError = "fallback"
+    fallback_instances: int = 1
+    retry_interval: float = 0.5
+    local_cache: bool = True
+    pipelining: bool = True
+    trusted_proxies: tuple[str, ...] = ()
+    ipv6_prefix: int = 64
+    hash_identities: bool = False
+    exempt_paths: tuple[str, ...] = DEFAULT_EXEMPT
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if self.on_redis_error not in _ON_ERROR:
+            raise ConfigError(
+                f"on_redis_error {self.on_redis_error!r} must be one of {', '.join(_ON_ERROR)}"
+            )
+        if self.fallback_instances < 1:
+            raise ConfigError("fallback_instances must be >= 1")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LimiterConfig:
+        algorithm = settings.env_text("PERFKIT_RATELIMIT_ALGORITHM", "gcra")
+        if algorithm not in ALGORITHMS:
+            raise ConfigError(
+                f"PERFKIT_RATELIMIT_ALGORITHM={algorithm!r} must be one of {', '.join(ALGORITHMS)}"
+            )
+        path = settings.env_text("PERFKIT_RATELIMIT_POLICIES", "")
+        if path:
+            policies = PolicySet(load_policies(path))
+        else:
+            policies = PolicySet(default_policies(algorithm))
+        if settings.env_bool("PERFKIT_RATELIMIT_SHADOW", False):
+            policies = policies.with_shadow()
+        on_error = settings.env_text("PERFKIT_RATELIMIT_ON_REDIS_ERROR", "fallback")
+        if on_error not in _ON_ERROR:
+            raise ConfigError(
+                f"PERFKIT_RATELIMIT_ON_REDIS_ERROR={on_error!r} must be one of "
+                f"{', '.join(_ON_ERROR)}"
+            )
+        return cls(
+            policies=policies,
+            on_redis_error=on_error,
+            fallback_instances=settings.env_int("PERFKIT_RATELIMIT_FALLBACK_INSTANCES", 1, 1),
+            retry_interval=settings.env_float("PERFKIT_RATELIMIT_RETRY_INTERVAL", 0.5, 0.01),
+            local_cache=settings.env_bool("PERFKIT_RATELIMIT_LOCAL_CACHE", True),
+            pipelining=settings.env_bool("PERFKIT_RATELIMIT_PIPELINING", True),
+            trusted_proxies=_csv(settings.env_text("PERFKIT_RATELIMIT_TRUSTED_PROXIES", "")),
+            ipv6_prefix=settings.env_int("PERFKIT_RATELIMIT_IPV6_PREFIX", 64, 1),
+            hash_identities=settings.env_bool("PERFKIT_RATELIMIT_HASH_IDENTITIES", False),
+            exempt_paths=_csv(
+                settings.env_text("PERFKIT_RATELIMIT_EXEMPT_PATHS", ",".join(DEFAULT_EXEMPT))
+            ),
+            enabled=settings.env_bool("PERFKIT_RATELIMIT_ENABLED", True),
+        )
+
+    def describe(self) -> dict[str, object]:
+        """JSON-able configuration for the stats endpoint."""
+        return {
+            "enabled": self.enabled,
+            "policies": [p.describe() for p in self.policies],
+            "on_redis_error": self.on_redis_error,
+            "fallback_instances": self.fallback_instances,
+            "retry_interval_seconds": self.retry_interval,
+            "local_cache": self.local_cache,
+            "pipelining": self.pipelining,
+            "trusted_proxies": list(self.trusted_proxies),
+            "ipv6_prefix": self.ipv6_prefix,
+            "hash_identities": self.hash_identities,
+            "exempt_paths": list(self.exempt_paths),
+        }
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
