@@ -1,0 +1,81 @@
+"""`perfkit baseline` / `perfkit smoke` as a user runs them: a subprocess against a real server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perfkit.embedded import free_port
+
+SCENARIO = """name = "cli"
+[[endpoints]]
+name = "ok"
+path = "/ok"
+category = "health"
+[[endpoints]]
+name = "limited"
+path = "/limited"
+expect = [429]
+"""
+
+
+def perfkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "perfkit", *args], capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "CI": "true"},
+    )  # fmt: skip
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.toml"
+    path.write_text(SCENARIO)
+    return path
+
+
+def test_smoke_passes_writes_artifacts_and_fails_when_a_criterion_is_broken(
+    status_url: str, scenario: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    common = ["--target", status_url, "--scenario", str(scenario), "--requests", "60",
+              "--warmup", "0", "--out", str(out)]  # fmt: skip
+    passed = perfkit("smoke", *common)
+    assert passed.returncode == 0, passed.stderr
+    assert "smoke test: PASS" in passed.stdout and "overall error rate" in passed.stdout
+    strict = tmp_path / "strict.toml"
+    strict.write_text("health_latency_ms = 0\n")  # nothing answers in 0 ms: broken on purpose
+    failed = perfkit("smoke", *common, "--thresholds", str(strict))
+    assert failed.returncode == 1
+    assert "smoke test: FAIL" in failed.stdout and "ok p95 latency" in failed.stdout
+    assert len(list(out.glob("smoke-*.json"))) == 2
+    assert len(list(out.glob("smoke-summary-*.md"))) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", f"http://127.0.0.1:{free_port()}"], "is unreachable"),
+        (["--duration", "-1"], "duration must be > 0"),
+        (["--rate", "0"], "rate must be > 0"),
+        (["--scenario", "BAD"], "unknown field 'retries'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_artifact(
+    status_url: str, scenario: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SCENARIO + "retries = 3\n")
+    args = [str(bad) if a == "BAD" else a for a in args]
+    defaults = {"--target": status_url, "--scenario": str(scenario), "--duration": "1"}
+    for flag, value in defaults.items():
+        if flag not in args:
+            args += [flag, value]
+    out = tmp_path / "out"
+    result = perfkit("baseline", *args, "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())
