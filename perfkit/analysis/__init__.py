@@ -7,7 +7,7 @@ sources (asv, Bencher, Hunter/otava, Apdex, the SRE workbook).
 
 from __future__ import annotations
 
-from perfkit.analysis.adapt import load_run_data, run_data
+from perfkit.analysis.adapt import load_run_data, run_data, stored_run_data
 from perfkit.analysis.artifacts import render_markdown, write_report
 from perfkit.analysis.changepoints import ChangePoint, detect_change_points
 from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
@@ -58,6 +58,7 @@ __all__ = [
     "load_run_data",
     "render_markdown",
     "run_data",
+    "stored_run_data",
     "trend_frame",
     "trends",
     "write_report",

@@ -10,15 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from perfkit.analysis.data import EndpointData, HistogramDistribution, RunData
-from perfkit.errors import InputError
 from perfkit.runs.histogram import decode
+from perfkit.runs.history import StoredRun, read_run
 from perfkit.runs.model import Run, Stats
+from perfkit.runs.samples import read_samples
 
 #: the load settings that make two runs comparable (duration and warm-up do not)
 COMPARABLE_LOAD = ("model", "concurrency", "rate", "workers", "engine")
@@ -34,29 +33,17 @@ _SUMMARY = {
 }
 
 
-def read_run(path: Path) -> Run:
-    """Parse one run file; any problem is an `InputError` naming the file."""
-    try:
-        return Run.from_dict(orjson.loads(path.read_bytes()))
-    except OSError as exc:
-        raise InputError(f"cannot read run {path}: {exc.strerror}") from None
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"run {path} is not JSON: {exc}") from None
-    except InputError as exc:
-        raise InputError(f"run {path}: {exc}") from None
-
-
-def read_samples(run: Run, run_path: Path) -> pa.Table | None:
-    """The run's per-request samples, or None when it has none or the file is gone."""
+def read_run_samples(run: Run, run_path: Path) -> pa.Table | None:
+    """The run's per-request samples, or None when it has none or the file is gone
+    (a corrupt file is still an `InputError`: that is damage, not absence)."""
     if run.samples is None:
         return None
     path = run_path.parent / run.samples.path
-    if not path.is_file():
-        return None
-    try:
-        return pq.read_table(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise InputError(f"samples file {path} is unreadable: {exc}") from None
+    return read_samples(path) if path.is_file() else None
+
+
+def _column(rows: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(rows.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None) -> EndpointData:
@@ -76,11 +63,13 @@ def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None)
             errors_by_class=stats.errors_by_class,
             summary=summary,
         )
-    latency = rows.column("latency_ms").to_numpy(zero_copy_only=False).astype(np.float64)
-    start = rows.column("t_start").to_numpy(zero_copy_only=False).astype(np.float64)
+    latency = _column(rows, "latency_ms")
+    intended = _column(rows, "t_intended")
     failed = np.asarray(rows.column("error_class").is_valid().to_numpy(zero_copy_only=False))
-    answered = ~np.isnan(latency)
-    offsets = start + np.where(answered, latency, 0.0) / 1000.0
+    # Only answered requests are latencies (as in the run's histogram); a transport
+    # failure's latency_ms is the time until it failed, which would flatter the figures.
+    answered = _column(rows, "status") > 0
+    offsets = intended + latency / 1000.0
     return EndpointData(
         name=name,
         count=stats.count,
@@ -121,6 +110,10 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
 
 def load_run_data(path: Path, *, with_samples: bool = True) -> RunData:
     """Read a run file (and, when asked and present, its samples) into `RunData`."""
-    run = read_run(path)
-    samples = read_samples(run, path) if with_samples else None
-    return run_data(run, samples, source=str(path))
+    return stored_run_data(StoredRun(path, read_run(path)), with_samples=with_samples)
+
+
+def stored_run_data(stored: StoredRun, *, with_samples: bool = True) -> RunData:
+    """`RunData` of a run from the history store (`perfkit.runs.history.History`)."""
+    samples = read_run_samples(stored.run, stored.path) if with_samples else None
+    return run_data(stored.run, samples, source=str(stored.path))
