@@ -78,6 +78,7 @@ def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None)
         latencies_ms=latency[answered],
         offsets_s=offsets,
         failed=failed[answered],
+        latency_times_s=offsets[answered],
         histogram=histogram,
         errors_by_class=stats.errors_by_class,
         summary=summary,

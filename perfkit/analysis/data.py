@@ -86,8 +86,10 @@ class HistogramDistribution:
 class EndpointData:
     """One endpoint (or the whole run) of one run.
 
-    ``latencies_ms`` and ``offsets_s`` (completion time from the start of the measured
-    period) are per request, in the same order, when the samples are available.
+    With samples: ``latencies_ms`` (answered requests only, as in the run's histogram),
+    ``failed`` and ``latency_times_s`` (completion time, seconds into the measured period)
+    aligned with it; ``offsets_s`` holds the completion time of *every* request (for
+    throughput). ``summary`` holds the run's recorded statistics (p50, p95, mean... in ms).
     """
 
     name: str
@@ -97,6 +99,7 @@ class EndpointData:
     latencies_ms: NDArray[np.float64] | None = None
     offsets_s: NDArray[np.float64] | None = None
     failed: NDArray[np.bool_] | None = None
+    latency_times_s: NDArray[np.float64] | None = None
     histogram: Distribution | None = None
     errors_by_class: Mapping[str, int] = field(default_factory=dict)
     summary: Mapping[str, float] = field(default_factory=dict)
@@ -183,4 +186,5 @@ def endpoint_from_samples(
         latencies_ms=values,
         offsets_s=offsets,
         failed=failures,
+        latency_times_s=offsets,
     )

@@ -1,0 +1,257 @@
+"""The charts shared by notebooks and reports; each function returns a matplotlib Figure.
+
+Figures are built with `matplotlib.figure.Figure` directly (the Agg canvas, no pyplot
+state), so they work headless and never accumulate in a global registry. One style for
+all: the `STYLE` rc settings, one colour per series in `PALETTE` order, milliseconds on
+latency axes, and a title that says what is plotted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import matplotlib
+import matplotlib.style
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Wedge
+
+from perfkit.analysis.changepoints import segments
+from perfkit.analysis.data import EndpointData, RunData
+from perfkit.analysis.trends import Trend
+from perfkit.errors import InputError
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
+STYLE: dict[str, Any] = {
+    "figure.figsize": (9.0, 4.8),
+    "figure.dpi": 100,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+}
+STATUS_COLOURS = {"good": "#2ca02c", "warning": "#ff7f0e", "critical": "#d62728"}
+
+
+@contextlib.contextmanager
+def _styled() -> Iterator[None]:
+    with matplotlib.style.context(STYLE):
+        yield
+
+
+def _selected(run: RunData, endpoints: Sequence[str] | None) -> list[EndpointData]:
+    names = list(run.endpoints) if endpoints is None else list(endpoints)
+    unknown = [n for n in names if n not in run.endpoints and n != "overall"]
+    if unknown:
+        raise InputError(f"run {run.run_id} has no endpoint {unknown[0]!r}")
+    return [run.overall if n == "overall" else run.endpoints[n] for n in names]
+
+
+def _cdf_points(ep: EndpointData) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sorted latencies and their cumulative fraction (from a histogram when no samples)."""
+    if ep.latencies_ms is not None and ep.latencies_ms.size:
+        values = np.sort(ep.latencies_ms)
+        return values, np.arange(1, values.size + 1) / values.size
+    dist = ep.distribution()
+    if dist is None or dist.count == 0:
+        return None
+    q = np.linspace(0.0, 100.0, 201)
+    return np.array([dist.percentile(p) for p in q]), q / 100.0
+
+
+def latency_cdf(run: RunData, endpoints: Sequence[str] | None = None) -> Figure:
+    """Cumulative distribution of latency per endpoint (log x axis), p50/p95/p99 marked."""
+    with _styled():
+        fig = Figure()
+        ax = fig.subplots()
+        for colour, ep in zip(PALETTE * 3, _selected(run, endpoints), strict=False):
+            points = _cdf_points(ep)
+            if points is not None:
+                ax.plot(points[0], points[1], label=ep.name, linewidth=1.6, color=colour)
+        for q in (0.5, 0.95, 0.99):
+            ax.axhline(q, color="#999999", linewidth=0.8, linestyle=":")
+        ax.set_xscale("log")
+        ax.set(
+            title=f"Latency CDF - run {run.run_id}",
+            xlabel="latency (ms, log scale)",
+            ylabel="fraction of requests at or below",
+            ylim=(0, 1.01),
+        )
+        ax.legend(loc="lower right")
+    return fig
+
+
+def latency_histogram(
+    run: RunData, endpoints: Sequence[str] | None = None, bins: int = 60
+) -> Figure:
+    """Histogram of latency per endpoint on log-spaced bins (samples only)."""
+    selected = [ep for ep in _selected(run, endpoints) if ep.has_samples]
+    if not selected:
+        raise InputError(f"run {run.run_id} has no per-request samples to draw a histogram")
+    values = np.concatenate([ep.latencies_ms for ep in selected if ep.latencies_ms is not None])
+    lo, hi = max(float(values.min()), 1e-3), float(values.max()) * 1.01
+    edges = np.geomspace(lo, max(hi, lo * 1.01), bins + 1)
+    with _styled():
+        fig = Figure()
+        ax = fig.subplots()
+        for colour, ep in zip(PALETTE * 3, selected, strict=False):
+            assert ep.latencies_ms is not None
+            ax.hist(
+                ep.latencies_ms.tolist(),
+                bins=edges.tolist(),
+                histtype="step",
+                linewidth=1.5,
+                label=ep.name,
+                color=colour,
+            )
+        ax.set_xscale("log")
+        ax.set(
+            title=f"Latency histogram - run {run.run_id}",
+            xlabel="latency (ms, log scale)",
+            ylabel="requests",
+        )
+        ax.legend()
+    return fig
+
+
+def latency_over_time(
+    run: RunData, endpoints: Sequence[str] | None = None, window_s: float = 1.0
+) -> Figure:
+    """Each request as a dot at its completion time, with a rolling p95 line per endpoint."""
+    selected = [ep for ep in _selected(run, endpoints) if ep.latency_times_s is not None]
+    if not selected:
+        raise InputError(f"run {run.run_id} has no per-request samples to draw over time")
+    with _styled():
+        fig = Figure()
+        ax = fig.subplots()
+        for colour, ep in zip(PALETTE * 3, selected, strict=False):
+            assert ep.latencies_ms is not None and ep.latency_times_s is not None
+            answered = ep.latency_times_s
+            ax.scatter(answered, ep.latencies_ms, s=3, alpha=0.25, color=colour)
+            edges = np.arange(0.0, max(ep.duration_s, window_s) + window_s, window_s)
+            idx = np.digitize(answered, edges)
+            centres = [
+                (edges[i - 1] + edges[i]) / 2 for i in range(1, edges.size) if np.any(idx == i)
+            ]
+            p95 = [
+                np.percentile(ep.latencies_ms[idx == i], 95)
+                for i in range(1, edges.size)
+                if np.any(idx == i)
+            ]
+            ax.plot(centres, p95, color=colour, linewidth=1.8, label=f"{ep.name} p95")
+        ax.set_yscale("log")
+        ax.set(
+            title=f"Latency over time - run {run.run_id}",
+            xlabel="seconds into the run",
+            ylabel="latency (ms, log scale)",
+        )
+        ax.legend()
+    return fig
+
+
+def runs_overlay(base: RunData, candidate: RunData, endpoint: str = "overall") -> Figure:
+    """Two runs' latency CDFs of one endpoint, overlaid, with their p50/p95/p99."""
+    with _styled():
+        fig = Figure()
+        ax = fig.subplots()
+        for colour, run in zip(PALETTE[:2], (base, candidate), strict=True):
+            ep = _selected(run, [endpoint])[0]
+            points = _cdf_points(ep)
+            if points is None:
+                continue
+            ax.plot(points[0], points[1], color=colour, linewidth=1.8, label=run.run_id)
+            for q in (50, 95, 99):
+                ax.axvline(ep.value(f"p{q}"), color=colour, linewidth=0.8, linestyle="--")
+        ax.set_xscale("log")
+        ax.set(
+            title=f"{endpoint}: {base.run_id} vs {candidate.run_id}",
+            xlabel="latency (ms, log scale; dashed: p50, p95, p99)",
+            ylabel="fraction of requests at or below",
+            ylim=(0, 1.01),
+        )
+        ax.legend(loc="lower right")
+    return fig
+
+
+def trend_chart(trend: Trend) -> Figure:
+    """A metric over runs with each level drawn flat and change points marked."""
+    x = np.arange(len(trend.values))
+    with _styled():
+        fig = Figure()
+        ax = fig.subplots()
+        ax.plot(
+            x,
+            trend.values,
+            marker="o",
+            markersize=3,
+            linewidth=1.0,
+            color=PALETTE[0],
+            label=trend.metric,
+        )
+        for lo, hi, mean in segments(trend.values, trend.change_points):
+            ax.hlines(mean, lo, hi - 1, color=PALETTE[1], linewidth=2.2)
+        for cp in trend.change_points:
+            ax.axvline(cp.index - 0.5, color=STATUS_COLOURS["critical"], linestyle="--")
+            ax.annotate(
+                f"{cp.change:+.0%}",
+                (cp.index - 0.5, 1.0),
+                xycoords=("data", "axes fraction"),
+                ha="left",
+                va="top",
+                color=STATUS_COLOURS["critical"],
+            )
+        ax.set(
+            title=f"{trend.endpoint} {trend.metric} over {len(x)} runs "
+            f"({len(trend.change_points)} change points)",
+            xlabel="run (oldest first)",
+            ylabel=trend.metric,
+        )
+        ax.legend(["value", "level between change points"])
+    return fig
+
+
+def health_gauge(score: float, status: str | None = None) -> Figure:
+    """A half-circle gauge 0-100 with the bands coloured and the score as a needle."""
+    status = status or ("good" if score >= 85 else "warning" if score >= 60 else "critical")
+    with _styled():
+        fig = Figure(figsize=(5.0, 3.0))
+        ax = fig.subplots()
+        for lo, hi, band in ((0, 60, "critical"), (60, 85, "warning"), (85, 100, "good")):
+            ax.add_patch(
+                Wedge(
+                    (0, 0),
+                    1.0,
+                    180 - hi * 1.8,
+                    180 - lo * 1.8,
+                    width=0.3,
+                    color=STATUS_COLOURS[band],
+                    alpha=0.85,
+                )
+            )
+        angle = math.radians(180 - max(0.0, min(score, 100.0)) * 1.8)
+        ax.plot(
+            [0, 0.8 * math.cos(angle)], [0, 0.8 * math.sin(angle)], color="#333333", linewidth=3
+        )
+        ax.text(
+            0,
+            -0.15,
+            f"{score:.0f}",
+            ha="center",
+            va="center",
+            fontsize=22,
+            fontweight="bold",
+            color=STATUS_COLOURS.get(status, "#333333"),
+        )
+        ax.set(xlim=(-1.1, 1.1), ylim=(-0.3, 1.1), title=f"Health score: {status}")
+        ax.set_aspect("equal")
+        ax.axis("off")
+    return fig
