@@ -1,0 +1,96 @@
+"""A tiny Starlette app over the cache, served by uvicorn on loopback.
+
+It stands in for the reference service in `perfkit bench cache` and in the cache's
+HTTP tests: ``/uncached/{id}`` calls a simulated upstream (``upstream_delay`` seconds,
+a ~1 KB JSON answer) every time, ``/cached/{id}`` goes through `RedisCache.get_or_set`,
+``/audio-features?ids=a,b`` through `RedisCache.get_many`, and ``/api/cache/stats``
+answers the stats document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import orjson
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from perfkit.cache.core import RedisCache
+from perfkit.cache.policy import API, AUDIO
+from perfkit.embedded import free_port
+
+_START_TIMEOUT_S = 10.0
+
+
+def _json(data: Any) -> Response:
+    return Response(orjson.dumps(data), media_type="application/json")
+
+
+class Upstream:
+    """A slow dependency (Spotify in the seed) that counts its calls."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.calls = 0
+
+    async def track(self, track_id: str) -> dict[str, Any]:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        return {"id": track_id, "name": "x" * 900, "tempo": 120.0, "energy": 0.8}
+
+    async def features(self, ids: list[str]) -> Mapping[str, Any]:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        return {i: {"id": i, "tempo": 100.0 + len(i)} for i in ids}
+
+
+def demo_app(cache: RedisCache, upstream: Upstream) -> Starlette:
+    async def uncached(request: Request) -> Response:
+        return _json(await upstream.track(request.path_params["id"]))
+
+    async def cached(request: Request) -> Response:
+        track_id = request.path_params["id"]
+        return _json(await cache.get_or_set(API, track_id, lambda: upstream.track(track_id)))
+
+    async def audio_features(request: Request) -> Response:
+        ids = [i for i in request.query_params.get("ids", "").split(",") if i]
+        return _json({"audio_features": await cache.get_many(AUDIO, ids, upstream.features)})
+
+    async def stats(request: Request) -> Response:
+        return _json(await cache.stats())
+
+    return Starlette(
+        routes=[
+            Route("/uncached/{id}", uncached),
+            Route("/cached/{id}", cached),
+            Route("/audio-features", audio_features),
+            Route("/api/cache/stats", stats),
+        ]
+    )
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Starlette) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on a free 127.0.0.1 port; yield its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(_START_TIMEOUT_S):
+            while not server.started:
+                if task.done():
+                    task.result()  # raises why it stopped
+                await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
