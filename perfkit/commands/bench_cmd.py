@@ -6,7 +6,52 @@ registered here.
 
 from __future__ import annotations
 
+import orjson
 import typer
+
+from perfkit.cache import bench as cache_bench
+from perfkit.loadgen import bench as loadgen_bench
+from perfkit.measure import bench as measure_bench
 
 app = typer.Typer(help="Benchmarks: perfkit vs raw Redis vs peer libraries, side by side.",
                   no_args_is_help=True)  # fmt: skip
+
+
+@app.command("middleware")
+def middleware(  # noqa: PLR0917 (typer options are positional parameters)
+    app_spec: str = typer.Option(measure_bench.DEFAULT_APP, "--app", help="module:factory"),
+    path: str = typer.Option("/api/users/42", help="The path to load."),
+    duration: float = typer.Option(3.0, help="Seconds per round and variant."),
+    connections: int = typer.Option(32, help="Concurrent connections."),
+    rounds: int = typer.Option(8, help="Alternating rounds per variant."),
+    tool: str = typer.Option("auto", help="wrk, httpx or auto."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of the table."),
+) -> None:
+    """Requests/s of an app with and without its perfkit middleware stack, side by side."""
+    opts = measure_bench.BenchOptions(app_spec, path, duration, connections, rounds, tool=tool)
+    result = measure_bench.run_bench(opts)
+    if as_json:
+        typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        typer.echo(measure_bench.markdown_table(result))
+
+
+@app.command("loadgen")
+def loadgen(duration: float = typer.Option(5.0, help="Seconds per measurement.")) -> None:
+    """The load runner's req/s per process vs wrk and Locust, and p50/p99 at a fixed load."""
+    throughput, latency = loadgen_bench.bench_loadgen(duration)
+    typer.echo(loadgen_bench.markdown_table(throughput, latency))
+
+
+@app.command("cache")
+def cache(  # noqa: PLR0917 (typer options are positional parameters)
+    ops: int = typer.Option(3000, help="Hit-path reads per contender."),
+    batches: int = typer.Option(300, help="Batches of 100 per contender."),
+    requests: int = typer.Option(60, help="HTTP requests per endpoint."),
+    upstream_ms: float = typer.Option(50.0, help="Simulated upstream latency (ms)."),
+    rounds: int = typer.Option(5, help="Interleaved rounds (the median is reported)."),
+    peers: bool = typer.Option(True, "--peers/--no-peers", help="Include cashews, aiocache."),
+) -> None:
+    """Cache hit and batch vs raw redis-py, cashews, aiocache; cached vs uncached HTTP."""
+    opts = cache_bench.BenchOptions(ops, batches, requests, upstream_ms, rounds, peers)
+    typer.echo(cache_bench.bench_cache(opts))

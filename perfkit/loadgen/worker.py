@@ -22,6 +22,8 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import uvloop
+
 from perfkit.loadgen.engines import (
     Engine,
     HttpOptions,
@@ -223,5 +225,7 @@ class _Worker:
 
 
 def run_worker(plan: WorkerPlan, progress: Callable[[Snapshot], None] | None) -> WorkerResult:
-    """Run one worker to completion on a new event loop in the calling thread."""
-    return asyncio.run(_Worker(plan, progress).run())
+    """Run one worker to completion on a new uvloop event loop in the calling thread
+    (uvloop, which uvicorn[standard] brings, halves the loop's own cost per request)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(_Worker(plan, progress).run())
