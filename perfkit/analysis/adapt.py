@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perfkit.analysis.data import EndpointData, HistogramDistribution, RunData
+from perfkit.errors import InputError
 from perfkit.runs.histogram import decode
-from perfkit.runs.history import StoredRun, read_run
+from perfkit.runs.history import History, StoredRun, read_run
 from perfkit.runs.model import Run, Stats
 from perfkit.runs.samples import read_samples
 
@@ -118,3 +119,23 @@ def stored_run_data(stored: StoredRun, *, with_samples: bool = True) -> RunData:
     """`RunData` of a run from the history store (`perfkit.runs.history.History`)."""
     samples = read_run_samples(stored.run, stored.path) if with_samples else None
     return run_data(stored.run, samples, source=str(stored.path))
+
+
+def resolve(
+    history: History, key: str, *, target: str | None = None, scenario: str | None = None
+) -> StoredRun:
+    """A run named by ``latest``, ``previous``, a path, a file name or a run id."""
+    if key in ("latest", "previous"):
+        found = (history.latest if key == "latest" else history.previous)(target, scenario)
+        if found is None:
+            wanted = "two runs" if key == "previous" else "a run"
+            raise InputError(
+                f"{key}: the history in {history.folder} does not hold {wanted}"
+                + (f" of target {target!r}" if target else "")
+                + (f" and scenario {scenario!r}" if scenario else "")
+            )
+        return found
+    path = Path(key)
+    if path.suffix == ".json" and path.is_file():
+        return StoredRun(path, read_run(path))
+    return history.load(key)

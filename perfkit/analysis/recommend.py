@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfkit.analysis.compare import Comparison
+from perfkit.analysis.compare import Comparison, MetricChange
 from perfkit.analysis.health import Apdex, ErrorBudget, HealthScore
 from perfkit.analysis.inputs import AnalyticsInputs, RouteFigures, Thresholds
 
@@ -129,19 +129,30 @@ def alerts(
             )
         )
     if comparison is not None:
-        for route, change in comparison.regressions():
+        for route, changes in _regressions_by_route(comparison).items():
+            worst = max(changes, key=lambda c: abs(c.change or 0.0))
             out.append(
                 Alert(
                     "warning",
                     "regression",
                     route,
-                    _pct(change.change),
+                    _pct(worst.change),
                     f">= {comparison.options.threshold:.0%}",
-                    f"{route}: {change.metric} {change.base:.4g} -> "
-                    f"{change.candidate:.4g} ({_pct(change.change)})",
+                    f"{route} regressed: "
+                    + ", ".join(
+                        f"{c.metric} {c.base:.4g} -> {c.candidate:.4g} ({_pct(c.change)})"
+                        for c in changes
+                    ),
                 )
             )
     return sorted(out, key=lambda a: _SEVERITY[a.severity])
+
+
+def _regressions_by_route(comparison: Comparison) -> dict[str, list[MetricChange]]:
+    grouped: dict[str, list[MetricChange]] = {}
+    for route, change in comparison.regressions():
+        grouped.setdefault(route, []).append(change)
+    return grouped
 
 
 def _pct(change: float | None) -> str:
@@ -259,14 +270,15 @@ def recommendations(
             )
         )
     if comparison is not None:
-        for route, change in comparison.regressions():
+        for route, changes in _regressions_by_route(comparison).items():
             out.append(
                 Recommendation(
                     "high",
                     route,
-                    f"{change.metric} {_pct(change.change)} vs run {comparison.base_id}",
-                    "a regression between the two runs: review (or bisect) the changes between "
-                    "them before release",
+                    ", ".join(f"{c.metric} {_pct(c.change)}" for c in changes)
+                    + f" vs run {comparison.base_id}",
+                    "a regression between the two runs: review (or bisect) the changes "
+                    "between them before release",
                 )
             )
     return sorted(out, key=lambda r: _PRIORITY[r.priority])
