@@ -84,8 +84,9 @@ class MeasureConfig:
         )
 
 
+_CLASSES = ("5xx", "1xx", "2xx", "3xx", "4xx", "5xx")
+
+
 def status_class(status: int) -> str:
     """``200`` -> ``"2xx"``; anything outside 100-599 is ``"5xx"`` (a broken response)."""
-    if 100 <= status < 600:
-        return f"{status // 100}xx"
-    return "5xx"
+    return _CLASSES[status // 100] if 100 <= status < 600 else "5xx"

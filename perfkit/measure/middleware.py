@@ -49,26 +49,26 @@ class PerformanceMiddleware:
         else:
             await self.app(scope, receive, send)
 
-    def _request_id(self, scope: Scope) -> bytes:
+    def _request_id(self, scope: Scope) -> str:
         for name, value in scope["headers"]:
             if name == REQUEST_ID_HEADER and _VALID_ID.fullmatch(value):
-                return bytes(value)
-        return f"{self._id_prefix}-{next(self._counter):x}".encode()
+                return str(value.decode("ascii"))
+        return f"{self._id_prefix}-{next(self._counter):x}"
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         monitor = self.monitor
         if not monitor.running:
             monitor.start()
         request_id = self._request_id(scope)
-        scope.setdefault("state", {})["request_id"] = request_id.decode()
+        header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
+        scope.setdefault("state", {})["request_id"] = request_id
         status = 0
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
-                message = {**message, "headers": headers}
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         started = time.perf_counter()
@@ -87,7 +87,7 @@ class PerformanceMiddleware:
                 self.resolver.template(scope),
                 status or 500,
                 duration_ms,
-                request_id.decode(),
+                request_id,
             )
 
     def _lifespan_receive(self, receive: Receive) -> Receive:

@@ -84,7 +84,7 @@ class PerformanceMonitor:
         now = self.clock()
         sclass = status_class(status)
         key = (method, route, sclass)
-        stats = self._stats.get(key)
+        stats = self._stats.get(key)  # the common case: one lookup, no allocation
         if stats is None:
             if len(self._stats) >= self.config.max_routes:
                 self.overflow_requests += 1
@@ -176,11 +176,12 @@ class PerformanceMonitor:
 
     @property
     def running(self) -> bool:
-        return self.lag.running
+        """Are the background tasks started (and not stopped)?"""
+        return self._flusher is not None
 
     def start(self) -> None:
         """Start the loop-lag sampler and the flusher on the running loop; idempotent."""
-        if self.running:
+        if self._flusher is not None:
             return
         if self.slow_log is not None:
             self.slow_log.start()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hdrh.histogram import HdrHistogram
 
 from perfkit.config import Settings
 from perfkit.errors import ConfigError
 from perfkit.measure import LatencyHistogram, MeasureConfig, Thresholds, status_class
-from perfkit.measure.histogram import HistogramDecodeError
+from perfkit.measure.histogram import (
+    HIGHEST_US,
+    LOWEST_US,
+    SIGNIFICANT_FIGURES,
+    HistogramDecodeError,
+)
 from perfkit.measure.hourly import HourlySeries, hour_of, merge_hours
 from perfkit.measure.report import ReportContext, build_report
 from perfkit.measure.routes import fallback_template, normalise_method
@@ -86,6 +92,20 @@ def test_histograms_merge_exactly_and_survive_the_wire() -> None:
     assert under_500 == pytest.approx(500, rel=0.01)  # HdrHistogram's 1 % resolution
     with pytest.raises(HistogramDecodeError):
         LatencyHistogram.decode("not a histogram")
+
+
+def test_fast_recording_matches_the_library() -> None:
+    ours = LatencyHistogram()
+    reference = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
+    values_ms = [0.0, 0.0004, 0.001, 0.255, 0.256, 0.5119, 1.0, 3.7, 99.9, 1234.5, 4e6, 1e12]
+    values_ms += [1.07**k / 1000 for k in range(400)]
+    for ms in values_ms:
+        ours.record_ms(ms)
+        reference.record_value(min(max(int(ms * 1000), LOWEST_US), HIGHEST_US))
+    assert list(ours._hdr.counts) == list(reference.counts)
+    assert ours._hdr.get_min_value() == reference.get_min_value()
+    assert ours._hdr.get_max_value() == reference.get_max_value()
+    assert ours.count == reference.get_total_count()
 
 
 def test_hourly_series_keeps_only_the_newest_hours() -> None:

@@ -1,0 +1,249 @@
+"""`perfkit bench middleware`: requests/s of an app with and without its perfkit stack.
+
+Both variants run at the same time as two uvicorn processes (one worker each, same
+environment), and are loaded one at a time, alternating, for several short rounds, so
+drifting machine load hits both alike; the cost figure is the median of the per-round
+ratios. The load
+comes from ``wrk`` when installed, else from an httpx loop (slower: it measures the
+client as much as the server, so its ratios are only indicative).
+
+The app under test is an import string ``module:factory``; ``factory(stack=True)``
+returns the app with its middleware stack, ``factory(stack=False)`` without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from perfkit.embedded import free_port
+from perfkit.errors import InputError, PerfkitError
+from perfkit.measure.bench_server import load_factory
+
+DEFAULT_APP = "perfkit.measure.bench_app:create_app"
+VARIANTS = ("without", "with")
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    app: str = DEFAULT_APP
+    path: str = "/api/users/42"
+    duration_s: float = 3.0
+    connections: int = 32
+    rounds: int = 8
+    warmup_s: float = 2.0
+    tool: str = "auto"  # "wrk", "httpx" or "auto" (wrk when installed)
+
+
+@dataclass(frozen=True)
+class Round:
+    requests_per_s: float
+    p50_ms: float | None
+    p99_ms: float | None
+    failed: int  # non-2xx/3xx responses and socket errors
+
+
+@dataclass
+class BenchResult:
+    options: BenchOptions
+    tool: str
+    rounds: dict[str, list[Round]] = field(default_factory=dict)
+    date: str = ""
+    machine: str = platform.machine()
+    cores: int = os.cpu_count() or 1
+    python: str = platform.python_version()
+
+    def median_rps(self, variant: str) -> float:
+        return statistics.median(r.requests_per_s for r in self.rounds[variant])
+
+    @property
+    def overhead(self) -> float:
+        """Throughput lost to the stack: 0.05 means the stack costs 5 % of requests/s.
+
+        The median of per-round ratios: the two runs of a round are back to back, so a
+        shift in the machine's background load between rounds cancels out.
+        """
+        pairs = zip(self.rounds["with"], self.rounds["without"], strict=True)
+        return 1.0 - statistics.median(w.requests_per_s / wo.requests_per_s for w, wo in pairs)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["median_rps"] = {v: self.median_rps(v) for v in VARIANTS}
+        data["overhead"] = self.overhead
+        return data
+
+
+_WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+_WRK_PCT = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_WRK_FAILED = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)|Socket errors:.*?(\d+) timeout")
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output: str) -> Round:
+    """Requests/s, p50, p99 and failures from ``wrk --latency`` output."""
+    rps = _WRK_RPS.search(output)
+    if rps is None:
+        raise PerfkitError(f"wrk printed no Requests/sec: {output.strip()[-200:]!r}")
+    pct = {int(p): float(v) * _UNIT_MS[u] for p, v, u in _WRK_PCT.findall(output)}
+    failed = sum(int(a or b or 0) for a, b in _WRK_FAILED.findall(output))
+    return Round(float(rps.group(1)), pct.get(50), pct.get(99), failed)
+
+
+def _wrk(url: str, opts: BenchOptions, duration_s: float) -> Round:
+    command = [
+        "wrk", "--latency", "-t1", f"-c{opts.connections}", f"-d{max(1, round(duration_s))}s", url,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration_s + 30)
+    if done.returncode != 0:
+        raise PerfkitError(f"wrk failed: {done.stderr.strip()[-200:]}")
+    return parse_wrk(done.stdout)
+
+
+async def _httpx_load(url: str, connections: int, duration_s: float) -> Round:
+    latencies: list[float] = []
+    failed = 0
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits) as client:
+        deadline = time.perf_counter() + duration_s
+
+        async def worker() -> None:
+            nonlocal failed
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    response = await client.get(url)
+                except httpx.HTTPError:
+                    failed += 1
+                    continue
+                latencies.append((time.perf_counter() - started) * 1000.0)
+                if response.status_code >= 400:
+                    failed += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    if not latencies:
+        return Round(0.0, None, None, failed)
+    return Round(
+        len(latencies) / elapsed,
+        latencies[len(latencies) // 2],
+        latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        failed,
+    )
+
+
+def _load(url: str, opts: BenchOptions, tool: str, duration_s: float) -> Round:
+    if tool == "wrk":
+        return _wrk(url, opts, duration_s)
+    return asyncio.run(_httpx_load(url, opts.connections, duration_s))
+
+
+@contextmanager
+def _server(opts: BenchOptions, stack: bool) -> Iterator[str]:
+    """A uvicorn process serving the app; yields the URL of ``opts.path``."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "perfkit.measure.bench_server",
+        "--app", opts.app, "--stack", "on" if stack else "off", "--port", str(port),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}{opts.path}"
+    try:
+        _wait_ready(process, url)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def _wait_ready(process: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise PerfkitError(f"the benchmark server exited: {err.strip()[-300:]}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code < 400:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise PerfkitError(f"the benchmark server did not answer {url} within 20 s")
+
+
+def run_bench(opts: BenchOptions) -> BenchResult:
+    """Both variants side by side, alternating for ``opts.rounds`` rounds."""
+    if opts.rounds < 1 or opts.duration_s <= 0 or opts.connections < 1:
+        raise InputError("--rounds, --duration and --connections must be positive")
+    if not opts.path.startswith("/"):
+        raise InputError(f"--path {opts.path!r} must start with '/'")
+    load_factory(opts.app)  # a bad --app fails here, with one line, not in the subprocess
+    tool = opts.tool
+    if tool == "auto":
+        tool = "wrk" if shutil.which("wrk") else "httpx"
+    if tool not in ("wrk", "httpx"):
+        raise InputError(f"--tool {tool!r} must be wrk, httpx or auto")
+    result = BenchResult(
+        options=opts,
+        tool=tool,
+        rounds={v: [] for v in VARIANTS},
+        date=datetime.now(UTC).strftime("%Y-%m-%d"),
+    )
+    with ExitStack() as stack:
+        urls = {v: stack.enter_context(_server(opts, stack=v == "with")) for v in VARIANTS}
+        for variant in VARIANTS:
+            _load(urls[variant], opts, tool, opts.warmup_s)
+        for n in range(opts.rounds):
+            order = VARIANTS if n % 2 == 0 else VARIANTS[::-1]
+            for variant in order:
+                result.rounds[variant].append(_load(urls[variant], opts, tool, opts.duration_s))
+    return result
+
+
+def markdown_table(result: BenchResult) -> str:
+    """The README table: one line per variant, plus the conditions of the run."""
+    o = result.options
+    lines = [
+        f"{result.date}, `{result.machine}`, {result.cores} cores, Python {result.python}, "
+        f"{result.tool} with {o.connections} connections, {o.rounds} x {o.duration_s:g} s "
+        f"per variant (alternating), `GET {o.path}` of `{o.app}`:",
+        "",
+        "| variant | requests/s (median) | p50 ms | p99 ms | rounds (req/s) |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for variant in VARIANTS:
+        rounds = result.rounds[variant]
+        p50 = statistics.median(r.p50_ms for r in rounds if r.p50_ms is not None)
+        p99 = statistics.median(r.p99_ms for r in rounds if r.p99_ms is not None)
+        each = ", ".join(f"{r.requests_per_s:.0f}" for r in rounds)
+        label = "without middleware" if variant == "without" else "with the perfkit stack"
+        lines.append(
+            f"| {label} | {result.median_rps(variant):.0f} | {p50:.2f} | {p99:.2f} | {each} |"
+        )
+    lines += [
+        "",
+        f"Throughput cost of the stack: **{result.overhead * 100:.1f} %** "
+        "(median of the per-round ratios).",
+    ]
+    return "\n".join(lines)
