@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from perfkit.analysis.data import EndpointData, RunData
+from perfkit.analysis.trends import gate_run, trend_frame, trends
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _run(i: int, p95: float, target: str = "svc") -> RunData:
+    """A run as the history store gives it without samples: recorded statistics only."""
+    ep = EndpointData(
+        "items",
+        count=1000,
+        errors=0,
+        duration_s=10.0,
+        summary={"p50": p95 / 2, "p95": p95, "p99": p95 * 1.5},
+    )
+    return RunData(
+        run_id=f"r{i:04d}",
+        started_at=T0 + timedelta(hours=i),
+        target=target,
+        scenario="s",
+        load={"model": "closed"},
+        endpoints={"items": ep},
+        overall=ep,
+    )
+
+
+def _series(n: int, step_at: int, seed: int = 0) -> list[RunData]:
+    rng = np.random.default_rng(seed)
+    values = rng.lognormal(np.log(50.0), 0.03, n)
+    values[step_at:] *= 1.3
+    return [_run(i, float(v)) for i, v in enumerate(values)]
+
+
+def test_a_step_in_1000_runs_is_marked_at_its_run() -> None:
+    runs = _series(1000, 640)
+    found = {(t.endpoint, t.metric): t for t in trends(runs, ["p95", "throughput"])}
+    p95 = found[("items", "p95")]
+    assert [p.index for p in p95.change_points] == [640]
+    assert p95.run_ids[640] == "r0640"
+    assert found[("items", "throughput")].change_points == []
+
+
+def test_trend_frame_is_long_and_ordered() -> None:
+    runs = _series(5, 3)[::-1]  # given newest first
+    frame = trend_frame(runs, ["p95"])
+    items = frame[frame["endpoint"] == "items"]
+    assert items["run_id"].tolist() == ["r0000", "r0001", "r0002", "r0003", "r0004"]
+    assert len(frame) == 10  # overall and items for each run
+
+
+def test_gate_run_uses_only_earlier_comparable_runs() -> None:
+    history = _series(20, 20)  # no step yet
+    foreign = [_run(100 + i, 500.0, target="other") for i in range(10)]
+    candidate = _run(50, 70.0)  # +40 %
+    verdicts = dict((f"{e}:{v.metric}", v) for e, v in gate_run(candidate, history + foreign))
+    assert verdicts["items:p95"].status == "suspected"
+    assert verdicts["items:p95"].runs == 20
+    assert verdicts["items:throughput"].status == "unchanged"
+    alone = gate_run(candidate, foreign)
+    assert {v.status for _, v in alone} == {"insufficient history"}
