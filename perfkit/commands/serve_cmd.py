@@ -1,0 +1,55 @@
+"""`perfkit serve`: the reference service under uvicorn, on an embedded Redis by default."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+
+import typer
+import uvicorn
+
+from perfkit.config import Settings
+from perfkit.embedded import EmbeddedServer
+from perfkit.errors import InputError
+
+APP_FACTORY = "perfkit.service.app:create_app"
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (stats merge through Redis)."),
+    log_level: str = typer.Option("warning", help="uvicorn log level."),
+) -> None:
+    """Run the reference service (an EchoTune-style music API) with perfkit's full stack."""
+    settings = Settings.from_env()  # fail on bad configuration before anything starts
+    _check_port(host, port)
+    with contextlib.ExitStack() as stack:
+        if not settings.redis_url:
+            server = stack.enter_context(EmbeddedServer())
+            os.environ["REDIS_URL"] = server.url  # the workers read it in create_app
+            typer.echo(f"embedded Redis at {server.url}")
+        typer.echo(f"serving the reference service on http://{host}:{port} ({workers} worker(s))")
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
