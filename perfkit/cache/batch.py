@@ -33,7 +33,8 @@ async def get_many(
     """See `RedisCache.get_many`."""
     counters = cache.counters.of(namespace)
     unique = list(dict.fromkeys(ids))
-    keys = [cache.key(namespace, i) for i in unique]
+    prefix = cache.key(namespace, "")
+    keys = [prefix + i for i in unique]
     start = time.perf_counter()
     raws = await cache.store.mget(keys, counters) if keys else []
     counters.lookup_seconds += time.perf_counter() - start
@@ -48,8 +49,8 @@ async def get_many(
             except DecodeError:
                 counters.decode_errors += 1
             else:
-                found[ident] = entry.value
-                state = freshness(now, entry.soft_expiry, entry.load_seconds, beta, 1.0 - rand())
+                found[ident] = entry[0]
+                state = freshness(now, entry[1], entry[2], beta, rand)
                 if state is not Freshness.FRESH:
                     if cache.is_refreshing(key):
                         counters.stale_served += state is Freshness.STALE

@@ -14,7 +14,7 @@ code in the service. Bytes that are not an entry raise `DecodeError` (a counted 
 from __future__ import annotations
 
 import struct
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
@@ -22,6 +22,7 @@ MAGIC = b"\xa7pk"
 _JSON = ord("j")
 _BYTES = ord("b")
 _HEADER = struct.Struct("<3sBdd")
+_unpack = _HEADER.unpack_from
 HEADER_SIZE = _HEADER.size
 
 
@@ -33,12 +34,9 @@ class EncodeError(TypeError):
     """A value orjson cannot serialize; the caller's loader returned it, so it is theirs."""
 
 
-class Entry(NamedTuple):
-    """A decoded value with the facts needed to decide on a refresh."""
-
-    value: Any
-    soft_expiry: float
-    load_seconds: float
+#: A decoded value with the facts needed to decide on a refresh: (value, soft expiry,
+#: load seconds). A plain tuple: this is built once per cached value read, on the hot path.
+Entry = tuple[Any, float, float]
 
 
 def encode(value: Any, soft_expiry: float, load_seconds: float) -> bytes:
@@ -54,18 +52,17 @@ def encode(value: Any, soft_expiry: float, load_seconds: float) -> bytes:
 
 def decode(raw: bytes) -> Entry:
     """The entry stored in ``raw``; raise `DecodeError` when it is not one."""
-    if len(raw) < HEADER_SIZE:
-        raise DecodeError("too short for a cache entry")
-    magic, kind, soft_expiry, load_seconds = _HEADER.unpack_from(raw)
+    try:
+        magic, kind, soft_expiry, load_seconds = _unpack(raw)
+    except struct.error:
+        raise DecodeError("too short for a cache entry") from None
     if magic != MAGIC:
         raise DecodeError("not a perfkit cache entry")
     if kind == _JSON:
         try:
-            value = orjson.loads(memoryview(raw)[HEADER_SIZE:])
+            return orjson.loads(raw[HEADER_SIZE:]), soft_expiry, load_seconds
         except orjson.JSONDecodeError as exc:
             raise DecodeError(f"bad JSON payload: {exc}") from None
-    elif kind == _BYTES:
-        value = raw[HEADER_SIZE:]
-    else:
-        raise DecodeError(f"unknown entry kind {kind}")
-    return Entry(value, soft_expiry, load_seconds)
+    if kind == _BYTES:
+        return raw[HEADER_SIZE:], soft_expiry, load_seconds
+    raise DecodeError(f"unknown entry kind {kind}")

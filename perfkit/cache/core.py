@@ -135,24 +135,20 @@ class RedisCache:
         counters.lookup_seconds += time.perf_counter() - start
         if raw is not None:
             try:
-                entry = decode(raw)
+                value, soft_expiry, load_seconds = decode(raw)
             except DecodeError:
                 counters.decode_errors += 1
             else:
                 counters.hits += 1
-                state = freshness(
-                    self.clock(),
-                    entry.soft_expiry,
-                    entry.load_seconds,
-                    self.policy.xfetch_beta,
-                    1.0 - self.rand(),
-                )
-                if state is not Freshness.FRESH and full not in self._refreshing:
-                    refresh = self._load(namespace, full, loader, ttl, counters)
-                    self.refresh_later([full], state, counters, refresh)
-                elif state is Freshness.STALE:
-                    counters.stale_served += 1
-                return entry.value  # type: ignore[no-any-return]
+                beta = self.policy.xfetch_beta
+                state = freshness(self.clock(), soft_expiry, load_seconds, beta, self.rand)
+                if state is not Freshness.FRESH:
+                    if full in self._refreshing:
+                        counters.stale_served += state is Freshness.STALE
+                    else:
+                        refresh = self._load(namespace, full, loader, ttl, counters)
+                        self.refresh_later([full], state, counters, refresh)
+                return value  # type: ignore[no-any-return]
         counters.misses += 1
         if lock if lock is not None else self.policy.lock:
             return await load_locked(
@@ -241,7 +237,7 @@ class RedisCache:
         counters.lookup_seconds += time.perf_counter() - start
         if raw is not None:
             try:
-                value = decode(raw).value
+                value = decode(raw)[0]
             except DecodeError:
                 counters.decode_errors += 1
             else:

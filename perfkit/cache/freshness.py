@@ -14,7 +14,10 @@ arguments, so the rule is tested exactly.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from enum import Enum
+
+_MAX_NEG_LOG = 53 * math.log(2.0)  # 1 - u >= 2**-53 for a double u in [0, 1)
 
 
 class Freshness(Enum):
@@ -24,12 +27,23 @@ class Freshness(Enum):
 
 
 def freshness(
-    now: float, soft_expiry: float, load_seconds: float, beta: float, rand: float
+    now: float,
+    soft_expiry: float,
+    load_seconds: float,
+    beta: float,
+    rand: Callable[[], float],
 ) -> Freshness:
-    """Classify a value read at ``now``; ``rand`` is uniform in (0, 1]."""
-    if now >= soft_expiry:
+    """Classify a value read at ``now``; ``rand()`` is uniform in [0, 1).
+
+    ``rand`` is drawn only when the value is close enough to expiry for the draw to
+    matter: ``-ln(1 - u)`` never exceeds ``_MAX_NEG_LOG`` for a double ``u`` in [0, 1).
+    """
+    gap = soft_expiry - now
+    if gap <= 0.0:
         return Freshness.STALE
-    early = beta > 0.0 and load_seconds > 0.0 and rand > 0.0
-    if early and now - load_seconds * beta * math.log(rand) >= soft_expiry:
+    reach = load_seconds * beta
+    if reach <= 0.0 or gap > reach * _MAX_NEG_LOG:
+        return Freshness.FRESH
+    if gap <= -reach * math.log(1.0 - rand()):
         return Freshness.EARLY
     return Freshness.FRESH

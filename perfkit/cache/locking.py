@@ -64,7 +64,7 @@ async def load_locked(
         raw = await cache.store.get(full, counters)
         if raw is not None:
             try:
-                return decode(raw).value  # type: ignore[no-any-return]
+                return decode(raw)[0]  # type: ignore[no-any-return]
             except DecodeError:
                 counters.decode_errors += 1
                 break

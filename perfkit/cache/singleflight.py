@@ -30,20 +30,15 @@ class SingleFlight:
         return len(self._flights)
 
     async def run(self, key: str, work: Callable[[], Awaitable[T]]) -> T:
-        while True:
-            waiters = self._flights.get(key)
-            if waiters is None:
-                return await self._lead(key, work)
+        while (waiters := self._flights.get(key)) is not None:
             future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
             waiters.append(future)
             try:
                 return await future
             except _LeaderGone:
                 continue
-
-    async def _lead(self, key: str, work: Callable[[], Awaitable[T]]) -> T:
-        waiters: list[asyncio.Future[Any]] = []
-        self._flights[key] = waiters
+        # the leader, inline: no task and no extra coroutine on the hot path
+        waiters = self._flights[key] = []
         try:
             result = await work()
         except Exception as exc:  # re-raised: the waiters get the leader's error too

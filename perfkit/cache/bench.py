@@ -1,0 +1,234 @@
+"""`perfkit bench cache`: the cache beside raw redis-py and its peers, in one run.
+
+Three measurements on one server, interleaved in rounds so that noise from other work
+on the machine falls on every contender alike (the median round is reported):
+
+1. hit path: reads/s of one cached 1 KB JSON value by one asyncio task;
+2. a batch of 100 ids, all cached: batches/s, and the Redis commands one batch costs;
+3. endpoint latency over loopback HTTP with a simulated upstream: the demo Starlette app
+   (`perfkit.cache.demo`, standing in for the reference service) under uvicorn,
+   ``/uncached`` vs ``/cached``, requests alternating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from perfkit.cache.core import RedisCache
+from perfkit.cache.demo import Upstream, demo_app, serve
+from perfkit.cache.peers import Peers
+from perfkit.cache.policy import API, AUDIO, CachePolicy
+from perfkit.config import Settings
+from perfkit.connection import AsyncClient, Keyspace, RedisTarget, async_client
+from perfkit.embedded import redis_target
+from perfkit.errors import InputError
+
+Op = Callable[[], Awaitable[object]]
+VALUE: dict[str, Any] = {"id": "track", "name": "n" * 960, "tempo": 120.5, "energy": 0.8}
+RAW_GET, RAW_MGET = "redis-py GET", "redis-py MGET"
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    ops: int = 3000  # hit-path reads per contender
+    batches: int = 300  # batches of 100 per contender (100 sequential GETs: a tenth)
+    requests: int = 60  # HTTP requests per endpoint
+    upstream_ms: float = 50.0
+    rounds: int = 5
+    peers: bool = True
+
+    def __post_init__(self) -> None:
+        if min(self.ops, self.batches, self.requests, self.rounds) < 1:
+            raise InputError("--ops, --batches, --requests and --rounds must be >= 1")
+        if self.upstream_ms < 0:
+            raise InputError("--upstream-ms must be >= 0")
+
+
+@dataclass
+class BenchResult:
+    server: str
+    hit: dict[str, float] = field(default_factory=dict)  # contender -> reads/s
+    batch: dict[str, float] = field(default_factory=dict)  # contender -> batches/s
+    batch_commands: dict[str, int] = field(default_factory=dict)  # perfkit: command -> calls
+    http: dict[str, tuple[float, float]] = field(default_factory=dict)  # path -> (p50, p95) ms
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def http_p50_cut(self) -> float:
+        return 1.0 - self.http["/cached"][0] / self.http["/uncached"][0]
+
+
+async def _rounds(contenders: dict[str, Op], total: int, rounds: int) -> dict[str, float]:
+    """Median ops/s per contender over ``rounds`` interleaved rounds of ``total/rounds``."""
+    per_round = max(1, total // rounds)
+    rates: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, op in contenders.items():
+            start = time.perf_counter()
+            for _ in range(per_round):
+                await op()
+            rates[name].append(per_round / (time.perf_counter() - start))
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
+async def _command_calls(client: AsyncClient) -> dict[str, int]:
+    """Calls per command from INFO commandstats, summed over nodes on a cluster."""
+    info = await client.info("commandstats")
+    nodes = [info] if any(k.startswith("cmdstat_") for k in info) else list(info.values())
+    calls: dict[str, int] = {}
+    for node in nodes:
+        for name, stat in node.items():
+            command = name.removeprefix("cmdstat_")
+            calls[command] = calls.get(command, 0) + int(stat["calls"])
+    return calls
+
+
+async def run_bench(target: RedisTarget, options: BenchOptions) -> BenchResult:
+    """Measure everything on ``target``; keys under ``perfkit-bench:``, removed after."""
+    client = async_client(target)
+    cache = RedisCache(client, Keyspace("perfkit-bench:"), CachePolicy(), target=target)
+    server_info = await client.info("server")
+    if all(isinstance(v, dict) for v in server_info.values()):
+        server_info = next(iter(server_info.values()))
+    name = "valkey" if "valkey_version" in server_info else "redis"
+    version = server_info.get("valkey_version") or server_info.get("redis_version")
+    result = BenchResult(server=f"{name} {version}" + (" cluster" if target.cluster else ""))
+    peers = Peers(cache.keyspace.prefix)
+    try:
+        if options.peers:
+            await peers.setup(target, VALUE)
+            result.notes.extend(peers.missing)
+        await _hit_path(result, cache, peers, options)
+        await _batches(result, cache, peers, options)
+        await _http(result, cache, options)
+    finally:
+        await peers.aclose()
+        await cache.clear()
+        await client.aclose()
+    return result
+
+
+async def _hit_path(
+    result: BenchResult, cache: RedisCache, peers: Peers, options: BenchOptions
+) -> None:
+    raw_key = cache.key("raw", "hit")
+    await cache.client.set(raw_key, b"x" * 1024)
+    await cache.set(API, "hit", VALUE)
+
+    async def loader() -> dict[str, Any]:
+        return VALUE
+
+    contenders: dict[str, Op] = {
+        RAW_GET: lambda: cache.client.get(raw_key),
+        "perfkit get_or_set": lambda: cache.get_or_set(API, "hit", loader),
+        "perfkit get": lambda: cache.get(API, "hit"),
+        **await peers.hit_ops(),
+    }
+    result.hit = await _rounds(contenders, options.ops, options.rounds)
+
+
+async def _batches(
+    result: BenchResult, cache: RedisCache, peers: Peers, options: BenchOptions
+) -> None:
+    ids = [f"track-{i}" for i in range(100)]
+    raw_keys = [cache.key("raw", i) for i in ids]
+
+    async def loader(missing: list[str]) -> dict[str, Any]:
+        return dict.fromkeys(missing, VALUE)
+
+    await cache.get_many(AUDIO, ids, loader)
+    for key in raw_keys:
+        await cache.client.set(key, b"x" * 1024)
+
+    async def sequential() -> None:
+        for key in raw_keys:
+            await cache.client.get(key)
+
+    before = await _command_calls(cache.client)
+    await cache.get_many(AUDIO, ids, loader)
+    after = await _command_calls(cache.client)
+    after["info"] = after.get("info", 0) - 1  # our own INFO
+    result.batch_commands = {
+        k: v - before.get(k, 0) for k, v in after.items() if v > before.get(k, 0)
+    }
+    contenders: dict[str, Op] = {
+        RAW_MGET: lambda: cache.client.mget(raw_keys),
+        "perfkit get_many": lambda: cache.get_many(AUDIO, ids, loader),
+        **await peers.batch_ops(ids, VALUE),
+    }
+    result.batch = await _rounds(contenders, options.batches, options.rounds)
+    seq = max(1, options.batches // 10)
+    result.batch.update(await _rounds({"100 sequential GETs": sequential}, seq, 1))
+
+
+async def _http(result: BenchResult, cache: RedisCache, options: BenchOptions) -> None:
+    upstream = Upstream(options.upstream_ms / 1000)
+    samples: dict[str, list[float]] = {"/uncached": [], "/cached": []}
+    async with serve(demo_app(cache, upstream)) as url, httpx.AsyncClient(base_url=url) as http:
+        (await http.get("/cached/bench")).raise_for_status()  # the one miss
+        for _ in range(options.requests):
+            for path, times in samples.items():
+                start = time.perf_counter()
+                response = await http.get(f"{path}/bench")
+                times.append((time.perf_counter() - start) * 1000)
+                response.raise_for_status()
+    for path, times in samples.items():
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        result.http[path] = (statistics.median(times), p95)
+
+
+def machine() -> str:
+    """``uname -m``, cores and Python: the line printed under the table."""
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def render_markdown(result: BenchResult, options: BenchOptions) -> str:
+    """The README table: rates, time per operation, ratio to the raw redis-py call."""
+    lines = [
+        "| measurement | contender | rate | per op | vs raw |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for section, rates, raw, unit in (
+        ("hit, 1 KB JSON", result.hit, RAW_GET, "ops/s"),
+        ("batch of 100 ids", result.batch, RAW_MGET, "batches/s"),
+    ):
+        for name, rate in rates.items():
+            ratio = rate / rates[raw]
+            lines.append(
+                f"| {section} | {name} | {rate:,.0f} {unit} | {1e6 / rate:,.0f} µs | {ratio:.2f}x |"
+            )
+    commands = ", ".join(f"{n} {c}" for n, c in sorted(result.batch_commands.items()))
+    uncached, cached = result.http["/uncached"], result.http["/cached"]
+    for path, (p50, p95) in result.http.items():
+        lines.append(
+            f"| endpoint, {options.upstream_ms:.0f} ms upstream | {path} | "
+            f"p50 {p50:.2f} ms | p95 {p95:.2f} ms | |"
+        )
+    lines += [
+        "",
+        f"perfkit get_many, one batch of 100 (all hits): Redis commands {commands}.",
+        f"Cached endpoint p50 cut: {result.http_p50_cut:.1%} ({uncached[0]:.2f} -> "
+        f"{cached[0]:.2f} ms); HTTP via the demo Starlette app under uvicorn on loopback "
+        "(client and server in one process), standing in for the reference service.",
+    ]
+    lines += [f"Left out: {note}." for note in result.notes]
+    return "\n".join(lines)
+
+
+def bench_cache(options: BenchOptions) -> str:
+    """Run on the configured Redis (or an embedded server); return the Markdown report."""
+    with redis_target(Settings.from_env()) as target:
+        result = asyncio.run(run_bench(target, options))
+    day = datetime.now(UTC).date().isoformat()
+    return f"{render_markdown(result, options)}\n\n{day}; {machine()}; {result.server}.\n"
