@@ -60,10 +60,17 @@ def _reference_factory() -> Callable[[Settings], Any]:
 
 @contextlib.contextmanager
 def reference_target(settings: Settings | None = None) -> Iterator[str]:
-    """The reference service on an embedded Redis, served on loopback, for one block."""
+    """The reference service on an embedded Redis, served on loopback, for one block.
+
+    Its rate limiter runs in shadow mode (every policy evaluated and counted, nothing
+    refused) unless ``PERFKIT_RATELIMIT_SHADOW`` is set: a load run from one client would
+    otherwise be refused by the seed's per-client limits within a second, and measure
+    429s instead of the service. The limiter's cost is still measured.
+    """
     factory = _reference_factory()
     base = settings or Settings.from_env()
+    extra = {"PERFKIT_RATELIMIT_SHADOW": "true", **base.extra}
     with EmbeddedServer() as redis_server:
-        settings = Settings(**{**base.__dict__, "redis_url": redis_server.url})
+        settings = Settings(**{**base.__dict__, "redis_url": redis_server.url, "extra": extra})
         with serve_app(factory(settings)) as url:
             yield url

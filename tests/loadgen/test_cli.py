@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from perfkit.cli import main
 from perfkit.embedded import free_port
 
 SCENARIO = """name = "cli"
@@ -50,6 +51,9 @@ def test_smoke_passes_writes_artifacts_and_fails_when_a_criterion_is_broken(
     failed = perfkit("smoke", *common, "--thresholds", str(strict))
     assert failed.returncode == 1
     assert "smoke test: FAIL" in failed.stdout and "ok p95 latency" in failed.stdout
+    unreachable = perfkit("smoke", *common[2:], "--target", f"http://127.0.0.1:{free_port()}")
+    assert unreachable.returncode == 2 and "is unreachable" in unreachable.stderr
+    assert unreachable.stderr.count("\n") == 1
     assert len(list(out.glob("smoke-*.json"))) == 2
     assert len(list(out.glob("smoke-summary-*.md"))) == 2
 
@@ -64,8 +68,16 @@ def test_smoke_passes_writes_artifacts_and_fails_when_a_criterion_is_broken(
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_artifact(
-    status_url: str, scenario: Path, tmp_path: Path, args: list[str], message: str
+    *,
+    status_url: str,
+    scenario: Path,
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Through `perfkit.cli.main` in-process (the subprocess path is covered above)."""
     bad = tmp_path / "bad.toml"
     bad.write_text(SCENARIO + "retries = 3\n")
     args = [str(bad) if a == "BAD" else a for a in args]
@@ -74,8 +86,18 @@ def test_bad_input_is_one_line_exit_2_and_no_artifact(
         if flag not in args:
             args += [flag, value]
     out = tmp_path / "out"
-    result = perfkit("baseline", *args, "--out", str(out))
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and message in result.stderr
-    assert "Traceback" not in result.stderr
+    monkeypatch.setattr(sys, "argv", ["perfkit", "baseline", *args, "--out", str(out)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1 and message in stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.slow
+def test_smoke_against_the_reference_service_on_an_embedded_redis(tmp_path: Path) -> None:
+    result = perfkit("smoke", "--duration", "2", "--warmup", "0.5", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "smoke test: PASS" in result.stdout
+    assert "reference-service" in result.stdout
