@@ -13,17 +13,17 @@ on the machine falls on every contender alike (the median round is reported):
 from __future__ import annotations
 
 import asyncio
-import os
-import platform
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import httpx
+import orjson
 
+from perfkit.cache.bench_table import RAW_GET, RAW_MGET, machine, render_markdown
 from perfkit.cache.core import RedisCache
 from perfkit.cache.demo import Upstream, demo_app, serve
 from perfkit.cache.peers import Peers
@@ -35,7 +35,6 @@ from perfkit.errors import InputError
 
 Op = Callable[[], Awaitable[object]]
 VALUE: dict[str, Any] = {"id": "track", "name": "n" * 960, "tempo": 120.5, "energy": 0.8}
-RAW_GET, RAW_MGET = "redis-py GET", "redis-py MGET"
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,8 @@ class BenchOptions:
 @dataclass
 class BenchResult:
     server: str
-    hit: dict[str, float] = field(default_factory=dict)  # contender -> reads/s
-    batch: dict[str, float] = field(default_factory=dict)  # contender -> batches/s
+    hit: dict[str, tuple[float, float]] = field(default_factory=dict)  # reads/s, CPU µs
+    batch: dict[str, tuple[float, float]] = field(default_factory=dict)  # batches/s, CPU µs
     batch_commands: dict[str, int] = field(default_factory=dict)  # perfkit: command -> calls
     http: dict[str, tuple[float, float]] = field(default_factory=dict)  # path -> (p50, p95) ms
     notes: list[str] = field(default_factory=list)
@@ -68,17 +67,23 @@ class BenchResult:
         return 1.0 - self.http["/cached"][0] / self.http["/uncached"][0]
 
 
-async def _rounds(contenders: dict[str, Op], total: int, rounds: int) -> dict[str, float]:
-    """Median ops/s per contender over ``rounds`` interleaved rounds of ``total/rounds``."""
+async def _rounds(
+    contenders: dict[str, Op], total: int, rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Per contender: median ops/s and median CPU µs per op of this process, over
+    ``rounds`` interleaved rounds of ``total/rounds`` ops. CPU time (client side only,
+    the server is another process) is what other load on the machine disturbs least."""
     per_round = max(1, total // rounds)
     rates: dict[str, list[float]] = {name: [] for name in contenders}
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, op in contenders.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             for _ in range(per_round):
                 await op()
+            cpu[name].append((time.process_time() - start_cpu) * 1e6 / per_round)
             rates[name].append(per_round / (time.perf_counter() - start))
-    return {name: statistics.median(values) for name, values in rates.items()}
+    return {n: (statistics.median(rates[n]), statistics.median(cpu[n])) for n in contenders}
 
 
 async def _command_calls(client: AsyncClient) -> dict[str, int]:
@@ -121,15 +126,20 @@ async def run_bench(target: RedisTarget, options: BenchOptions) -> BenchResult:
 async def _hit_path(
     result: BenchResult, cache: RedisCache, peers: Peers, options: BenchOptions
 ) -> None:
-    raw_key = cache.key("raw", "hit")
+    raw_key, json_key = cache.key("raw", "hit"), cache.key("raw", "json")
     await cache.client.set(raw_key, b"x" * 1024)
+    await cache.client.set(json_key, orjson.dumps(VALUE))
     await cache.set(API, "hit", VALUE)
 
     async def loader() -> dict[str, Any]:
         return VALUE
 
+    async def get_and_parse() -> object:
+        return orjson.loads(cast("bytes", await cache.client.get(json_key)))
+
     contenders: dict[str, Op] = {
         RAW_GET: lambda: cache.client.get(raw_key),
+        RAW_GET + " + orjson.loads": get_and_parse,
         "perfkit get_or_set": lambda: cache.get_or_set(API, "hit", loader),
         "perfkit get": lambda: cache.get(API, "hit"),
         **await peers.hit_ops(),
@@ -147,8 +157,13 @@ async def _batches(
         return dict.fromkeys(missing, VALUE)
 
     await cache.get_many(AUDIO, ids, loader)
-    for key in raw_keys:
+    json_keys = [cache.key("raw", "json-" + i) for i in ids]
+    for key, json_key in zip(raw_keys, json_keys, strict=True):
         await cache.client.set(key, b"x" * 1024)
+        await cache.client.set(json_key, orjson.dumps(VALUE))
+
+    async def mget_and_parse() -> object:
+        return [orjson.loads(v) for v in cast("list[bytes]", await cache.client.mget(json_keys))]
 
     async def sequential() -> None:
         for key in raw_keys:
@@ -163,6 +178,7 @@ async def _batches(
     }
     contenders: dict[str, Op] = {
         RAW_MGET: lambda: cache.client.mget(raw_keys),
+        RAW_MGET + " + orjson.loads": mget_and_parse,
         "perfkit get_many": lambda: cache.get_many(AUDIO, ids, loader),
         **await peers.batch_ops(ids, VALUE),
     }
@@ -186,44 +202,6 @@ async def _http(result: BenchResult, cache: RedisCache, options: BenchOptions) -
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         result.http[path] = (statistics.median(times), p95)
-
-
-def machine() -> str:
-    """``uname -m``, cores and Python: the line printed under the table."""
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
-def render_markdown(result: BenchResult, options: BenchOptions) -> str:
-    """The README table: rates, time per operation, ratio to the raw redis-py call."""
-    lines = [
-        "| measurement | contender | rate | per op | vs raw |",
-        "|---|---|---:|---:|---:|",
-    ]
-    for section, rates, raw, unit in (
-        ("hit, 1 KB JSON", result.hit, RAW_GET, "ops/s"),
-        ("batch of 100 ids", result.batch, RAW_MGET, "batches/s"),
-    ):
-        for name, rate in rates.items():
-            ratio = rate / rates[raw]
-            lines.append(
-                f"| {section} | {name} | {rate:,.0f} {unit} | {1e6 / rate:,.0f} µs | {ratio:.2f}x |"
-            )
-    commands = ", ".join(f"{n} {c}" for n, c in sorted(result.batch_commands.items()))
-    uncached, cached = result.http["/uncached"], result.http["/cached"]
-    for path, (p50, p95) in result.http.items():
-        lines.append(
-            f"| endpoint, {options.upstream_ms:.0f} ms upstream | {path} | "
-            f"p50 {p50:.2f} ms | p95 {p95:.2f} ms | |"
-        )
-    lines += [
-        "",
-        f"perfkit get_many, one batch of 100 (all hits): Redis commands {commands}.",
-        f"Cached endpoint p50 cut: {result.http_p50_cut:.1%} ({uncached[0]:.2f} -> "
-        f"{cached[0]:.2f} ms); HTTP via the demo Starlette app under uvicorn on loopback "
-        "(client and server in one process), standing in for the reference service.",
-    ]
-    lines += [f"Left out: {note}." for note in result.notes]
-    return "\n".join(lines)
 
 
 def bench_cache(options: BenchOptions) -> str:

@@ -1,0 +1,50 @@
+"""The Markdown table of `perfkit bench cache` (pure: a result in, text out)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from perfkit.cache.bench import BenchOptions, BenchResult
+
+RAW_GET, RAW_MGET = "redis-py GET", "redis-py MGET"
+
+
+def machine() -> str:
+    """``uname -m``, cores and Python: the line printed under the table."""
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def render_markdown(result: BenchResult, options: BenchOptions) -> str:
+    """The README table: rates, time per operation, ratio to the raw redis-py call."""
+    lines = [
+        "| measurement | contender | rate | wall per op | vs raw | client CPU per op |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for section, rates, raw, unit in (
+        ("hit, 1 KB JSON", result.hit, RAW_GET, "ops/s"),
+        ("batch of 100 ids", result.batch, RAW_MGET, "batches/s"),
+    ):
+        for name, (rate, cpu) in rates.items():
+            lines.append(
+                f"| {section} | {name} | {rate:,.0f} {unit} | {1e6 / rate:,.0f} µs "
+                f"| {rate / rates[raw][0]:.2f}x | {cpu:,.0f} µs |"
+            )
+    commands = ", ".join(f"{n} {c}" for n, c in sorted(result.batch_commands.items()))
+    uncached, cached = result.http["/uncached"], result.http["/cached"]
+    for path, (p50, p95) in result.http.items():
+        lines.append(
+            f"| endpoint, {options.upstream_ms:.0f} ms upstream | {path} | "
+            f"p50 {p50:.2f} ms | p95 {p95:.2f} ms | | |"
+        )
+    lines += [
+        "",
+        f"perfkit get_many, one batch of 100 (all hits): Redis commands {commands}.",
+        f"Cached endpoint p50 cut: {result.http_p50_cut:.1%} ({uncached[0]:.2f} -> "
+        f"{cached[0]:.2f} ms); HTTP via the demo Starlette app under uvicorn on loopback "
+        "(client and server in one process), standing in for the reference service.",
+    ]
+    lines += [f"Left out: {note}." for note in result.notes]
+    return "\n".join(lines)
