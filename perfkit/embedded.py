@@ -70,7 +70,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Runs in the child before exec: ask the kernel for SIGKILL when the parent dies."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -146,7 +146,7 @@ class EmbeddedServer:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets a signal, no locks
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - only sets a signal, no locks
         )
         atexit.register(self.stop)
         self._wait_ready()

@@ -2,26 +2,31 @@
 
 `serve_app` runs uvicorn on a free 127.0.0.1 port in a background thread and yields the
 base URL once the server accepts connections (tests use it with small apps of their own).
-`reference_target` starts an embedded Redis, builds the reference service on it and
-serves it: the default target of `perfkit baseline` and `perfkit smoke`.
+`reference_target` starts an embedded Redis and the reference service on it in a process
+of its own: the default target of `perfkit baseline` and `perfkit smoke`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
 
+import httpx
 import uvicorn
 
 from perfkit.config import Settings
-from perfkit.embedded import EmbeddedServer, free_port
+from perfkit.embedded import EmbeddedServer, die_with_parent, free_port
 from perfkit.errors import PerfkitError
 
 _START_TIMEOUT_S = 10.0
+_SERVICE_START_TIMEOUT_S = 60.0
 
 
 @contextlib.contextmanager
@@ -47,30 +52,56 @@ def serve_app(app: Any, *, log_level: str = "warning") -> Iterator[str]:
         thread.join(timeout=_START_TIMEOUT_S)
 
 
-def _reference_factory() -> Callable[[Settings], Any]:
-    try:
-        module = importlib.import_module("perfkit.service.app")
-    except ImportError as exc:
-        raise PerfkitError(f"reference service not available ({exc}); pass --target") from None
-    factory = getattr(module, "create_app", None)
-    if not callable(factory):
-        raise PerfkitError("reference service not available (no create_app); pass --target")
-    return factory  # type: ignore[no-any-return]
-
-
 @contextlib.contextmanager
-def reference_target(settings: Settings | None = None) -> Iterator[str]:
+def reference_target(env: Mapping[str, str] | None = None) -> Iterator[str]:
     """The reference service on an embedded Redis, served on loopback, for one block.
+
+    The service runs in a process of its own (``perfkit serve``), so the load generator
+    and the service do not share one interpreter and one core. ``env`` adds environment
+    variables for the service (e.g. ``PERFKIT_SERVICE_CACHE=false``).
 
     Its rate limiter runs in shadow mode (every policy evaluated and counted, nothing
     refused) unless ``PERFKIT_RATELIMIT_SHADOW`` is set: a load run from one client would
     otherwise be refused by the seed's per-client limits within a second, and measure
     429s instead of the service. The limiter's cost is still measured.
     """
-    factory = _reference_factory()
-    base = settings or Settings.from_env()
-    extra = {"PERFKIT_RATELIMIT_SHADOW": "true", **base.extra}
-    with EmbeddedServer() as redis_server:
-        settings = Settings(**{**base.__dict__, "redis_url": redis_server.url, "extra": extra})
-        with serve_app(factory(settings)) as url:
-            yield url
+    child_env = {**os.environ, **(env or {})}
+    Settings.from_env(child_env)  # refuse bad configuration before starting anything
+    child_env.setdefault("PERFKIT_RATELIMIT_SHADOW", "true")
+    with EmbeddedServer() as redis_server, tempfile.TemporaryFile() as log:
+        child_env["REDIS_URL"] = redis_server.url
+        port = free_port()
+        command = [sys.executable, "-m", "perfkit", "serve", "--port", str(port)]
+        with subprocess.Popen(
+            command, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=log, preexec_fn=die_with_parent,  # noqa: PLW1509 - only sets a signal
+        ) as process:  # fmt: skip
+            try:
+                url = f"http://127.0.0.1:{port}"
+                _wait_healthy(url, process, log)
+                yield url
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=_START_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    deadline = time.monotonic() + _SERVICE_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            lines = log.read().decode(errors="replace").strip().splitlines()
+            reason = lines[-1] if lines else f"exit status {process.returncode}"
+            raise PerfkitError(f"the reference service did not start: {reason}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise PerfkitError(
+        f"the reference service did not answer within {_SERVICE_START_TIMEOUT_S:.0f} s"
+    )
