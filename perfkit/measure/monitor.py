@@ -191,12 +191,13 @@ class PerformanceMonitor:
         )
 
     async def stop(self) -> None:
-        """Stop the tasks, publish a last snapshot, close the slow log."""
+        """Stop the tasks, publish a last snapshot, close the slow log; idempotent."""
         flusher, self._flusher = self._flusher, None
-        if flusher is not None:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+        if flusher is None:
+            return
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
         await self.lag.stop()
         await self.flush()
         if self.slow_log is not None:

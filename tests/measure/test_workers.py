@@ -66,14 +66,17 @@ def test_two_workers_merge_through_redis(
                 client.get(f"{url_b}/api/users/{n}")
             client.get(f"{url_b}/slow", params={"ms": 80}, headers={"X-Request-ID": "on-b"})
 
-        # Worker b flushes every 0.1 s; wait until a flush has carried all its requests.
-        def users_count(report: Any) -> int:
-            return sum(r["count"] for r in report["routes"] if r["route"] == "/api/users/{id}")
+        # Worker b flushes every 0.1 s; wait until a flush has carried all its requests
+        # (a request is recorded just after its response is sent).
+        def counts(report: Any) -> tuple[int, int]:
+            def count(route: str) -> int:
+                return sum(r["count"] for r in report["routes"] if r["route"] == route)
 
-        wait_until(lambda: users_count(_report(url_a)) == 42, 5.0)
+            return count("/api/users/{id}"), count("/slow")
+
+        wait_until(lambda: counts(_report(url_a)) == (42, 1), 5.0)
         report = _report(url_a)
-    assert users_count(report) == 42
-    assert [r["count"] for r in report["routes"] if r["route"] == "/slow"] == [1]
+    assert counts(report) == (42, 1)
     assert report["workers"] == {"count": 2, "ids": ["w1", "w2"], "source": "redis", "error": None}
     assert report["slow_requests"]["counts"]["slow"] == 1
     assert report["slow_requests"]["recent"][0]["worker"] == "w2"

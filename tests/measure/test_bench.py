@@ -1,0 +1,68 @@
+"""`perfkit bench middleware`: wrk output parsing, bad input, and one short real run."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from perfkit.errors import InputError
+from perfkit.measure.bench import BenchOptions, markdown_table, parse_wrk, run_bench
+
+WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:18765/api/users/42
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.47ms    2.40ms  20.64ms   91.24%
+    Req/Sec     4.88k     2.02k    7.24k    70.00%
+  Latency Distribution
+     50%  578.00us
+     75%    0.96ms
+     90%    3.56ms
+     99%   13.37ms
+  4866 requests in 1.01s, 0.91MB read
+  Non-2xx or 3xx responses: 1589
+Requests/sec:   4829.16
+Transfer/sec:      0.90MB
+"""
+
+
+def test_parse_wrk() -> None:
+    result = parse_wrk(WRK_OUTPUT)
+    assert result.requests_per_s == 4829.16
+    assert result.p50_ms == pytest.approx(0.578)
+    assert result.p99_ms == pytest.approx(13.37)
+    assert result.failed == 1589
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (BenchOptions(app="no_colon"), "module:factory"),
+        (BenchOptions(app="perfkit.nope:create_app"), "cannot import"),
+        (BenchOptions(app="perfkit.measure.bench_app:missing"), "no callable"),
+        (BenchOptions(path="api"), "start with '/'"),
+        (BenchOptions(rounds=0), "positive"),
+        (BenchOptions(tool="ab"), "wrk, httpx or auto"),
+    ],
+)
+def test_bad_options_are_input_errors(options: BenchOptions, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        run_bench(options)
+
+
+@pytest.mark.parametrize("tool", ["wrk", "httpx"])
+def test_a_short_side_by_side_run(tool: str) -> None:
+    if tool == "wrk" and shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed")
+    options = BenchOptions(duration_s=1.0, rounds=2, warmup_s=0.5, connections=4, tool=tool)
+    result = run_bench(options)
+    assert result.tool == tool
+    for variant in ("without", "with"):
+        assert len(result.rounds[variant]) == 2
+        assert all(r.requests_per_s > 0 for r in result.rounds[variant])
+        assert all(
+            r.p50_ms is not None and r.p50_ms <= (r.p99_ms or 0) for r in result.rounds[variant]
+        )
+    assert result.overhead < 1.0  # 1 s rounds on a busy machine: any sign, never a total loss
+    table = markdown_table(result)
+    assert "| with the perfkit stack |" in table and "Throughput cost" in table
