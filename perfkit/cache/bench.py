@@ -18,12 +18,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import httpx
 import orjson
 
-from perfkit.cache.bench_table import RAW_GET, RAW_MGET, machine, render_markdown
+from perfkit.cache.bench_table import machine, render_markdown
 from perfkit.cache.core import RedisCache
 from perfkit.cache.demo import Upstream, demo_app, serve
 from perfkit.cache.peers import Peers
@@ -34,6 +34,7 @@ from perfkit.embedded import redis_target
 from perfkit.errors import InputError
 
 Op = Callable[[], Awaitable[object]]
+RAW_GET, RAW_MGET = "redis-py GET", "redis-py MGET"
 VALUE: dict[str, Any] = {"id": "track", "name": "n" * 960, "tempo": 120.5, "energy": 0.8}
 
 
@@ -43,7 +44,7 @@ class BenchOptions:
     batches: int = 300  # batches of 100 per contender (100 sequential GETs: a tenth)
     requests: int = 60  # HTTP requests per endpoint
     upstream_ms: float = 50.0
-    rounds: int = 5
+    rounds: int = 20
     peers: bool = True
 
     def __post_init__(self) -> None:
@@ -56,8 +57,8 @@ class BenchOptions:
 @dataclass
 class BenchResult:
     server: str
-    hit: dict[str, tuple[float, float]] = field(default_factory=dict)  # reads/s, CPU µs
-    batch: dict[str, tuple[float, float]] = field(default_factory=dict)  # batches/s, CPU µs
+    hit: dict[str, Measured] = field(default_factory=dict)
+    batch: dict[str, Measured] = field(default_factory=dict)
     batch_commands: dict[str, int] = field(default_factory=dict)  # perfkit: command -> calls
     http: dict[str, tuple[float, float]] = field(default_factory=dict)  # path -> (p50, p95) ms
     notes: list[str] = field(default_factory=list)
@@ -67,23 +68,38 @@ class BenchResult:
         return 1.0 - self.http["/cached"][0] / self.http["/uncached"][0]
 
 
-async def _rounds(
-    contenders: dict[str, Op], total: int, rounds: int
-) -> dict[str, tuple[float, float]]:
-    """Per contender: median ops/s and median CPU µs per op of this process, over
-    ``rounds`` interleaved rounds of ``total/rounds`` ops. CPU time (client side only,
-    the server is another process) is what other load on the machine disturbs least."""
-    per_round = max(1, total // rounds)
+class Measured(NamedTuple):
+    rate: float  # median ops/s over the rounds
+    cpu_us: float  # median CPU µs per op of this (client) process
+    ratio: float  # median over rounds of rate / the first contender's rate in that round
+
+
+async def _rounds(contenders: dict[str, tuple[Op, int]], rounds: int) -> dict[str, Measured]:
+    """Run each contender's ``count`` ops per round, contenders interleaved (order
+    rotating), ``rounds`` times. Ratios are paired per round, so a burst of other load
+    on the machine hits the contender and its reference alike. CPU time (the client's;
+    the server is another process) is what such load disturbs least."""
     rates: dict[str, list[float]] = {name: [] for name in contenders}
     cpu: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, op in contenders.items():
+    names = list(contenders)
+    for index in range(rounds):
+        shift = index % len(names)  # rotate, so no contender always runs first
+        for name in names[shift:] + names[:shift]:
+            op, count = contenders[name]
             start, start_cpu = time.perf_counter(), time.process_time()
-            for _ in range(per_round):
+            for _ in range(count):
                 await op()
-            cpu[name].append((time.process_time() - start_cpu) * 1e6 / per_round)
-            rates[name].append(per_round / (time.perf_counter() - start))
-    return {n: (statistics.median(rates[n]), statistics.median(cpu[n])) for n in contenders}
+            cpu[name].append((time.process_time() - start_cpu) * 1e6 / count)
+            rates[name].append(count / (time.perf_counter() - start))
+    reference = rates[next(iter(contenders))]
+    return {
+        name: Measured(
+            statistics.median(rates[name]),
+            statistics.median(cpu[name]),
+            statistics.median(r / ref for r, ref in zip(rates[name], reference, strict=True)),
+        )
+        for name in contenders
+    }
 
 
 async def _command_calls(client: AsyncClient) -> dict[str, int]:
@@ -137,14 +153,15 @@ async def _hit_path(
     async def get_and_parse() -> object:
         return orjson.loads(cast("bytes", await cache.client.get(json_key)))
 
-    contenders: dict[str, Op] = {
+    ops: dict[str, Op] = {
         RAW_GET: lambda: cache.client.get(raw_key),
         RAW_GET + " + orjson.loads": get_and_parse,
         "perfkit get_or_set": lambda: cache.get_or_set(API, "hit", loader),
         "perfkit get": lambda: cache.get(API, "hit"),
         **await peers.hit_ops(),
     }
-    result.hit = await _rounds(contenders, options.ops, options.rounds)
+    count = max(1, options.ops // options.rounds)
+    result.hit = await _rounds({n: (op, count) for n, op in ops.items()}, options.rounds)
 
 
 async def _batches(
@@ -176,15 +193,16 @@ async def _batches(
     result.batch_commands = {
         k: v - before.get(k, 0) for k, v in after.items() if v > before.get(k, 0)
     }
-    contenders: dict[str, Op] = {
+    ops: dict[str, Op] = {
         RAW_MGET: lambda: cache.client.mget(raw_keys),
         RAW_MGET + " + orjson.loads": mget_and_parse,
         "perfkit get_many": lambda: cache.get_many(AUDIO, ids, loader),
         **await peers.batch_ops(ids, VALUE),
     }
-    result.batch = await _rounds(contenders, options.batches, options.rounds)
-    seq = max(1, options.batches // 10)
-    result.batch.update(await _rounds({"100 sequential GETs": sequential}, seq, 1))
+    count = max(1, options.batches // options.rounds)
+    contenders = {n: (op, count) for n, op in ops.items()}
+    contenders["100 sequential GETs"] = (sequential, max(1, count // 10))
+    result.batch = await _rounds(contenders, options.rounds)
 
 
 async def _http(result: BenchResult, cache: RedisCache, options: BenchOptions) -> None:
