@@ -107,6 +107,8 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
         overall=_endpoint("overall", run.overall, duration, samples),
         server=run.server_after or run.server_before,
         source=source,
+        cache_stats=run.server_cache,
+        redis_health=run.server_redis,
     )
 
 

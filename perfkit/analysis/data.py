@@ -153,6 +153,8 @@ class RunData:
     overall: EndpointData
     server: Mapping[str, Any] | None = None
     source: str | None = None
+    cache_stats: Mapping[str, Any] | None = None  # the target's /api/cache/stats after the run
+    redis_health: Mapping[str, Any] | None = None  # the target's /api/redis/health after it
 
     @property
     def has_samples(self) -> bool:

@@ -164,10 +164,18 @@ def analytics_from_run(
     force: bool = False,
     now: datetime,
 ) -> dict[str, Any]:
-    """The report for a recorded run; with ``base``, a pre/post comparison as well."""
+    """The report for a recorded run; with ``base``, a pre/post comparison as well.
+
+    Cache and Redis figures default to what the run recorded from its target.
+    """
     opts = options or AnalyticsOptions()
     comparison = None if base is None else compare_runs(base, run, opts.compare, force=force)
-    inputs = inputs_from_run(run, opts.thresholds, cache_stats, redis_health)
+    inputs = inputs_from_run(
+        run,
+        opts.thresholds,
+        run.cache_stats if cache_stats is None else cache_stats,
+        run.redis_health if redis_health is None else redis_health,
+    )
     return build_report(inputs, opts, now=now, comparison=comparison)
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pyarrow as pa
 
+from perfkit.analysis.adapt import run_data
+from perfkit.analysis.report import analytics_from_run
 from perfkit.errors import InputError
 from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.local_target import reference_target
@@ -56,10 +58,10 @@ def check_target(url: str) -> str:
     return url.rstrip("/")
 
 
-def performance_snapshot(url: str) -> dict[str, Any] | None:
-    """`GET /api/performance` as a JSON object, or None when the target has no such route."""
+def performance_snapshot(url: str, path: str = "/api/performance") -> dict[str, Any] | None:
+    """`GET <path>` as a JSON object, or None when the target has no such route."""
     try:
-        response = httpx.get(f"{url}/api/performance", timeout=_PROBE_TIMEOUT_S)
+        response = httpx.get(f"{url}{path}", timeout=_PROBE_TIMEOUT_S)
         data = response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None
@@ -86,6 +88,8 @@ def execute(
         before = performance_snapshot(url)
         result = run_load(url, plan.scenario, plan.load, plan.options, progress)
         after = performance_snapshot(url)
+        cache_stats = performance_snapshot(url, "/api/cache/stats")
+        redis_health = performance_snapshot(url, "/api/redis/health")
     names = [e.name for e in plan.scenario.endpoints]
     samples = samples_table(result.samples, names) if plan.load.keep_samples else None
     run = Run(
@@ -104,9 +108,18 @@ def execute(
         smoke=evaluate(plan.thresholds, result.overall, result.endpoints),
         server_before=before,
         server_after=after,
+        server_cache=cache_stats,
+        server_redis=redis_health,
         warnings=result.warnings,
     )
-    return run, samples
+    return replace(run, health=run_health(run, samples)), samples
+
+
+def run_health(run: Run, samples: pa.Table | None) -> dict[str, Any]:
+    """The health score of a run (with Apdex and error budget), as the analysis computes it."""
+    report = analytics_from_run(run_data(run, samples), now=run.finished_at)
+    health: dict[str, Any] = report["sections"]["health"]
+    return health
 
 
 def run_and_write(

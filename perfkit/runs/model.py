@@ -23,7 +23,9 @@ Schema (``schema_version`` 1; JSON object, every key always present, ``null`` wh
                      ("health" | "api" | "critical"), stats (Stats)
     smoke            SmokeVerdict or null: passed, criteria [name, measured, limit, unit,
                      passed, detail]
-    server           {"before": obj | null, "after": obj | null}: GET /api/performance
+    server           {"before": obj | null, "after": obj | null}: GET /api/performance;
+                     "cache": GET /api/cache/stats and "redis": GET /api/redis/health after
+                     the run (obj | null; optional keys, absent in older files)
     health           obj | null: the health score slot, {"score": 0..100, ...} filled by
                      perfkit.analysis
     samples          SamplesRef or null: path (file name beside the JSON), format
@@ -314,6 +316,8 @@ class Run:
     smoke: SmokeVerdict | None = None
     server_before: JSON | None = None
     server_after: JSON | None = None
+    server_cache: JSON | None = None
+    server_redis: JSON | None = None
     health: JSON | None = None
     samples: SamplesRef | None = None
     warnings: list[str] = field(default_factory=list)
@@ -349,7 +353,12 @@ class Run:
             "overall": self.overall.to_dict(),
             "endpoints": [e.to_dict() for e in self.endpoints],
             "smoke": None if self.smoke is None else self.smoke.to_dict(),
-            "server": {"before": self.server_before, "after": self.server_after},
+            "server": {
+                "before": self.server_before,
+                "after": self.server_after,
+                "cache": self.server_cache,
+                "redis": self.server_redis,
+            },
             "health": self.health,
             "samples": None if self.samples is None else self.samples.to_dict(),
             "warnings": list(self.warnings),
@@ -384,6 +393,8 @@ class Run:
             smoke=None if smoke is None else SmokeVerdict.from_dict(r.obj("smoke")),
             server_before=server.opt_obj("before"),
             server_after=server.opt_obj("after"),
+            server_cache=server.opt_obj("cache") if server.has("cache") else None,
+            server_redis=server.opt_obj("redis") if server.has("redis") else None,
             health=r.opt_obj("health"),
             samples=None if samples is None else SamplesRef.from_dict(r.obj("samples")),
             warnings=list(warnings),

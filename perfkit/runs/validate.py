@@ -32,6 +32,9 @@ class Reader:
     def _path(self, key: str) -> str:
         return f"{self._where}.{key}" if self._where else key
 
+    def has(self, key: str) -> bool:
+        return key in self._data
+
     def raw(self, key: str) -> object:
         if key not in self._data:
             raise RunFormatError(f"missing field {self._path(key)!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,10 @@ def test_smoke_against_the_reference_service_on_an_embedded_redis(tmp_path: Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert "smoke test: PASS" in result.stdout
     assert "reference-service" in result.stdout
+    run = json.loads(next(tmp_path.glob("smoke-2*.json")).read_text())
+    # the run keeps the target's cache and Redis documents, and its health score from them
+    assert run["server"]["cache"]["global"]["lookups"] > 0
+    assert run["server"]["redis"]["status"] == "healthy"
+    assert 0 <= run["health"]["score"] <= 100
+    assert "cache_hit_rate" not in run["health"]["not_measured"]
+    assert "redis_status" not in run["health"]["not_measured"]
