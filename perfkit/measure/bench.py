@@ -14,6 +14,7 @@ returns the app with its middleware stack, ``factory(stack=False)`` without it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import platform
 import re
@@ -29,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import psutil
 
 from perfkit.embedded import free_port
 from perfkit.errors import InputError, PerfkitError
@@ -55,6 +57,8 @@ class Round:
     p50_ms: float | None
     p99_ms: float | None
     failed: int  # non-2xx/3xx responses and socket errors
+    requests: int = 0
+    server_cpu_us: float | None = None  # server CPU time (user + system) per request
 
 
 @dataclass
@@ -80,14 +84,30 @@ class BenchResult:
         pairs = zip(self.rounds["with"], self.rounds["without"], strict=True)
         return 1.0 - statistics.median(w.requests_per_s / wo.requests_per_s for w, wo in pairs)
 
+    @property
+    def cpu_overhead(self) -> float | None:
+        """Extra server CPU per request with the stack: 0.05 means 5 % more.
+
+        Less sensitive to other processes on the machine than requests/s: it counts the
+        server's own CPU seconds, not wall time shared with everyone else.
+        """
+        pairs = [
+            (w.server_cpu_us, wo.server_cpu_us)
+            for w, wo in zip(self.rounds["with"], self.rounds["without"], strict=True)
+        ]
+        ratios = [w / wo for w, wo in pairs if w is not None and wo]
+        return statistics.median(ratios) - 1.0 if ratios else None
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["median_rps"] = {v: self.median_rps(v) for v in VARIANTS}
         data["overhead"] = self.overhead
+        data["cpu_overhead"] = self.cpu_overhead
         return data
 
 
 _WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+_WRK_COUNT = re.compile(r"(\d+) requests in")
 _WRK_PCT = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _WRK_FAILED = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)|Socket errors:.*?(\d+) timeout")
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -100,7 +120,9 @@ def parse_wrk(output: str) -> Round:
         raise PerfkitError(f"wrk printed no Requests/sec: {output.strip()[-200:]!r}")
     pct = {int(p): float(v) * _UNIT_MS[u] for p, v, u in _WRK_PCT.findall(output)}
     failed = sum(int(a or b or 0) for a, b in _WRK_FAILED.findall(output))
-    return Round(float(rps.group(1)), pct.get(50), pct.get(99), failed)
+    count = _WRK_COUNT.search(output)
+    requests = int(count.group(1)) if count else 0
+    return Round(float(rps.group(1)), pct.get(50), pct.get(99), failed, requests)
 
 
 def _wrk(url: str, opts: BenchOptions, duration_s: float) -> Round:
@@ -144,17 +166,35 @@ async def _httpx_load(url: str, connections: int, duration_s: float) -> Round:
         latencies[len(latencies) // 2],
         latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         failed,
+        len(latencies),
     )
 
 
-def _load(url: str, opts: BenchOptions, tool: str, duration_s: float) -> Round:
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def _load(server: Server, opts: BenchOptions, tool: str, duration_s: float) -> Round:
+    """One load run against ``server``, with the server's CPU time per request."""
+    cpu_before = _cpu_seconds(server.pid)
     if tool == "wrk":
-        return _wrk(url, opts, duration_s)
-    return asyncio.run(_httpx_load(url, opts.connections, duration_s))
+        result = _wrk(server.url, opts, duration_s)
+    else:
+        result = asyncio.run(_httpx_load(server.url, opts.connections, duration_s))
+    cpu = _cpu_seconds(server.pid) - cpu_before
+    per_request = cpu / result.requests * 1e6 if result.requests else None
+    return dataclasses.replace(result, server_cpu_us=per_request)
 
 
 @contextmanager
-def _server(opts: BenchOptions, stack: bool) -> Iterator[str]:
+def _server(opts: BenchOptions, stack: bool) -> Iterator[Server]:
     """A uvicorn process serving the app; yields the URL of ``opts.path``."""
     port = free_port()
     command = [
@@ -165,7 +205,7 @@ def _server(opts: BenchOptions, stack: bool) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}{opts.path}"
     try:
         _wait_ready(process, url)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         try:
@@ -211,13 +251,13 @@ def run_bench(opts: BenchOptions) -> BenchResult:
         date=datetime.now(UTC).strftime("%Y-%m-%d"),
     )
     with ExitStack() as stack:
-        urls = {v: stack.enter_context(_server(opts, stack=v == "with")) for v in VARIANTS}
+        servers = {v: stack.enter_context(_server(opts, stack=v == "with")) for v in VARIANTS}
         for variant in VARIANTS:
-            _load(urls[variant], opts, tool, opts.warmup_s)
+            _load(servers[variant], opts, tool, opts.warmup_s)
         for n in range(opts.rounds):
             order = VARIANTS if n % 2 == 0 else VARIANTS[::-1]
             for variant in order:
-                result.rounds[variant].append(_load(urls[variant], opts, tool, opts.duration_s))
+                result.rounds[variant].append(_load(servers[variant], opts, tool, opts.duration_s))
     return result
 
 
@@ -229,21 +269,31 @@ def markdown_table(result: BenchResult) -> str:
         f"{result.tool} with {o.connections} connections, {o.rounds} x {o.duration_s:g} s "
         f"per variant (alternating), `GET {o.path}` of `{o.app}`:",
         "",
-        "| variant | requests/s (median) | p50 ms | p99 ms | rounds (req/s) |",
-        "|---|---:|---:|---:|---|",
+        "| variant | requests/s (median) | p50 ms | p99 ms | server CPU µs/request "
+        "| rounds (req/s) |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for variant in VARIANTS:
         rounds = result.rounds[variant]
         p50 = statistics.median(r.p50_ms for r in rounds if r.p50_ms is not None)
         p99 = statistics.median(r.p99_ms for r in rounds if r.p99_ms is not None)
         each = ", ".join(f"{r.requests_per_s:.0f}" for r in rounds)
+        cpus = [r.server_cpu_us for r in rounds if r.server_cpu_us is not None]
+        cpu = f"{statistics.median(cpus):.0f}" if cpus else "-"
         label = "without middleware" if variant == "without" else "with the perfkit stack"
         lines.append(
-            f"| {label} | {result.median_rps(variant):.0f} | {p50:.2f} | {p99:.2f} | {each} |"
+            f"| {label} | {result.median_rps(variant):.0f} | {p50:.2f} | {p99:.2f} | {cpu} "
+            f"| {each} |"
         )
+    cpu_cost = result.cpu_overhead
     lines += [
         "",
         f"Throughput cost of the stack: **{result.overhead * 100:.1f} %** "
-        "(median of the per-round ratios).",
+        "(median of the per-round ratios)"
+        + (
+            f"; server CPU per request: **{cpu_cost * 100:+.1f} %**."
+            if cpu_cost is not None
+            else "."
+        ),
     ]
     return "\n".join(lines)

@@ -32,6 +32,7 @@ def test_parse_wrk() -> None:
     assert result.p50_ms == pytest.approx(0.578)
     assert result.p99_ms == pytest.approx(13.37)
     assert result.failed == 1589
+    assert result.requests == 4866
 
 
 @pytest.mark.parametrize(
@@ -60,9 +61,11 @@ def test_a_short_side_by_side_run(tool: str) -> None:
     for variant in ("without", "with"):
         assert len(result.rounds[variant]) == 2
         assert all(r.requests_per_s > 0 for r in result.rounds[variant])
+        assert all(r.server_cpu_us and r.server_cpu_us > 0 for r in result.rounds[variant])
         assert all(
             r.p50_ms is not None and r.p50_ms <= (r.p99_ms or 0) for r in result.rounds[variant]
         )
     assert result.overhead < 1.0  # 1 s rounds on a busy machine: any sign, never a total loss
+    assert result.cpu_overhead is not None
     table = markdown_table(result)
     assert "| with the perfkit stack |" in table and "Throughput cost" in table

@@ -14,7 +14,7 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from perfkit.connection import Keyspace, RedisTarget, async_client
-from perfkit.embedded import EmbeddedServer
+from perfkit.embedded import EmbeddedCluster, EmbeddedServer
 from perfkit.measure import MeasureConfig, PerformanceMonitor, RedisWorkerStore
 from perfkit.measure.snapshot import WorkerSnapshot
 from tests.measure.conftest import measured_app, serve
@@ -146,3 +146,24 @@ def test_monitor_flushes_on_shutdown(
     thread.join()
     (snapshot,) = result[0]
     assert snapshot.worker_id == "last-words" and snapshot.routes[0].count == 1
+
+
+@pytest.mark.cluster
+@pytest.mark.anyio
+async def test_workers_merge_on_a_redis_cluster(
+    redis_cluster: EmbeddedCluster, keyspace: Keyspace
+) -> None:
+    client = async_client(redis_cluster.target())
+    try:
+        store = RedisWorkerStore(client, keyspace, ttl_s=60)
+        for n, worker_id in enumerate(("a", "b", "c")):
+            monitor = PerformanceMonitor(MeasureConfig(slow_log_enabled=False), worker_id=worker_id)
+            for _ in range(n + 1):
+                monitor.observe("GET", "/x", 200, 5.0, "r")
+            await store.publish(monitor.snapshot(encode=True), now=1000.0)
+        found = await store.collect(now=1001.0, exclude="a")
+        assert sorted((w.worker_id, w.routes[0].count) for w in found) == [("b", 2), ("c", 3)]
+        await store.remove("b")
+        assert [w.worker_id for w in await store.collect(now=1001.0)] == ["a", "c"]
+    finally:
+        await client.aclose()
