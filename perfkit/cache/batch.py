@@ -13,8 +13,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from perfkit.cache.codec import DecodeError, decode
-from perfkit.cache.freshness import Freshness, freshness
+from perfkit.cache.codec import DecodeError, decode_many
+from perfkit.cache.freshness import MAX_NEG_LOG, Freshness, freshness
 from perfkit.cache.stats import Counters
 
 if TYPE_CHECKING:
@@ -42,22 +42,22 @@ async def get_many(
     misses: list[str] = []
     due: dict[Freshness, list[str]] = {Freshness.EARLY: [], Freshness.STALE: []}
     now, beta, rand = cache.clock(), cache.policy.xfetch_beta, cache.rand
-    for ident, key, raw in zip(unique, keys, raws, strict=True):
-        if raw is not None:
-            try:
-                entry = decode(raw)
-            except DecodeError:
-                counters.decode_errors += 1
-            else:
-                found[ident] = entry[0]
-                state = freshness(now, entry[1], entry[2], beta, rand)
-                if state is not Freshness.FRESH:
-                    if cache.is_refreshing(key):
-                        counters.stale_served += state is Freshness.STALE
-                    else:
-                        due[state].append(ident)
+    horizon = beta * MAX_NEG_LOG  # beyond load_seconds * horizon from expiry: fresh
+    for ident, entry in zip(unique, decode_many(raws), strict=True):
+        if entry is None or isinstance(entry, DecodeError):
+            counters.decode_errors += entry is not None
+            misses.append(ident)
+            continue
+        value, soft_expiry, load_seconds = entry
+        found[ident] = value
+        if soft_expiry - now <= load_seconds * horizon:  # stale, or maybe early
+            state = freshness(now, soft_expiry, load_seconds, beta, rand)
+            if state is Freshness.FRESH:
                 continue
-        misses.append(ident)
+            if cache.is_refreshing(prefix + ident):
+                counters.stale_served += state is Freshness.STALE
+            else:
+                due[state].append(ident)
     counters.hits += len(found)
     counters.misses += len(misses)
     if misses:

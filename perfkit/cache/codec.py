@@ -14,6 +14,7 @@ code in the service. Bytes that are not an entry raise `DecodeError` (a counted 
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -66,3 +67,28 @@ def decode(raw: bytes) -> Entry:
     if kind == _BYTES:
         return raw[HEADER_SIZE:], soft_expiry, load_seconds
     raise DecodeError(f"unknown entry kind {kind}")
+
+
+def decode_many(raws: Sequence[bytes | None]) -> list[Entry | DecodeError | None]:
+    """`decode` over a batch read: None stays None, bad bytes become their `DecodeError`.
+
+    JSON entries, the common case, are decoded inline (one call for the whole batch).
+    """
+    out: list[Entry | DecodeError | None] = []
+    append, loads, magic_json = out.append, orjson.loads, (MAGIC, _JSON)
+    for raw in raws:
+        if raw is not None:
+            try:
+                magic, kind, soft_expiry, load_seconds = _unpack(raw)
+                if (magic, kind) == magic_json:
+                    append((loads(raw[HEADER_SIZE:]), soft_expiry, load_seconds))
+                    continue
+            except (struct.error, orjson.JSONDecodeError):
+                pass
+            try:
+                append(decode(raw))
+            except DecodeError as exc:
+                append(exc)
+            continue
+        append(None)
+    return out

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable
 from enum import Enum
 
-_MAX_NEG_LOG = 53 * math.log(2.0)  # 1 - u >= 2**-53 for a double u in [0, 1)
+MAX_NEG_LOG = 53 * math.log(2.0)  # 1 - u >= 2**-53 for a double u in [0, 1)
 
 
 class Freshness(Enum):
@@ -36,13 +36,13 @@ def freshness(
     """Classify a value read at ``now``; ``rand()`` is uniform in [0, 1).
 
     ``rand`` is drawn only when the value is close enough to expiry for the draw to
-    matter: ``-ln(1 - u)`` never exceeds ``_MAX_NEG_LOG`` for a double ``u`` in [0, 1).
+    matter: ``-ln(1 - u)`` never exceeds ``MAX_NEG_LOG`` for a double ``u`` in [0, 1).
     """
     gap = soft_expiry - now
     if gap <= 0.0:
         return Freshness.STALE
     reach = load_seconds * beta
-    if reach <= 0.0 or gap > reach * _MAX_NEG_LOG:
+    if reach <= 0.0 or gap > reach * MAX_NEG_LOG:
         return Freshness.FRESH
     if gap <= -reach * math.log(1.0 - rand()):
         return Freshness.EARLY
