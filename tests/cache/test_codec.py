@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from perfkit.cache.codec import HEADER_SIZE, MAGIC, DecodeError, EncodeError, decode, encode
+from perfkit.cache.codec import (
+    HEADER_SIZE,
+    MAGIC,
+    DecodeError,
+    EncodeError,
+    decode,
+    decode_many,
+    encode,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,3 +45,13 @@ def test_bytes_that_are_not_an_entry_raise_decode_error(garbage: bytes) -> None:
 def test_a_value_orjson_cannot_write_raises_encode_error() -> None:
     with pytest.raises(EncodeError, match="object"):
         encode(object(), 1.0, 0.0)
+
+
+def test_decode_many_keeps_positions_and_returns_errors_in_place() -> None:
+    good, raw = encode({"a": 1}, 5.0, 0.1), encode(b"\x00raw", 6.0, 0.2)
+    bad_json = MAGIC + b"j" + b"\x00" * 16 + b"{nope"
+    out = decode_many([good, None, b"garbage", raw, bad_json])
+    assert out[0] == ({"a": 1}, 5.0, 0.1)
+    assert out[1] is None
+    assert isinstance(out[2], DecodeError) and isinstance(out[4], DecodeError)
+    assert out[3] == (b"\x00raw", 6.0, 0.2)
