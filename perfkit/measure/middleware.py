@@ -26,7 +26,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from perfkit.measure.monitor import PerformanceMonitor
-from perfkit.measure.routes import RouteResolver, normalise_method
+from perfkit.measure.routes import KNOWN_METHODS, OTHER_METHOD, RouteResolver
 
 REQUEST_ID_HEADER = b"x-request-id"
 CLIENT_CLOSED = 499
@@ -82,8 +82,9 @@ class PerformanceMiddleware:
             raise
         finally:
             duration_ms = (time.perf_counter() - started) * 1000.0
+            method = scope["method"]
             monitor.observe(
-                normalise_method(scope["method"]),
+                method if method in KNOWN_METHODS else OTHER_METHOD,
                 self.resolver.template(scope),
                 status or 500,
                 duration_ms,

@@ -24,8 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perfkit.errors import RedisUnavailable
-from perfkit.measure.config import MeasureConfig, status_class
-from perfkit.measure.hourly import hour_of
+from perfkit.measure.config import STATUS_CLASSES, MeasureConfig
 from perfkit.measure.report import ReportContext, build_report, iso
 from perfkit.measure.routes import OVERFLOW
 from perfkit.measure.runtime import LoopLagSampler, rss_bytes
@@ -82,7 +81,7 @@ class PerformanceMonitor:
     ) -> None:
         """Record one finished request (``method`` already normalised)."""
         now = self.clock()
-        sclass = status_class(status)
+        sclass = STATUS_CLASSES[status // 100] if 100 <= status < 600 else "5xx"  # status_class
         key = (method, route, sclass)
         stats = self._stats.get(key)  # the common case: one lookup, no allocation
         if stats is None:
@@ -93,7 +92,7 @@ class PerformanceMonitor:
             if stats is None:
                 stats = self._stats[key] = RouteStats(self.config.hours)
         slow_class = self.config.thresholds.classify(duration_ms)
-        stats.record(duration_ms, status >= 500, slow_class, hour_of(now))
+        stats.record(duration_ms, status >= 500, slow_class, int(now // 3600))  # hour_of, inlined
         if slow_class != "normal":
             entry = {
                 "time": iso(now),
