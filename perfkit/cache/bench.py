@@ -25,7 +25,7 @@ import orjson
 
 from perfkit.cache.bench_table import machine, render_markdown
 from perfkit.cache.core import RedisCache
-from perfkit.cache.demo import Upstream, demo_app, serve
+from perfkit.cache.demo import Upstream, demo_app, serve, server_ms
 from perfkit.cache.peers import Peers
 from perfkit.cache.policy import API, AUDIO, CachePolicy
 from perfkit.config import Settings
@@ -60,12 +60,13 @@ class BenchResult:
     hit: dict[str, Measured] = field(default_factory=dict)
     batch: dict[str, Measured] = field(default_factory=dict)
     batch_commands: dict[str, int] = field(default_factory=dict)  # perfkit: command -> calls
-    http: dict[str, tuple[float, float]] = field(default_factory=dict)  # path -> (p50, p95) ms
+    # path -> client p50, client p95, server (handler) p50, in ms
+    http: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def http_p50_cut(self) -> float:
-        return 1.0 - self.http["/cached"][0] / self.http["/uncached"][0]
+    def http_p50_cut(self, index: int = 0) -> float:
+        """1 - cached / uncached p50: client-side (index 0) or handler time (index 2)."""
+        return 1.0 - self.http["/cached"][index] / self.http["/uncached"][index]
 
 
 class Measured(NamedTuple):
@@ -207,19 +208,24 @@ async def _batches(
 
 async def _http(result: BenchResult, cache: RedisCache, options: BenchOptions) -> None:
     upstream = Upstream(options.upstream_ms / 1000)
-    samples: dict[str, list[float]] = {"/uncached": [], "/cached": []}
+    client: dict[str, list[float]] = {"/uncached": [], "/cached": []}
+    server: dict[str, list[float]] = {"/uncached": [], "/cached": []}
     async with serve(demo_app(cache, upstream)) as url, httpx.AsyncClient(base_url=url) as http:
         (await http.get("/cached/bench")).raise_for_status()  # the one miss
         for _ in range(options.requests):
-            for path, times in samples.items():
+            for path, times in client.items():
                 start = time.perf_counter()
                 response = await http.get(f"{path}/bench")
                 times.append((time.perf_counter() - start) * 1000)
                 response.raise_for_status()
-    for path, times in samples.items():
-        times.sort()
-        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        result.http[path] = (statistics.median(times), p95)
+                server[path].append(server_ms(response))
+    for path, times in client.items():
+        result.http[path] = (_p(times, 0.5), _p(times, 0.95), _p(server[path], 0.5))
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench_cache(options: BenchOptions) -> str:
