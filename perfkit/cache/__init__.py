@@ -3,7 +3,9 @@
 Modules: `policy` (TTLs and knobs), `codec` (stored bytes), `freshness` (XFetch and soft
 expiry), `singleflight`, `store` (Redis I/O), `fallback` (in-process LRU), `tiered`
 (Redis or fallback, behind the breaker), `locking`, `batch`, `decorator`, `stats` and
-`report` (the /api/cache/stats document), `core` (the cache), `bench`.
+`report` (the /api/cache/stats document), `core` (`RedisCache`), `sync`
+(`SyncRedisCache`), and for `perfkit bench cache`: `bench`, `bench_table`, `peers`,
+`demo` (a small Starlette app over the cache, served by uvicorn on loopback).
 """
 
 from perfkit.cache.core import RedisCache

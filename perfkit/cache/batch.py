@@ -54,7 +54,7 @@ async def get_many(
             state = freshness(now, soft_expiry, load_seconds, beta, rand)
             if state is Freshness.FRESH:
                 continue
-            if cache.is_refreshing(prefix + ident):
+            if cache.refresher.running(prefix + ident):
                 counters.stale_served += state is Freshness.STALE
             else:
                 due[state].append(ident)
@@ -65,7 +65,7 @@ async def get_many(
     for state, idents in due.items():
         if idents:
             work = load_many(cache, namespace, idents, loader, ttl, counters=counters)
-            cache.refresh_later([cache.key(namespace, i) for i in idents], state, counters, work)
+            cache.refresher.start([cache.key(namespace, i) for i in idents], state, counters, work)
     return [found.get(i) for i in ids]
 
 

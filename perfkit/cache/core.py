@@ -17,7 +17,6 @@ loader do.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
@@ -32,6 +31,7 @@ from perfkit.cache.fallback import MemoryLRU
 from perfkit.cache.freshness import Freshness, freshness
 from perfkit.cache.locking import load_locked
 from perfkit.cache.policy import CachePolicy
+from perfkit.cache.refresh import Refresher
 from perfkit.cache.report import stats_document, stats_snapshot
 from perfkit.cache.singleflight import SingleFlight
 from perfkit.cache.stats import CacheStats, Counters
@@ -79,8 +79,7 @@ class RedisCache:
         self.counters = CacheStats()
         self._flight = SingleFlight()
         self._prefixes: dict[str, str] = {}
-        self._refreshing: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.refresher = Refresher()
 
     @classmethod
     async def from_settings(
@@ -143,11 +142,11 @@ class RedisCache:
                 beta = self.policy.xfetch_beta
                 state = freshness(self.clock(), soft_expiry, load_seconds, beta, self.rand)
                 if state is not Freshness.FRESH:
-                    if full in self._refreshing:
+                    if self.refresher.running(full):
                         counters.stale_served += state is Freshness.STALE
                     else:
                         refresh = self._load(namespace, full, loader, ttl, counters)
-                        self.refresh_later([full], state, counters, refresh)
+                        self.refresher.start([full], state, counters, refresh)
                 return value  # type: ignore[no-any-return]
         counters.misses += 1
         if lock if lock is not None else self.policy.lock:
@@ -186,34 +185,6 @@ class RedisCache:
                 continue
             items.append((full, raw, hard))
         return items
-
-    def refresh_later(
-        self, keys: list[str], state: Freshness, counters: Counters, work: Awaitable[object]
-    ) -> None:
-        """Run ``work`` (a reload of ``keys``) in the background; its errors are counted
-        and logged, never raised. The caller checked that no reload of them runs."""
-        if state is Freshness.STALE:
-            counters.stale_served += len(keys)
-        counters.early_refreshes += len(keys)
-        self._refreshing.update(keys)
-
-        async def run() -> None:
-            await work
-
-        task = asyncio.create_task(run())
-        self._tasks.add(task)
-
-        def done(task: asyncio.Task[None]) -> None:
-            self._tasks.discard(task)
-            self._refreshing.difference_update(keys)
-            if not task.cancelled() and task.exception() is not None:
-                counters.refresh_errors += 1
-                log.warning("background cache refresh failed", exc_info=task.exception())
-
-        task.add_done_callback(done)
-
-    def is_refreshing(self, key: str) -> bool:
-        return key in self._refreshing
 
     async def get_many(
         self,
@@ -281,10 +252,7 @@ class RedisCache:
 
     async def aclose(self) -> None:
         """Cancel background reloads and close the client if the cache created it."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.refresher.aclose()
         if self._owns_client:
             await self.client.aclose()
 
