@@ -6,6 +6,7 @@ Request path: RateLimitMiddleware -> PerformanceMiddleware -> route -> cache -> 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -13,13 +14,18 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from perfkit.config import Settings
+from perfkit.embedded import EmbeddedServer
 from perfkit.service import music_routes
 from perfkit.service.performance_routes import routes as performance_routes
 from perfkit.service.state import ServiceState
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The reference service for ``settings`` (default: read from the environment)."""
+def create_app(settings: Settings | None = None, *, stack: bool = True) -> Starlette:
+    """The reference service for ``settings`` (default: read from the environment).
+
+    ``stack=False`` leaves out the middleware (rate limiter and measurement), with the
+    same routes and cache: the baseline of `perfkit bench middleware`.
+    """
     settings = Settings.from_env() if settings is None else settings
     state = ServiceState.build(settings)
 
@@ -41,7 +47,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/recommendations", music_routes.recommendations),
         *performance_routes(),
     ]
-    middleware: list[Middleware] = state.middleware()
+    middleware: list[Middleware] = state.middleware() if stack else []
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.service = state
     return app
+
+
+def create_bench_app(stack: bool = True) -> Starlette:
+    """``perfkit bench middleware --app perfkit.service.app:create_bench_app``.
+
+    The limiter runs in shadow mode (a benchmark from one client would otherwise measure
+    cheap 429s); with no ``REDIS_URL`` an embedded server lives as long as the process.
+    """
+    os.environ.setdefault("PERFKIT_RATELIMIT_SHADOW", "true")
+    if not os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = EmbeddedServer().start().url
+    return create_app(stack=stack)
