@@ -23,8 +23,13 @@ papermill run fails fast at that cell with a one-line reason.
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from matplotlib.figure import Figure
 
 from perfkit.errors import InputError
 
@@ -67,3 +72,25 @@ def coerce(name: str, value: Any, kind: type) -> Any:
     raise ParameterError(
         f"parameter {name!r} must be {kind.__name__}, got {type(value).__name__} {value!r}"
     )
+
+
+def enter_project(start: Path | None = None) -> Path:
+    """Change to the project folder: the nearest of ``start`` (cwd) and its parents that
+    holds a ``notebooks/`` folder, so relative paths (``data/history``, ``reports``) mean the
+    same under papermill (run from the project) and nbval (run from ``notebooks/``)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir():
+            os.chdir(folder)
+            return folder
+    return here
+
+
+def show(figure: Figure) -> None:
+    """Display ``figure`` as a static PNG (interactive outputs render blank in exported
+    HTML, jupyter/nbconvert#944)."""
+    from IPython.display import Image, display  # noqa: PLC0415  (only inside a kernel)
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    display(Image(data=buffer.getvalue(), format="png"))  # type: ignore[no-untyped-call]

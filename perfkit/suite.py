@@ -12,7 +12,7 @@ import html
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,10 +40,15 @@ class NotebookResult:
     error: str | None = None
 
 
-def discover(notebooks_dir: Path) -> list[Path]:
+def discover(notebooks_dir: Path, only: Sequence[str] = ()) -> list[Path]:
+    """The notebooks of the folder, sorted; ``only``: those whose name starts with one."""
     notebooks = sorted(notebooks_dir.glob("*.ipynb"))
     if not notebooks:
         raise InputError(f"no notebooks found in {notebooks_dir}")
+    if only:
+        notebooks = [nb for nb in notebooks if nb.stem.startswith(tuple(only))]
+        if not notebooks:
+            raise InputError(f"no notebook in {notebooks_dir} starts with {', '.join(only)}")
     return notebooks
 
 
@@ -75,11 +80,13 @@ def _declared_type(declared: Mapping[str, Any]) -> str:
 
 
 def assign_parameters(
-    notebooks: list[Path], given: Mapping[str, Any]
+    notebooks: list[Path], given: Mapping[str, Any], context: Mapping[str, Any] | None = None
 ) -> dict[Path, dict[str, Any]]:
     """Give each notebook the parameters it declares, typed as its defaults.
 
-    A name no notebook declares is refused here, before anything runs.
+    A ``given`` name no notebook declares is refused here, before anything runs.
+    ``context`` (the target and reports folder the runner supplies) goes only to the
+    notebooks that declare it, and ``given`` overrides it.
     """
     declared = {nb: papermill.inspect_notebook(str(nb)) for nb in notebooks}
     known = {name for params in declared.values() for name in params}
@@ -92,7 +99,7 @@ def assign_parameters(
     assigned: dict[Path, dict[str, Any]] = {}
     for nb, params in declared.items():
         chosen: dict[str, Any] = {}
-        for name, value in given.items():
+        for name, value in {**(context or {}), **given}.items():
             if name in params:
                 kind = _declared_type(params[name])
                 chosen[name] = _convert(name, value, kind) if isinstance(value, str) else value
@@ -153,13 +160,16 @@ def run_suite(
     reports_dir: Path,
     parameters: Mapping[str, Any],
     *,
+    context: Mapping[str, Any] | None = None,
+    only: Sequence[str] = (),
     show_code: bool = False,
     cwd: Path | None = None,
     progress: Callable[[NotebookResult], None] | None = None,
 ) -> list[NotebookResult]:
-    """Run every notebook, export it, write ``html/index.html``; never stop at a failure."""
-    notebooks = discover(notebooks_dir)
-    assigned = assign_parameters(notebooks, parameters)
+    """Run every notebook (or those ``only`` names), export it, write ``html/index.html``;
+    never stop at a failure. ``context``: see `assign_parameters`."""
+    notebooks = discover(notebooks_dir, only)
+    assigned = assign_parameters(notebooks, parameters, context)
     results = []
     for notebook in notebooks:
         started = time.perf_counter()

@@ -1,0 +1,97 @@
+"""`perfkit report`: run the notebook suite with papermill and export it to HTML.
+
+Without ``--target`` the reference service (on an embedded Redis) is started for the
+whole suite and its URL given to the notebooks that declare a ``target`` parameter, with
+the stable label ``reference-service`` so their runs compare with the history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from perfkit.errors import InputError
+from perfkit.loadgen.baseline import REFERENCE_LABEL
+from perfkit.loadgen.local_target import reference_target
+from perfkit.suite import NotebookResult, assign_parameters, discover, run_suite
+
+
+@contextlib.contextmanager
+def _target(url: str | None) -> Iterator[dict[str, Any]]:
+    if url is not None:
+        yield {"target": url}
+        return
+    typer.echo("starting the reference service on an embedded Redis")
+    with reference_target() as reference:
+        yield {"target": reference, "target_label": REFERENCE_LABEL}
+
+
+def _progress(result: NotebookResult) -> None:
+    status = "ok" if result.ok else f"FAILED ({result.error})"
+    typer.echo(f"  {result.name:<28} {result.seconds:6.1f} s  {status}", err=not result.ok)
+
+
+TARGET = typer.Option(
+    None, "--target", help="Base URL of the service to load; default: the reference service."
+)
+SHOW_CODE = typer.Option(False, "--show-code", help="Keep the code in the HTML.")
+NOTEBOOKS = typer.Option(Path("notebooks"), "--notebooks", help="Notebook folder.")
+OUT = typer.Option(Path("reports"), "--out", help="Reports folder: html/, notebooks/, ...")
+ONLY = typer.Option(
+    [], "--only", help="Run only the notebooks whose name starts with this (repeatable)."
+)
+
+
+def parse_parameters(args: list[str]) -> dict[str, str]:
+    """``-p NAME VALUE`` (or ``--parameter``), repeated: typer has no two-value options."""
+    given: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        flag = rest.pop(0)
+        if flag not in ("-p", "--parameter"):
+            raise InputError(f"unexpected argument {flag!r} (parameters are -p NAME VALUE)")
+        if len(rest) < 2:
+            raise InputError(f"{flag} needs a NAME and a VALUE")
+        name, value = rest.pop(0), rest.pop(0)
+        given[name] = value
+    return given
+
+
+def report(
+    ctx: typer.Context,
+    *,
+    target: str | None = TARGET,
+    show_code: bool = SHOW_CODE,
+    notebooks: Path = NOTEBOOKS,
+    out: Path = OUT,
+    only: list[str] = ONLY,
+) -> None:
+    """Run the notebooks (papermill), export them to HTML (nbconvert); exit 1 if one failed.
+
+    Notebook parameters: -p NAME VALUE, repeatable (e.g. -p duration 5).
+    """
+    given = parse_parameters(ctx.args)
+    selected = discover(notebooks, only)
+    assign_parameters(selected, given)  # refuse a bad parameter before anything starts
+    context: dict[str, Any] = {"reports": str(out)}
+    with _target(target) as target_params:
+        context.update(target_params)
+        typer.echo(f"running {len(selected)} notebook(s) from {notebooks}")
+        results = run_suite(notebooks, out, given, context=context, only=only,
+                            show_code=show_code, progress=_progress)  # fmt: skip
+    index = out / "html" / "index.html"
+    failed = [r for r in results if not r.ok]
+    typer.echo(f"HTML reports: {index.resolve()}")
+    if failed:
+        typer.echo(f"{len(failed)} of {len(results)} notebook(s) failed", err=True)
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "report", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+    )(report)
