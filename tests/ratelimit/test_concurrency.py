@@ -8,6 +8,7 @@ import asyncio
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -33,17 +34,18 @@ def _config(algorithm: str) -> LimiterConfig:
     return LimiterConfig(policies=PolicySet([policy]), local_cache=False)
 
 
-def hammer(target: RedisTarget, prefix: str, algorithm: str) -> int:
-    """One process: THREADS threads sharing a pooled client; returns how many were admitted."""
-    client = sync_client(target)
+def hammer(target: RedisTarget, prefix: str, algorithm: str) -> tuple[int, set[str]]:
+    """One process: THREADS threads sharing a pooled client; returns how many were
+    admitted and which backends decided (a generous timeout: a loaded machine must not
+    push decisions to the per-process fallback, which is not what is tested here)."""
+    client = sync_client(replace(target, timeout=10.0))
     limiter = RateLimiter(client, _config(algorithm), keyspace=Keyspace(prefix))
     try:
         with ThreadPoolExecutor(THREADS) as pool:
-            results = pool.map(
-                lambda _: limiter.hit("same-caller").allowed,
-                range(THREADS * ATTEMPTS_PER_THREAD),
+            decisions = list(
+                pool.map(lambda _: limiter.hit("same-caller"), range(THREADS * ATTEMPTS_PER_THREAD))
             )
-            return sum(results)
+        return sum(d.allowed for d in decisions), {d.backend for d in decisions}
     finally:
         client.close()
 
@@ -70,8 +72,9 @@ def test_processes_and_connections_admit_exactly_the_limit(
         futures = [
             pool.submit(hammer, target, keyspace.prefix, algorithm) for _ in range(PROCESSES)
         ]
-        admitted = [f.result() for f in futures]
-    assert sum(admitted) == LIMIT
+        results = [f.result() for f in futures]
+    assert sum(admitted for admitted, _ in results) == LIMIT
+    assert set().union(*(backends for _, backends in results)) == {"redis"}
 
 
 @pytest.mark.anyio
@@ -79,7 +82,8 @@ def test_processes_and_connections_admit_exactly_the_limit(
 async def test_pipelined_concurrent_decisions_admit_exactly_the_limit(
     target: RedisTarget, keyspace: Keyspace, algorithm: str
 ) -> None:
-    limiter = AsyncRateLimiter(async_client(target), _config(algorithm), keyspace=keyspace,
+    client = async_client(replace(target, timeout=10.0))
+    limiter = AsyncRateLimiter(client, _config(algorithm), keyspace=keyspace,
                                owns_client=True)  # fmt: skip
     try:
         decisions = await asyncio.gather(*(limiter.hit("same-caller") for _ in range(300)))
