@@ -12,6 +12,7 @@ import typer
 from perfkit.cache import bench as cache_bench
 from perfkit.loadgen import bench as loadgen_bench
 from perfkit.measure import bench as measure_bench
+from perfkit.ratelimit import bench as limiter_bench
 
 app = typer.Typer(help="Benchmarks: perfkit vs raw Redis vs peer libraries, side by side.",
                   no_args_is_help=True)  # fmt: skip
@@ -55,3 +56,19 @@ def cache(  # noqa: PLR0917 (typer options are positional parameters)
     """Cache hit and batch vs raw redis-py, cashews, aiocache; cached vs uncached HTTP."""
     opts = cache_bench.BenchOptions(ops, batches, requests, upstream_ms, rounds, peers)
     typer.echo(cache_bench.bench_cache(opts))
+
+
+@app.command("limiter")
+def limiter(
+    seconds: float = typer.Option(2.0, help="Seconds per measurement (28 measurements)."),
+    tasks: int = typer.Option(50, help="Concurrent asyncio tasks."),
+) -> None:
+    """Decisions/s per algorithm vs raw EVALSHA and `limits`; local refusals; bytes per key."""
+    from perfkit.config import Settings  # noqa: PLC0415
+    from perfkit.embedded import redis_target  # noqa: PLC0415
+
+    with redis_target(Settings.from_env()) as target:
+        result = limiter_bench.run_bench(target, seconds=seconds, tasks=tasks)
+    env = result.environment
+    typer.echo(f"{env['date']}, {env['machine']}, Python {env['python']}, {env['server']}\n")
+    typer.echo(limiter_bench.markdown(result))

@@ -60,7 +60,7 @@ class LimiterCore:
                                       clock=clock)  # fmt: skip
         self._lock = threading.Lock()  # breaker and fallback store, for threaded callers
         self._argv: dict[int, tuple[tuple[Policy, ...], tuple[str | int, ...], list[Spec]]] = {}
-        self._key_base: dict[str, str] = {}
+        self._key_base: dict[tuple[str, str], str] = {}
 
     # -- building a call -------------------------------------------------------------
 
@@ -81,9 +81,12 @@ class LimiterCore:
         return Call(identity, chosen, keys, argv)
 
     def _base(self, policy: Policy) -> str:
-        base = self._key_base.get(policy.key_name)
+        base = self._key_base.get((policy.key_name, policy.algorithm))
         if base is None:
-            base = self._key_base[policy.key_name] = self.keyspace.key(NAMESPACE, policy.key_name)
+            # the algorithm is part of the key: switching it never meets the old one's data
+            code = Spec.of(policy).code
+            base = self.keyspace.key(NAMESPACE, policy.key_name, code)
+            self._key_base[(policy.key_name, policy.algorithm)] = base
         return base
 
     def _compiled(self, policies: tuple[Policy, ...]) -> tuple[tuple[str | int, ...], list[Spec]]:
