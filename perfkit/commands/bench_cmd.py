@@ -12,7 +12,6 @@ import typer
 from perfkit.cache import bench as cache_bench
 from perfkit.loadgen import bench as loadgen_bench
 from perfkit.measure import bench as measure_bench
-from perfkit.ratelimit import bench as limiter_bench
 
 app = typer.Typer(help="Benchmarks: perfkit vs raw Redis vs peer libraries, side by side.",
                   no_args_is_help=True)  # fmt: skip
@@ -66,6 +65,7 @@ def limiter(
     """Decisions/s per algorithm vs raw EVALSHA and `limits`; local refusals; bytes per key."""
     from perfkit.config import Settings  # noqa: PLC0415
     from perfkit.embedded import redis_target  # noqa: PLC0415
+    from perfkit.ratelimit import bench as limiter_bench  # noqa: PLC0415 - `limits` is dev-only
 
     with redis_target(Settings.from_env()) as target:
         result = limiter_bench.run_bench(target, seconds=seconds, tasks=tasks)
