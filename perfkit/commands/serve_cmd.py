@@ -48,6 +48,9 @@ def serve(
             workers=workers,
             log_level=log_level,
             access_log=False,
+            # uvicorn would rewrite the client address from X-Forwarded-For sent by
+            # 127.0.0.1; the rate limiter does that itself, from its trusted proxies only
+            proxy_headers=False,
         )
 
 
