@@ -5,28 +5,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from perfkit.atomic import write_bytes
+
 DEFAULT_DIR = Path("reports/mcp-analytics")
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _fmt(value: Any) -> str:
@@ -154,6 +141,6 @@ def write_report(
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     json_path = out_dir / f"mcp-analytics-{stamp}.json"
     md_path = out_dir / f"mcp-analytics-{stamp}.md"
-    atomic_write(json_path, orjson.dumps(report, option=orjson.OPT_INDENT_2))
-    atomic_write(md_path, render_markdown(report).encode())
+    write_bytes(json_path, orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    write_bytes(md_path, render_markdown(report).encode())
     return json_path, md_path

@@ -8,14 +8,13 @@ the files it refers to. A failure removes what this call already wrote.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 import pyarrow as pa
 
+from perfkit.atomic import write_bytes
 from perfkit.errors import InputError
 from perfkit.runs.model import Run, SamplesRef
 from perfkit.runs.samples import write_samples
@@ -30,17 +29,6 @@ class ArtifactPaths:
     json: Path
     summary: Path
     samples: Path | None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _free_stamp(out_dir: Path, run: Run) -> str:
@@ -72,9 +60,9 @@ def write_run(
         if samples is not None and samples_path is not None:
             write_samples(samples, samples_path)
             written.append(samples_path)
-        write_atomic(summary_path, render_summary(run).encode())
+        write_bytes(summary_path, render_summary(run).encode())
         written.append(summary_path)
-        write_atomic(json_path, orjson.dumps(run.to_dict(), option=orjson.OPT_INDENT_2))
+        write_bytes(json_path, orjson.dumps(run.to_dict(), option=orjson.OPT_INDENT_2))
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)

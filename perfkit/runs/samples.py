@@ -8,14 +8,13 @@ Rows are ordered by t_intended.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from perfkit.atomic import replacing
 from perfkit.errors import InputError
 from perfkit.loadgen.worker import Samples
 
@@ -55,15 +54,8 @@ def samples_table(parts: Sequence[tuple[int, Samples]], endpoint_names: Sequence
 
 
 def write_samples(table: pa.Table, path: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then `os.replace`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_samples(path: Path) -> pa.Table:
