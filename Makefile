@@ -27,9 +27,10 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The notebook suite: starts an embedded Redis and the reference service, records a
+# baseline into reports/performance (notebook 01), runs the others, exports reports/html.
 report: $(STAMP)
-	$(BIN)/perfkit redis health
-	$(BIN)/perfkit redis stats
+	$(BIN)/perfkit report
 
 clean:
 	rm -rf $(VENV) reports/html reports/notebooks

@@ -36,9 +36,12 @@ def load_history(folders: list[Path], kind: str | None = "baseline") -> list[Sto
     return sorted(runs, key=lambda s: (s.run.started_at, s.path.name))
 
 
+def _same_target(a: StoredRun, b: StoredRun) -> bool:
+    return (a.run.target, a.run.scenario) == (b.run.target, b.run.scenario)
+
+
 def _comparable(a: StoredRun, b: StoredRun) -> bool:
-    ra, rb = a.run, b.run
-    return (ra.target, ra.scenario, ra.load) == (rb.target, rb.scenario, rb.load)
+    return _same_target(a, b) and a.run.load == b.run.load
 
 
 def pick(runs: Sequence[StoredRun], key: str, name: str) -> StoredRun:
@@ -55,17 +58,19 @@ def select_pair(
     runs: Sequence[StoredRun], base: str, candidate: str
 ) -> tuple[StoredRun, StoredRun]:
     """The candidate, and the base: ``previous`` is the latest run before the candidate
-    that measured the same thing the same way (target label, scenario and load)."""
+    that measured the same thing the same way (target label, scenario and load), else the
+    latest of the same target and scenario under another load (the comparison notes it)."""
     cand = pick(runs, candidate, "candidate")
     if base != "previous":
         return pick(runs, base, "base"), cand
-    earlier = [s for s in runs if s.run.started_at < cand.run.started_at and _comparable(s, cand)]
+    earlier = [s for s in runs if s.run.started_at < cand.run.started_at and _same_target(s, cand)]
     if not earlier:
         raise ParameterError(
-            f"parameter 'base': no earlier run comparable with {cand.run.run_id} "
-            f"(target {cand.run.target!r}, scenario {cand.run.scenario!r}, same load)"
+            f"parameter 'base': no earlier run of target {cand.run.target!r} and scenario "
+            f"{cand.run.scenario!r} than {cand.run.run_id}"
         )
-    return earlier[-1], cand
+    same_load = [s for s in earlier if _comparable(s, cand)]
+    return (same_load or earlier)[-1], cand
 
 
 def split_names(text: str, name: str) -> list[str]:

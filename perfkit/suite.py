@@ -208,6 +208,8 @@ def write_index(reports_dir: Path, results: list[NotebookResult]) -> Path:
     for label, directory, pattern in (
         ("latest baseline (JSON)", reports_dir / "performance", "baseline-*.json"),
         ("latest baseline summary", reports_dir / "performance", "baseline-summary-*.md"),
+        ("latest smoke run (JSON)", reports_dir / "performance", "smoke-*.json"),
+        ("latest smoke summary", reports_dir / "performance", "smoke-summary-*.md"),
         ("latest analytics report", reports_dir / "mcp-analytics", "*.json"),
         ("latest analytics summary", reports_dir / "mcp-analytics", "*.md"),
     ):
