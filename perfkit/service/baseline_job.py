@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -19,6 +20,8 @@ from perfkit.errors import PerfkitError
 from perfkit.loadgen.baseline import RunPlan, run_and_write
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import default_scenario_path, load_scenario
+
+logger = logging.getLogger(__name__)
 
 
 class BaselineBusy(Exception):
@@ -88,6 +91,9 @@ class BaselineJobs:
             paths = await asyncio.to_thread(run_and_write, plan, self.out_dir)
         except PerfkitError as exc:
             job.status, job.error = "failed", str(exc)
+        except Exception as exc:  # the job's boundary: report the failure, never lose it
+            logger.exception("baseline %s failed", job.run_id)
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
         else:
             job.status = "done"
             job.artifacts = {"json": str(paths.json), "summary": str(paths.summary)}

@@ -70,3 +70,14 @@ def redis_url_settings_without_token(
     settings = service_settings(redis_target.url, keyspace, tmp_path, PERFKIT_BASELINE_TOKEN="")
     with serve_app(create_app(settings)) as url, httpx.Client(base_url=url) as http:
         yield http
+
+
+@pytest.fixture
+def shadow_client(
+    redis_target: RedisTarget, keyspace: Keyspace, tmp_path: Path
+) -> Iterator[httpx.Client]:
+    settings = service_settings(
+        redis_target.url, keyspace, tmp_path, PERFKIT_RATELIMIT_SHADOW="true"
+    )
+    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url) as http:
+        yield http
