@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import functools
 import importlib.util
 import os
 import shutil
@@ -27,8 +28,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import redis
 
@@ -70,11 +73,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def die_with_parent() -> None:
+def _die_with_parent() -> None:
     """Runs in the child before exec: ask the kernel for SIGKILL when the parent dies."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+@functools.cache
+def _spawner() -> ThreadPoolExecutor:
+    """The one thread every child is forked from.
+
+    The kernel sends PR_SET_PDEATHSIG when the *thread* that forked the child ends, not
+    the process: a server started from a short-lived thread would be killed as that
+    thread finished. Forking from this thread, which lives as long as the process,
+    ties the children to the process.
+    """
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="perfkit-spawn")
+
+
+def spawn(command: list[str], **popen_kwargs: Any) -> subprocess.Popen[bytes]:
+    """`subprocess.Popen` of a child that is killed when this process dies, however it dies."""
+
+    def fork() -> subprocess.Popen[bytes]:
+        # preexec_fn only sets a signal and takes no locks: safe in a threaded parent
+        return subprocess.Popen(command, preexec_fn=_die_with_parent, **popen_kwargs)  # noqa: PLW1509
+
+    return _spawner().submit(fork).result()
 
 
 class EmbeddedServer:
@@ -141,12 +166,11 @@ class EmbeddedServer:
         if self.running:
             return self
         self._dir = tempfile.mkdtemp(prefix="perfkit-redis-")
-        self._process = subprocess.Popen(
+        self._process = spawn(
             self._command(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - only sets a signal, no locks
         )
         atexit.register(self.stop)
         self._wait_ready()

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -102,3 +103,18 @@ def test_a_server_that_cannot_start_is_reported(tmp_path: Path) -> None:
     broken.chmod(0o755)
     with pytest.raises(EmbeddedServerError, match="exited at start"):
         EmbeddedServer(str(broken)).start()
+
+
+def test_a_server_started_from_a_short_lived_thread_outlives_the_thread() -> None:
+    """PR_SET_PDEATHSIG follows the forking thread; perfkit forks from one that lasts."""
+    started: list[EmbeddedServer] = []
+    thread = threading.Thread(target=lambda: started.append(EmbeddedServer().start()))
+    thread.start()
+    thread.join()
+    server = started[0]
+    try:
+        time.sleep(0.3)
+        assert server.running
+        assert redis.Redis(port=server.port).ping()
+    finally:
+        server.stop()

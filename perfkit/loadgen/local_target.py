@@ -22,7 +22,7 @@ import httpx
 import uvicorn
 
 from perfkit.config import Settings
-from perfkit.embedded import EmbeddedServer, die_with_parent, free_port
+from perfkit.embedded import EmbeddedServer, free_port, spawn
 from perfkit.errors import PerfkitError
 
 _START_TIMEOUT_S = 10.0
@@ -72,9 +72,9 @@ def reference_target(env: Mapping[str, str] | None = None) -> Iterator[str]:
         child_env["REDIS_URL"] = redis_server.url
         port = free_port()
         command = [sys.executable, "-m", "perfkit", "serve", "--port", str(port)]
-        with subprocess.Popen(
+        with spawn(
             command, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=log, preexec_fn=die_with_parent,  # noqa: PLW1509 - only sets a signal
+            stderr=log,
         ) as process:  # fmt: skip
             try:
                 url = f"http://127.0.0.1:{port}"
