@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import html
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
 
+from perfkit.atomic import write_text
 from perfkit.errors import InputError
 
 KERNEL = "perfkit"
@@ -139,20 +139,8 @@ def export_html(executed: Path, target: Path, show_code: bool = False) -> Path:
         exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True
     )
     body, _ = exporter.from_notebook_node(notebook)
-    write_text_atomic(target, body)
+    write_text(target, body)
     return target
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run_suite(
@@ -228,5 +216,5 @@ def write_index(reports_dir: Path, results: list[NotebookResult]) -> Path:
         + "</ul></body></html>"
     )
     index = html_dir / "index.html"
-    write_text_atomic(index, page)
+    write_text(index, page)
     return index
