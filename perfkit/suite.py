@@ -22,6 +22,7 @@ from jupyter_client.kernelspec import NoSuchKernel
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
+from traitlets.config import Config
 
 from perfkit.atomic import write_text
 from perfkit.errors import InputError
@@ -107,6 +108,14 @@ def assign_parameters(
     return assigned
 
 
+def _kernel_config() -> Config:
+    """Kernels talk over IPC (local socket files), not TCP: nothing listens on the network,
+    and ipykernel does not warn about unencrypted TCP for every notebook."""
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    return config
+
+
 def run_notebook(
     notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path
 ) -> str | None:
@@ -121,6 +130,7 @@ def run_notebook(
             progress_bar=False,
             cwd=str(cwd),
             execution_timeout=CELL_TIMEOUT_S,
+            config=_kernel_config(),
         )
     except PapermillExecutionError as exc:
         evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
