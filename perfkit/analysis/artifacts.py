@@ -12,8 +12,9 @@ from typing import Any
 import orjson
 
 from perfkit.atomic import write_bytes
+from perfkit.paths import ANALYTICS_DIR
 
-DEFAULT_DIR = Path("reports/mcp-analytics")
+DEFAULT_DIR = ANALYTICS_DIR
 
 
 def _fmt(value: Any) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -16,16 +16,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from perfkit.analysis.adapt import resolve, stored_run_data
-from perfkit.analysis.artifacts import DEFAULT_DIR as ANALYTICS_DIR
-from perfkit.analysis.artifacts import write_report
-from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
-from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
-from perfkit.analysis.trends import gate_run, trends
 from perfkit.config import Settings
 from perfkit.errors import InputError
-from perfkit.runs.artifacts import DEFAULT_DIR as RUNS_DIR
-from perfkit.runs.history import History
+from perfkit.paths import ANALYTICS_DIR, RUNS_DIR
+
+if TYPE_CHECKING:
+    from perfkit.analysis.compare import Comparison
 
 RUNS = typer.Option(RUNS_DIR, "--runs", help="The history folder of runs.")
 TARGET = typer.Option(None, "--target", help="Only runs of this target label.")
@@ -93,6 +89,10 @@ def compare(
     as_json: bool = JSON,
 ) -> None:
     """Compare two runs per endpoint; exit 1 when anything regressed."""
+    from perfkit.analysis.adapt import resolve, stored_run_data
+    from perfkit.analysis.compare import CompareOptions, compare_runs
+    from perfkit.runs.history import History
+
     history = History(runs)
     a = resolve(history, base, target=target, scenario=scenario)
     b = resolve(history, candidate, target=target, scenario=scenario)
@@ -125,6 +125,10 @@ def trends_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Change points in each endpoint's metrics over the history of runs."""
+    from perfkit.analysis.adapt import stored_run_data
+    from perfkit.analysis.trends import gate_run, trends
+    from perfkit.runs.history import History
+
     history = History(runs)
     stored = history.runs(target, scenario, "baseline")
     if not stored:
@@ -193,6 +197,11 @@ def analytics(
     as_json: bool = JSON,
 ) -> None:
     """The analytics report (health score, Apdex, burn rate, alerts, recommendations)."""
+    from perfkit.analysis.adapt import resolve, stored_run_data
+    from perfkit.analysis.artifacts import write_report
+    from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
+    from perfkit.runs.history import History
+
     options = AnalyticsOptions.from_settings(Settings.from_env())
     now = datetime.now(UTC)
     if live is not None:

@@ -8,20 +8,17 @@ exits 1 when any fails.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from perfkit.config import Settings
-from perfkit.loadgen.baseline import RunPlan, run_and_write
-from perfkit.loadgen.engines import DEFAULT_ENGINE
-from perfkit.loadgen.progress import LiveProgress
-from perfkit.loadgen.runner import LoadConfig
-from perfkit.loadgen.scenario import default_scenario_path, load_scenario
-from perfkit.loadgen.smoke import load_thresholds
-from perfkit.runs.artifacts import DEFAULT_DIR
-from perfkit.runs.model import Kind, Run
+from perfkit.paths import RUNS_DIR
+
+if TYPE_CHECKING:
+    from perfkit.runs.model import Kind, Run
 
 _OPEN_MODEL_IN_FLIGHT = 1000
 
@@ -58,6 +55,14 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
          requests: int | None, concurrency: int | None, rate: float | None, warmup: float,
          timeout: float, workers: int | None, engine: str | None, out: Path,
          thresholds: Path | None, samples: bool) -> Run:  # fmt: skip
+    # the library is imported when a run starts, not when the CLI does
+    from perfkit.loadgen.baseline import RunPlan, run_and_write
+    from perfkit.loadgen.engines import DEFAULT_ENGINE
+    from perfkit.loadgen.progress import LiveProgress
+    from perfkit.loadgen.runner import LoadConfig
+    from perfkit.loadgen.scenario import default_scenario_path, load_scenario
+    from perfkit.loadgen.smoke import load_thresholds
+
     settings = Settings.from_env()
     load = LoadConfig(
         model="open" if rate is not None else "closed",
@@ -112,7 +117,7 @@ WORKERS = typer.Option(
     None, "--workers", help="Worker processes (default PERFKIT_LOADGEN_WORKERS or 1)."
 )
 ENGINE = typer.Option(None, "--engine", help="aiohttp (default), httpx-aiohttp or httpx.")
-OUT = typer.Option(DEFAULT_DIR, "--out", help="Folder of the run artifacts.")
+OUT = typer.Option(RUNS_DIR, "--out", help="Folder of the run artifacts.")
 THRESHOLDS = typer.Option(
     None, "--thresholds", help="Smoke criteria TOML (default data/thresholds.toml)."
 )

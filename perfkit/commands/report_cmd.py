@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from perfkit.errors import InputError
-from perfkit.loadgen.baseline import REFERENCE_LABEL
-from perfkit.loadgen.local_target import reference_target
-from perfkit.suite import NotebookResult, assign_parameters, discover, run_suite
+
+if TYPE_CHECKING:
+    from perfkit.suite import NotebookResult
 
 
 @contextlib.contextmanager
@@ -25,6 +25,8 @@ def _target(url: str | None) -> Iterator[dict[str, Any]]:
     if url is not None:
         yield {"target": url}
         return
+    from perfkit.loadgen.local_target import REFERENCE_LABEL, reference_target
+
     typer.echo("starting the reference service on an embedded Redis")
     with reference_target() as reference:
         yield {"target": reference, "target_label": REFERENCE_LABEL}
@@ -74,6 +76,8 @@ def report(
 
     Notebook parameters: -p NAME VALUE, repeatable (e.g. -p duration 5).
     """
+    from perfkit.suite import assign_parameters, discover, run_suite
+
     given = parse_parameters(ctx.args)
     selected = discover(notebooks, only)
     assign_parameters(selected, given)  # refuse a bad parameter before anything starts

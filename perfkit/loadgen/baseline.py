@@ -20,7 +20,7 @@ from perfkit.analysis.adapt import run_data
 from perfkit.analysis.report import analytics_from_run
 from perfkit.errors import InputError
 from perfkit.loadgen.engines import HttpOptions
-from perfkit.loadgen.local_target import reference_target
+from perfkit.loadgen.local_target import REFERENCE_LABEL, reference_target
 from perfkit.loadgen.runner import LoadConfig, run_load
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.smoke import Thresholds, evaluate
@@ -30,7 +30,6 @@ from perfkit.runs.environment import capture_environment
 from perfkit.runs.model import Kind, Run
 from perfkit.runs.samples import samples_table
 
-REFERENCE_LABEL = "reference-service"
 _PROBE_TIMEOUT_S = 5.0
 
 

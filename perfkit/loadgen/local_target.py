@@ -25,6 +25,7 @@ from perfkit.config import Settings
 from perfkit.embedded import EmbeddedServer, free_port, spawn
 from perfkit.errors import PerfkitError
 
+REFERENCE_LABEL = "reference-service"  # the target label of runs against it
 _START_TIMEOUT_S = 10.0
 _SERVICE_START_TIMEOUT_S = 60.0
 

@@ -16,11 +16,12 @@ import pyarrow as pa
 
 from perfkit.atomic import write_bytes
 from perfkit.errors import InputError
+from perfkit.paths import RUNS_DIR
 from perfkit.runs.model import Run, SamplesRef
 from perfkit.runs.samples import write_samples
 from perfkit.runs.summary import render_summary
 
-DEFAULT_DIR = Path("reports/performance")
+DEFAULT_DIR = RUNS_DIR
 
 
 @dataclass(frozen=True)
