@@ -24,6 +24,7 @@ import redis.exceptions
 
 from perfkit.connection import AsyncClient, SyncClient, describe_error
 from perfkit.errors import RedisUnavailable
+from perfkit.ratelimit import wire
 
 _PARTS = ("fixed_window.lua", "sliding_window.lua", "gcra.lua", "decide.lua")
 Argv = Sequence[str | int]
@@ -86,6 +87,7 @@ class AsyncScriptRunner:
         self._pending: list[tuple[Sequence[str], Argv, asyncio.Future[list[int]]]] = []
         self._scheduled = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._packer = wire.EvalshaPacker(script.sha) if wire.supports(client) else None
         self.batches = 0
         self.batched_calls = 0
 
@@ -123,17 +125,12 @@ class AsyncScriptRunner:
     ) -> None:
         self.batches += 1
         self.batched_calls += len(batch)
-        if len(batch) == 1:
+        if self._packer is None and len(batch) == 1:
             keys, argv, future = batch[0]
             await _settle(future, self._one(keys, argv))
             return
-        pipe = cast(Any, self.client).pipeline(transaction=False)
-        for keys, argv, _ in batch:
-            # execute_command: redis-py blocks the evalsha() method on cluster pipelines,
-            # though each EVALSHA names its keys and is routed to their slot like any call.
-            pipe.execute_command("EVALSHA", self.script.sha, len(keys), *keys, *argv)
         try:
-            replies = await pipe.execute(raise_on_error=False)
+            replies = await self._execute(batch)
         except (redis.RedisError, OSError) as exc:
             for _, _, future in batch:
                 if not future.done():
@@ -148,6 +145,18 @@ class AsyncScriptRunner:
                 future.set_exception(_unavailable(reply))
             else:
                 future.set_result(_ints(reply))
+
+    async def _execute(self, batch: list[tuple[Sequence[str], Argv, Any]]) -> list[Any]:
+        packer = self._packer
+        if packer is not None:
+            commands = [packer.pack(keys, argv) for keys, argv, _ in batch]
+            return await wire.exchange(cast(Any, self.client), commands)
+        pipe = cast(Any, self.client).pipeline(transaction=False)
+        for keys, argv, _ in batch:
+            # execute_command: redis-py blocks the evalsha() method on cluster pipelines,
+            # though each EVALSHA names its keys and is routed to their slot like any call.
+            pipe.execute_command("EVALSHA", self.script.sha, len(keys), *keys, *argv)
+        return cast(list[Any], await pipe.execute(raise_on_error=False))
 
     async def ping(self) -> bool:
         try:

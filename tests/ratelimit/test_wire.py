@@ -1,0 +1,72 @@
+"""The asyncio fast path: EVALSHA packed by hand is byte for byte redis-py's packing; a
+batch's replies come back in order with error replies in place; NOSCRIPT in a batch (after
+SCRIPT FLUSH, as after a restart) is recovered with every decision counted once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.exceptions
+
+from perfkit.connection import AsyncClient, Keyspace, RedisTarget, async_client
+from perfkit.embedded import EmbeddedCluster
+from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, PolicySet
+from perfkit.ratelimit.scripts import Script
+from perfkit.ratelimit.wire import EvalshaPacker, exchange, supports
+
+
+@pytest.mark.anyio
+async def test_packing_matches_redis_py(aredis_client: AsyncClient) -> None:
+    sha = Script().sha
+    packer = EvalshaPacker(sha)
+    conn = aredis_client.connection_pool.make_connection()  # type: ignore[union-attr]
+    argv = ("", "g", 100, 60_000_000, 100, 0)
+    for keys in (["a:{1}"], ["perfkit:rl:global:g:{2001:db8::/64}", "x:{é ü}"], []):
+        for _ in range(2):  # the second call packs from the cached ARGV bytes
+            expected = b"".join(conn.pack_command("EVALSHA", sha, len(keys), *keys, *argv))
+            assert packer.pack(keys, argv) == expected
+
+
+@pytest.mark.anyio
+async def test_exchange_keeps_order_and_error_replies(
+    aredis_client: AsyncClient, keyspace: Keyspace
+) -> None:
+    assert supports(aredis_client)
+    sha = await aredis_client.script_load("return tonumber(ARGV[1]) * 2")
+    good = EvalshaPacker(sha)
+    missing = EvalshaPacker("0" * 40)
+    key = keyspace.key("rl", "wire")
+    commands = [good.pack([key], (1,)), missing.pack([key], (2,)), good.pack([key], (3,))]
+    replies = await exchange(aredis_client, commands)  # type: ignore[arg-type]
+    assert replies[0] == 2 and replies[2] == 6
+    assert isinstance(replies[1], redis.exceptions.NoScriptError)
+    assert await aredis_client.ping()  # the pooled connection is left in sync
+
+
+@pytest.mark.anyio
+async def test_noscript_in_a_batch_is_recovered_exactly(
+    redis_target: RedisTarget, keyspace: Keyspace
+) -> None:
+    config = LimiterConfig(policies=PolicySet([Policy("p", 25, 60.0)]), local_cache=False)
+    limiter = AsyncRateLimiter(async_client(redis_target), config, keyspace=keyspace,
+                               owns_client=True)  # fmt: skip
+    try:
+        assert (await limiter.hit("warm")).backend == "redis"
+        await limiter.runner.client.script_flush()
+        decisions = await asyncio.gather(*(limiter.hit("caller") for _ in range(60)))
+    finally:
+        await limiter.aclose()
+    assert {d.backend for d in decisions} == {"redis"}
+    assert sum(d.allowed for d in decisions) == 25
+    assert limiter.runner.batches < 61  # the flushed batch really was pipelined
+
+
+@pytest.mark.cluster
+@pytest.mark.anyio
+async def test_cluster_clients_keep_the_pipeline(redis_cluster: EmbeddedCluster) -> None:
+    client = async_client(redis_cluster.target())
+    try:
+        assert not supports(client)  # each EVALSHA must go to its own slot's node
+    finally:
+        await client.aclose()
