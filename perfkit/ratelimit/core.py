@@ -13,8 +13,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from perfkit.breaker import CircuitBreaker
 from perfkit.connection import Keyspace
@@ -28,14 +27,23 @@ from perfkit.ratelimit.stats import LimiterStats
 NAMESPACE = "rl"
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """A decision to be made by a backend: the policies, their keys and the script ARGV."""
 
     identity: str
     policies: tuple[Policy, ...]
     keys: list[str]
     argv: tuple[str | int, ...]
+
+
+class _Compiled(NamedTuple):
+    """What a tuple of policies needs per request, computed once: the script ARGV, the
+    key bases (a key is ``base:{identity}``) and the fallback's specs."""
+
+    policies: tuple[Policy, ...]
+    argv: tuple[str | int, ...]
+    bases: tuple[str, ...]
+    fallback: list[Spec]
 
 
 class LimiterCore:
@@ -59,7 +67,7 @@ class LimiterCore:
         self.breaker = CircuitBreaker(failure_threshold=1, cooldown=config.retry_interval,
                                       clock=clock)  # fmt: skip
         self._lock = threading.Lock()  # breaker and fallback store, for threaded callers
-        self._argv: dict[int, tuple[tuple[Policy, ...], tuple[str | int, ...], list[Spec]]] = {}
+        self._compiled_cache: dict[int, _Compiled] = {}
         self._key_base: dict[tuple[str, str], str] = {}
 
     # -- building a call -------------------------------------------------------------
@@ -76,9 +84,9 @@ class LimiterCore:
             local = self._local_refusal(identity, chosen)
             if local is not None:
                 return self.finish(local)
-        argv, _ = self._compiled(chosen)
-        keys = [f"{self._base(p)}:{{{identity}}}" for p in chosen]
-        return Call(identity, chosen, keys, argv)
+        compiled = self._compiled(chosen)
+        tag = f":{{{identity}}}"
+        return Call(identity, chosen, [base + tag for base in compiled.bases], compiled.argv)
 
     def _base(self, policy: Policy) -> str:
         base = self._key_base.get((policy.key_name, policy.algorithm))
@@ -89,19 +97,20 @@ class LimiterCore:
             self._key_base[(policy.key_name, policy.algorithm)] = base
         return base
 
-    def _compiled(self, policies: tuple[Policy, ...]) -> tuple[tuple[str | int, ...], list[Spec]]:
-        """The script ARGV and the fallback's specs for a tuple of policies, cached."""
-        cached = self._argv.get(id(policies))
-        if cached is not None and cached[0] is policies:
-            return cached[1], cached[2]
+    def _compiled(self, policies: tuple[Policy, ...]) -> _Compiled:
+        """The per-request pieces for a tuple of policies, cached by its identity."""
+        cached = self._compiled_cache.get(id(policies))
+        if cached is not None and cached.policies is policies:
+            return cached
         argv: tuple[str | int, ...] = ("",)
         for policy in policies:
             argv += Spec.of(policy).argv()
         n = self.config.fallback_instances
         fallback = [Spec.of(p, max(1, p.limit // n) if n > 1 else None) for p in policies]
-        if len(self._argv) < 4096:
-            self._argv[id(policies)] = (policies, argv, fallback)
-        return argv, fallback
+        compiled = _Compiled(policies, argv, tuple(self._base(p) for p in policies), fallback)
+        if len(self._compiled_cache) < 4096:
+            self._compiled_cache[id(policies)] = compiled
+        return compiled
 
     def _local_refusal(self, identity: str, policies: tuple[Policy, ...]) -> Decision | None:
         for policy in policies:
@@ -117,6 +126,8 @@ class LimiterCore:
     # -- the backends' answers -------------------------------------------------------
 
     def try_redis(self) -> bool:
+        if self.breaker.state == "closed":  # the common case needs no lock
+            return True
         with self._lock:
             return self.breaker.allow()
 
@@ -131,11 +142,17 @@ class LimiterCore:
             self.breaker.record_failure()
 
     def from_reply(self, call: Call, reply: Sequence[int]) -> Decision:
-        outcomes = tuple(
-            Outcome(p, bool(reply[4 * i]), reply[4 * i + 1], reply[4 * i + 2], reply[4 * i + 3])
-            for i, p in enumerate(call.policies)
-        )
-        return self.finish(_verdict(call.identity, "redis", outcomes))
+        """``reply``: per policy allowed (1/0), remaining, reset ms, retry ms."""
+        outcomes = []
+        allowed = True
+        i = 0
+        for policy in call.policies:
+            ok = reply[i] == 1
+            outcomes.append(Outcome(policy, ok, reply[i + 1], reply[i + 2], reply[i + 3]))
+            if not ok and not policy.shadow:
+                allowed = False
+            i += 4
+        return self.finish(Decision(allowed, call.identity, "redis", tuple(outcomes)))
 
     def degraded(self, call: Call) -> Decision:
         """The decision while Redis is unavailable, by ``on_redis_error``."""
@@ -146,7 +163,7 @@ class LimiterCore:
             wait = math.ceil(self.config.retry_interval * 1000)
             outcomes = tuple(Outcome(p, False, 0, wait, wait) for p in call.policies)
             return self.finish(_verdict(call.identity, "fail_closed", outcomes))
-        _, specs = self._compiled(call.policies)
+        specs = self._compiled(call.policies).fallback
         with self._lock:
             verdicts = decide(self.fallback_store, call.keys, specs, self.wall_clock() * 1e6)
         outcomes = tuple(

@@ -144,7 +144,7 @@ class AsyncScriptRunner:
             elif isinstance(reply, BaseException):
                 future.set_exception(_unavailable(reply))
             else:
-                future.set_result(_ints(reply))
+                future.set_result(reply)  # RESP integers: already ints
 
     async def _execute(self, batch: list[tuple[Sequence[str], Argv, Any]]) -> list[Any]:
         packer = self._packer
