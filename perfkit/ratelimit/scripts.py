@@ -4,6 +4,8 @@
 decisions requested by concurrent tasks in the same event-loop turn go to Redis in one
 pipeline (one round trip), the way ioredis' auto-pipelining works. Each EVALSHA in the
 pipeline still runs atomically on its own, so no decision sees another's half-done work.
+Over a single-node client the EVALSHAs are packed and sent by `perfkit.ratelimit.wire`
+(much less CPU than redis-py's pipeline); a cluster client keeps redis-py's pipeline.
 
 A NOSCRIPT reply (Redis restarted, failed over, or SCRIPT FLUSH) is answered by sending
 the script body once with EVAL, which also caches it on that node: this is how a script
@@ -113,12 +115,20 @@ class AsyncScriptRunner:
         client = cast(Any, self.client)
         try:
             try:
-                reply = await client.evalsha(self.script.sha, len(keys), *keys, *argv)
+                reply = await self._evalsha(keys, argv)
             except redis.exceptions.NoScriptError:
                 reply = await client.eval(self.script.source, len(keys), *keys, *argv)
         except (redis.RedisError, OSError) as exc:
             raise _unavailable(exc) from exc
         return _ints(reply)
+
+    async def _evalsha(self, keys: Sequence[str], argv: Argv) -> Any:
+        if self._packer is None:
+            return await cast(Any, self.client).evalsha(self.script.sha, len(keys), *keys, *argv)
+        (reply,) = await wire.exchange(cast(Any, self.client), [self._packer.pack(keys, argv)])
+        if isinstance(reply, redis.exceptions.ResponseError):
+            raise reply
+        return reply
 
     async def _send(
         self, batch: list[tuple[Sequence[str], Argv, asyncio.Future[list[int]]]]

@@ -1,6 +1,7 @@
 """The asyncio fast path: EVALSHA packed by hand is byte for byte redis-py's packing; a
 batch's replies come back in order with error replies in place; NOSCRIPT in a batch (after
-SCRIPT FLUSH, as after a restart) is recovered with every decision counted once."""
+SCRIPT FLUSH, as after a restart) is recovered with every decision counted once, with
+and without auto-pipelining."""
 
 from __future__ import annotations
 
@@ -60,6 +61,27 @@ async def test_noscript_in_a_batch_is_recovered_exactly(
     assert {d.backend for d in decisions} == {"redis"}
     assert sum(d.allowed for d in decisions) == 25
     assert limiter.runner.batches < 61  # the flushed batch really was pipelined
+
+
+@pytest.mark.anyio
+async def test_unpipelined_calls_take_the_fast_path_and_recover_noscript(
+    redis_target: RedisTarget, keyspace: Keyspace
+) -> None:
+    policies = PolicySet([Policy("p", 5, 60.0)])
+    config = LimiterConfig(policies=policies, local_cache=False, pipelining=False)
+    limiter = AsyncRateLimiter(async_client(redis_target), config, keyspace=keyspace,
+                               owns_client=True)  # fmt: skip
+    try:
+        assert limiter.runner._packer is not None
+        first = await limiter.hit("caller")
+        await limiter.runner.client.script_flush()
+        rest = [await limiter.hit("caller") for _ in range(7)]
+    finally:
+        await limiter.aclose()
+    assert {d.backend for d in [first, *rest]} == {"redis"}
+    assert [d.allowed for d in [first, *rest]] == [True] * 5 + [False] * 3
+    assert [d.outcomes[0].remaining for d in [first, *rest][:5]] == [4, 3, 2, 1, 0]
+    assert limiter.runner.batches == 0  # one round trip per decision, no batching
 
 
 @pytest.mark.cluster
