@@ -9,17 +9,15 @@ from __future__ import annotations
 import orjson
 import typer
 
-from perfkit.cache import bench as cache_bench
-from perfkit.loadgen import bench as loadgen_bench
-from perfkit.measure import bench as measure_bench
-
 app = typer.Typer(help="Benchmarks: perfkit vs raw Redis vs peer libraries, side by side.",
                   no_args_is_help=True)  # fmt: skip
 
 
 @app.command("middleware")
 def middleware(  # noqa: PLR0917 (typer options are positional parameters)
-    app_spec: str = typer.Option(measure_bench.DEFAULT_APP, "--app", help="module:factory"),
+    app_spec: str | None = typer.Option(
+        None, "--app", help="module:factory(stack: bool); default: a one-route Starlette app."
+    ),
     path: str = typer.Option("/api/users/42", help="The path to load."),
     duration: float = typer.Option(3.0, help="Seconds per round and variant."),
     connections: int = typer.Option(32, help="Concurrent connections."),
@@ -28,7 +26,11 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of the table."),
 ) -> None:
     """Requests/s of an app with and without its perfkit middleware stack, side by side."""
-    opts = measure_bench.BenchOptions(app_spec, path, duration, connections, rounds, tool=tool)
+    from perfkit.measure import bench as measure_bench
+
+    opts = measure_bench.BenchOptions(
+        app_spec or measure_bench.DEFAULT_APP, path, duration, connections, rounds, tool=tool
+    )
     result = measure_bench.run_bench(opts)
     if as_json:
         typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
@@ -39,6 +41,8 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
 @app.command("loadgen")
 def loadgen(duration: float = typer.Option(5.0, help="Seconds per measurement.")) -> None:
     """The load runner's req/s per process vs wrk and Locust, and p50/p99 at a fixed load."""
+    from perfkit.loadgen import bench as loadgen_bench
+
     throughput, latency = loadgen_bench.bench_loadgen(duration)
     typer.echo(loadgen_bench.markdown_table(throughput, latency))
 
@@ -53,6 +57,8 @@ def cache(  # noqa: PLR0917 (typer options are positional parameters)
     peers: bool = typer.Option(True, "--peers/--no-peers", help="Include cashews, aiocache."),
 ) -> None:
     """Cache hit and batch vs raw redis-py, cashews, aiocache; cached vs uncached HTTP."""
+    from perfkit.cache import bench as cache_bench
+
     opts = cache_bench.BenchOptions(ops, batches, requests, upstream_ms, rounds, peers)
     typer.echo(cache_bench.bench_cache(opts))
 
@@ -63,9 +69,9 @@ def limiter(
     tasks: int = typer.Option(50, help="Concurrent asyncio tasks."),
 ) -> None:
     """Decisions/s per algorithm vs raw EVALSHA and `limits`; local refusals; bytes per key."""
-    from perfkit.config import Settings  # noqa: PLC0415
-    from perfkit.embedded import redis_target  # noqa: PLC0415
-    from perfkit.ratelimit import bench as limiter_bench  # noqa: PLC0415 - `limits` is dev-only
+    from perfkit.config import Settings
+    from perfkit.embedded import redis_target
+    from perfkit.ratelimit import bench as limiter_bench
 
     with redis_target(Settings.from_env()) as target:
         result = limiter_bench.run_bench(target, seconds=seconds, tasks=tasks)
