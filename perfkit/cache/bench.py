@@ -118,7 +118,7 @@ async def _command_calls(client: AsyncClient) -> dict[str, int]:
 async def run_bench(target: RedisTarget, options: BenchOptions) -> BenchResult:
     """Measure everything on ``target``; keys under ``perfkit-bench:``, removed after."""
     client = async_client(target)
-    cache = RedisCache(client, Keyspace("perfkit-bench:"), CachePolicy(), target=target)
+    cache = RedisCache(client, Keyspace("perfkit-bench:"), CachePolicy())
     server_info = await client.info("server")
     if all(isinstance(v, dict) for v in server_info.values()):
         server_info = next(iter(server_info.values()))

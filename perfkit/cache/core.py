@@ -57,7 +57,6 @@ class RedisCache:
         keyspace: Keyspace,
         policy: CachePolicy | None = None,
         *,
-        target: RedisTarget | None = None,
         owns_client: bool = False,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
@@ -66,7 +65,6 @@ class RedisCache:
         self.policy = policy or CachePolicy()
         self.keyspace = keyspace
         self.client = client
-        self.target = target
         self._owns_client = owns_client
         self.clock, self.rand = clock, rand
         breaker = CircuitBreaker(
@@ -95,7 +93,6 @@ class RedisCache:
             async_client(target),
             Keyspace(settings.redis_key_prefix),
             CachePolicy.from_settings(settings),
-            target=target,
             owns_client=True,
         )
         await cache.store.get(cache.key("health", "ping"), Counters())  # connect, or fall back

@@ -3,7 +3,7 @@
 ::
 
     {"redis": {"connected": true, "health": {"status": "healthy", "responseTime": 0.21, ...},
-               "url": "redis://...", "breaker": {"state": "closed", "opened": 0}},
+               "breaker": {"state": "closed", "opened": 0}},
      "global": {"hits": 1543, "misses": 289, "lookups": 1832, "hit_rate": 0.8422,
                 "avgResponseTime": 0.15, "stale_served": 0, ...},
      "namespaces": {"audio": {... the same counters ..., "ttl": 21600}, ...},
@@ -34,7 +34,6 @@ def _redis_block(cache: RedisCache, health: Health) -> dict[str, Any]:
             "version": health.version,
             "error": health.error,
         },
-        "url": cache.target.redacted() if cache.target else None,
         "breaker": {"state": breaker.state, "opened": breaker.opened_count},
     }
 

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from perfkit.config import Settings
 from perfkit.embedded import EmbeddedServer
 from perfkit.service import music_routes
+from perfkit.service.metrics import build_registry
 from perfkit.service.performance_routes import routes as performance_routes
 from perfkit.service.state import ServiceState
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, stack: bool = True) -> Starl
     middleware: list[Middleware] = state.middleware() if stack else []
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.service = state
+    app.state.registry = build_registry(state)  # read by /metrics at scrape time
     return app
 
 

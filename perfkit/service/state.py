@@ -52,7 +52,7 @@ class ServiceState:
             spotify=SpotifySimulator(upstreams.spotify),
             chat_model=ChatSimulator(upstreams.chat),
             redis=redis,
-            cache=RedisCache(redis, keyspace, CachePolicy.from_settings(settings), target=target)
+            cache=RedisCache(redis, keyspace, CachePolicy.from_settings(settings))
             if use_cache
             else None,
             limiter=AsyncRateLimiter(

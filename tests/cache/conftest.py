@@ -45,9 +45,7 @@ async def cache(
     """A cache without jitter or XFetch (so TTLs and counts are exact), wall clock faked."""
     policy = CachePolicy(ttl_jitter=0.0, xfetch_beta=0.0)
     client = async_client(backend_target)
-    cache = RedisCache(
-        client, keyspace, policy, target=backend_target, owns_client=True, clock=clock
-    )
+    cache = RedisCache(client, keyspace, policy, owns_client=True, clock=clock)
     yield cache
     await cache.clear()
     await cache.aclose()

@@ -9,7 +9,7 @@ import pytest
 
 from perfkit.cache import AUDIO, CHAT, RECOMMENDATIONS, SEED_TTLS, USERS, RedisCache
 from perfkit.cache.policy import API
-from perfkit.connection import Keyspace, sync_client
+from perfkit.connection import Keyspace, RedisTarget, sync_client
 from perfkit.keyspace_admin import clear
 
 pytestmark = pytest.mark.anyio
@@ -143,12 +143,13 @@ async def test_clearing_a_namespace_leaves_the_others(cache: RedisCache) -> None
     assert await cache.get(RECOMMENDATIONS, "1") == 1
 
 
-async def test_the_cli_clear_finds_the_caches_keys(cache: RedisCache, keyspace: Keyspace) -> None:
+async def test_the_cli_clear_finds_the_caches_keys(
+    cache: RedisCache, keyspace: Keyspace, backend_target: RedisTarget
+) -> None:
     """`perfkit redis clear --namespace audio` (keyspace_admin.clear) sees our key names."""
     await cache.set(AUDIO, "t1", {"tempo": 120})
     await cache.set(USERS, "u1", {"id": "u1"})
-    assert cache.target is not None
-    client = sync_client(cache.target)
+    client = sync_client(backend_target)
     try:
         assert clear(client, keyspace, AUDIO) == 1
     finally:

@@ -35,7 +35,7 @@ async def test_outage_is_served_from_the_fallback_and_redis_is_used_again(
     policy = CachePolicy(breaker_cooldown=5.0, xfetch_beta=0.0)
     target = private_server.target()
     cache = RedisCache(
-        async_client(target), keyspace, policy, target=target, owns_client=True,
+        async_client(target), keyspace, policy, owns_client=True,
         monotonic=monotonic,
     )  # fmt: skip
     upstream = Upstream()
@@ -75,7 +75,7 @@ async def test_a_cache_started_without_redis_serves_from_the_fallback(
 ) -> None:
     private_server.stop()
     target = private_server.target()
-    cache = RedisCache(async_client(target), keyspace, target=target, owns_client=True)
+    cache = RedisCache(async_client(target), keyspace, owns_client=True)
     try:
         upstream = Upstream()
         assert await cache.get_or_set(USERS, "u", upstream) == {"version": 1}
