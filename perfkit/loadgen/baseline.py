@@ -57,7 +57,7 @@ def check_target(url: str) -> str:
     return url.rstrip("/")
 
 
-def performance_snapshot(url: str, path: str = "/api/performance") -> dict[str, Any] | None:
+def fetch_json(url: str, path: str = "/api/performance") -> dict[str, Any] | None:
     """`GET <path>` as a JSON object, or None when the target has no such route."""
     try:
         response = httpx.get(f"{url}{path}", timeout=_PROBE_TIMEOUT_S)
@@ -84,11 +84,11 @@ def execute(
     plan.load.validate()
     environment = capture_environment()
     with _target(plan) as (url, label):
-        before = performance_snapshot(url)
+        before = fetch_json(url)
         result = run_load(url, plan.scenario, plan.load, plan.options, progress)
-        after = performance_snapshot(url)
-        cache_stats = performance_snapshot(url, "/api/cache/stats")
-        redis_health = performance_snapshot(url, "/api/redis/health")
+        after = fetch_json(url)
+        cache_stats = fetch_json(url, "/api/cache/stats")
+        redis_health = fetch_json(url, "/api/redis/health")
     names = [e.name for e in plan.scenario.endpoints]
     samples = samples_table(result.samples, names) if plan.load.keep_samples else None
     run = Run(
