@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -110,26 +110,40 @@ def execute_session(
     plan: RunPlan, progress: Callable[[Snapshot], None] | None = None
 ) -> list[tuple[Run, pa.Table | None]]:
     """Run the plan's trials: the candidate's run, preceded by the base's when the plan
-    interleaves two builds (trials in ABBA order, so neither always goes first)."""
+    interleaves two builds."""
     plan.validate()
-    environment = capture_environment()
     with contextlib.ExitStack() as stack:
         url, label = stack.enter_context(_target(plan))
-        sides = [_Side(url, label, fetch_json(url))]
+        urls = [url]
         if plan.base_target_url is not None:
-            base_url = check_target(plan.base_target_url)
-            sides.insert(0, _Side(base_url, label, fetch_json(base_url)))
-        for trial in range(plan.repeat):
-            order = sides if trial % 2 == 0 else sides[::-1]
-            for side in order:
-                side.results.append(
-                    run_load(side.url, plan.scenario, plan.load, plan.options, progress)
-                )
-        extras = [
-            (fetch_json(s.url), fetch_json(s.url, "/api/cache/stats"),
-             fetch_json(s.url, "/api/redis/health"))
-            for s in sides
-        ]  # fmt: skip
+            urls.insert(0, check_target(plan.base_target_url))
+        return interleave(plan, urls, label, progress)
+
+
+def interleave(
+    plan: RunPlan,
+    urls: Sequence[str],
+    label: str,
+    progress: Callable[[Snapshot], None] | None = None,
+) -> list[tuple[Run, pa.Table | None]]:
+    """``plan.repeat`` trials against each of ``urls`` (already checked), one run each.
+
+    Each round rotates the order (AB, BA, AB, ... for two), so no build always goes first
+    and a drift of the machine falls on every build alike; the runs share a session id,
+    which tells the verdict their trials are paired."""
+    environment = capture_environment()
+    sides = [_Side(url, label, fetch_json(url)) for url in urls]
+    for trial in range(plan.repeat):
+        shift = trial % len(sides)
+        for side in sides[shift:] + sides[:shift]:
+            side.results.append(
+                run_load(side.url, plan.scenario, plan.load, plan.options, progress)
+            )
+    extras = [
+        (fetch_json(s.url), fetch_json(s.url, "/api/cache/stats"),
+         fetch_json(s.url, "/api/redis/health"))
+        for s in sides
+    ]  # fmt: skip
     session = uuid.uuid4().hex[:12] if len(sides) > 1 else None
     return [
         _build(plan, side, after, environment, session)

@@ -1,0 +1,1 @@
+"""Benchmarks: `perfkit bench ...` (no runtime module imports this package)."""
