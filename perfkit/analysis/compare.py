@@ -172,13 +172,16 @@ def _sample(ep: EndpointData, metric: str, *, trials: bool) -> Sample:
     return Sample(tuple(values) if values else (ep.value(metric),), spread)
 
 
-def _floor(base: RunData, options: CompareOptions) -> float | None:
-    """The absolute floor of a latency change: the option, else the base run's cheapest
-    endpoint's median (the round trip every request pays to the harness)."""
+def _floor(run: RunData, options: CompareOptions) -> float | None:
+    """The absolute floor of a latency change: the option, else the run's fastest request,
+    the round trip of generator, loopback and framework that every request pays (a change
+    smaller than that cannot be told from the harness)."""
     if options.floor_ms is not None:
         return options.floor_ms
-    medians = [v for e in base.endpoints.values() if math.isfinite(v := e.value("p50")) and v > 0]
-    return min(medians) if medians else None
+    fastest = run.overall.summary.get("min")
+    if fastest is None and (dist := run.overall.distribution()) is not None and dist.count:
+        fastest = dist.percentile(0.0)
+    return fastest if fastest is not None and math.isfinite(fastest) and fastest > 0 else None
 
 
 def _names(base: RunData, candidate: RunData) -> list[str]:

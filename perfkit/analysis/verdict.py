@@ -19,11 +19,11 @@ multiplicative), with the noise estimated from the best source available:
                         the smallest change it could have detected says how weak.
 
 Every test of a comparison (endpoints x metrics) is one family: Holm's step-down
-correction keeps the chance of *any* false alarm at ``alpha`` (5 %). A change is called
+correction keeps the chance of *any* false alarm at ``alpha`` (1 %). A change is called
 only when it is significant after that correction, at least ``threshold`` relative, and,
-for latencies, at least ``floor_ms`` absolute: by default the base run's median latency of
-its cheapest endpoint, the round trip of generator, loopback and framework, below which a
-change cannot be told from the harness. Error rates are tested on counts (Fisher's exact
+for latencies, at least ``floor_ms`` absolute: by default the base run's fastest request,
+the round trip of generator, loopback and framework that every request pays, below which
+a change cannot be told from the harness. Error rates are tested on counts (Fisher's exact
 test) with an absolute floor.
 
 Calibrated by ``perfkit bench verdicts`` (A/A and injected slowdowns); README has the table.
@@ -72,7 +72,7 @@ class CompareOptions:
     """The decision rule's settings; `validate` rejects values that could never decide."""
 
     threshold: float = 0.10
-    alpha: float = 0.05
+    alpha: float = 0.01
     floor_ms: float | None = None
     error_rate_floor: float = 0.005
     power: float = 0.80
@@ -232,9 +232,8 @@ def estimate_noise(
             return Noise(se, m + n - 2, "interleaved trials", f"{m} + {n} interleaved trials")
     if base_is_history and m >= min_history:
         s2 = _ss(b) / (m - 1)
-        if s2 > 0:
-            return Noise(math.sqrt(s2 * (1 / m + 1)), m - 1, "history", f"{m} earlier runs")
-    if history is not None and history[0] > 0:
+        return Noise(math.sqrt(s2 * (1 / m + 1)), m - 1, "history", f"{m} earlier runs")
+    if history is not None:
         sd, df = history
         return Noise(sd * math.sqrt(2), df, "history", f"spread of {df + 1:.0f} comparable runs")
     blocks = [s for s in (base.block_sd, candidate.block_sd) if s is not None]
@@ -255,7 +254,7 @@ def history_spread(values: Sequence[float], min_runs: int = 3) -> tuple[float, f
         return None
     diffs = np.abs(np.diff(np.log(x)))
     sd = 1.4826 * float(np.median(diffs)) / math.sqrt(2)
-    return (sd, max((x.size - 1) / 2, 1.0)) if sd > 0 else None
+    return (sd, max((x.size - 1) / 2, 1.0))
 
 
 def _quantile(p: float, df: float) -> float:
@@ -280,7 +279,10 @@ def test_metric(
     if noise is None or bl is None or cl is None:
         return MetricTest(endpoint, metric, b, c, change, None, None, None, noise, floor)
     d = float(cl.mean() - bl.mean())
-    p = float(2 * (sps.norm.sf if math.isinf(noise.df) else _t_sf)(abs(d) / noise.se, noise.df))
+    if noise.se == 0:  # runs that never vary (an open model's throughput): exact figures
+        exact = (math.expm1(d), math.expm1(d))
+        return MetricTest(endpoint, metric, b, c, change, float(d == 0), exact, None, noise, floor)
+    p = 2 * _sf(abs(d) / noise.se, noise.df)
     half = _quantile(0.975, noise.df) * noise.se
     ci = (math.expm1(d - half), math.expm1(d + half))
     reach = (
@@ -293,8 +295,9 @@ def test_metric(
     return MetricTest(endpoint, metric, b, c, change, p, ci, detectable, noise, floor)
 
 
-def _t_sf(x: float, df: float) -> float:
-    return float(sps.t.sf(x, df))
+def _sf(x: float, df: float) -> float:
+    """The upper tail of Student's t (the normal when ``df`` is infinite)."""
+    return float(sps.norm.sf(x) if math.isinf(df) else sps.t.sf(x, df))
 
 
 def test_error_rate(

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from perfkit.analysis.adapt import run_data
+from perfkit.analysis.adapt import run_data, stored_run_data
 from perfkit.analysis.compare import Comparison, compare_runs
 from perfkit.analysis.data import RunData
 from perfkit.bench.machine import describe_machine
@@ -33,6 +33,7 @@ from perfkit.loadgen.local_target import REFERENCE_LABEL, reference_target
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import default_scenario_path, load_scenario
 from perfkit.runs.artifacts import write_run
+from perfkit.runs.history import History, StoredRun
 
 SLOWED_ENDPOINT = "chat"
 _CHAT_MS = 120.0
@@ -142,15 +143,34 @@ def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
     return result
 
 
+def rejudge(folder: Path, opts: VerdictBenchOptions) -> VerdictBenchResult:
+    """Judge the sessions kept by an earlier ``--keep`` run again (after a change of the
+    rule): each session's runs, in the order their first trials started, are the base, the
+    A/A candidate and the slowdowns of ``opts.sizes``."""
+    result = VerdictBenchResult(opts, describe_machine())
+    sessions: dict[str, list[StoredRun]] = {}
+    for stored in History(folder).runs():
+        if stored.run.session is not None:
+            sessions.setdefault(stored.run.session, []).append(stored)
+    if not sessions:
+        raise InputError(f"{folder} holds no runs of a verdicts session")
+    for runs in sessions.values():
+        if len(runs) == len(opts.sizes) + 2:
+            ordered = sorted(runs, key=lambda s: s.run.trials[0].started_at)
+            _judge(result, [stored_run_data(s) for s in ordered], opts.sizes)
+    return result
+
+
 def _share(flagged: int, pairs: int) -> str:
     return f"{flagged}/{pairs} ({flagged / pairs:.0%})" if pairs else "-"
 
 
 def markdown(result: VerdictBenchResult) -> str:
     opts = result.options
+    sessions = result.tally("interleaved", None).pairs
     lines = [
         f"{result.machine['date']}, {result.machine['machine']}, {result.machine['load']}; "
-        f"{opts.sessions} sessions of {opts.repeat} interleaved trials per instance "
+        f"{sessions} sessions of {opts.repeat} interleaved trials per instance "
         f"({opts.duration_s:g} s measured after {opts.warmup_s:g} s warm-up, "
         f"{opts.concurrency} users), {result.seconds / 60:.1f} min in all.",
         "",

@@ -90,8 +90,7 @@ THRESHOLD = typer.Option(
 FLOOR = typer.Option(
     None,
     "--floor-ms",
-    help="Smallest absolute latency change that counts (default: the base run's cheapest "
-    "endpoint's median).",
+    help="Smallest absolute latency change that counts (default: the base run's fastest request).",
 )
 
 

@@ -83,6 +83,9 @@ def limiter(
 
 
 KEEP = typer.Option(None, "--keep", help="Also write every recorded run into this folder.")
+REJUDGE = typer.Option(
+    None, "--rejudge", help="Judge the sessions kept in this folder again instead of recording."
+)
 
 
 @app.command("verdicts")
@@ -94,6 +97,7 @@ def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
     concurrency: int = typer.Option(8, help="Users (closed model)."),
     sizes: str = typer.Option("0.1,0.2,0.5", help="Slowdowns of chat's upstream, fractions."),
     keep: Path | None = KEEP,
+    rejudge: Path | None = REJUDGE,
 ) -> None:
     """The verdict's calibration: false alarms on A/A pairs, detections of slowdowns."""
     from perfkit.bench import verdicts as verdict_bench
@@ -107,4 +111,7 @@ def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
         sessions, repeat, duration, warmup, concurrency, fractions, keep
     )
     opts.validate()
-    typer.echo(verdict_bench.markdown(verdict_bench.run_bench(opts)))
+    if rejudge is not None:
+        typer.echo(verdict_bench.markdown(verdict_bench.rejudge(rejudge, opts)))
+    else:
+        typer.echo(verdict_bench.markdown(verdict_bench.run_bench(opts)))
