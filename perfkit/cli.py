@@ -16,6 +16,7 @@ from perfkit.commands import (
     baseline_cmd,
     bench_cmd,
     import_cmd,
+    mcp_cmd,
     redis_cmd,
     report_cmd,
     serve_cmd,
@@ -35,6 +36,7 @@ analysis_cmd.register(app)
 serve_cmd.register(app)
 report_cmd.register(app)
 import_cmd.register(app)
+mcp_cmd.register(app)
 
 
 def _version(value: bool) -> None:
