@@ -114,7 +114,7 @@ def _read_csv(path: Path, timings: Timings, seen: K6Points) -> None:
         if not set(reader.fieldnames or ()) >= _CSV_FIELDS:
             raise InputError(f"{path}: not k6 CSV output (no metric_name/timestamp columns)")
         for number, row in enumerate(reader, 2):
-            if None in row or any(row.get(k) is None for k in _CSV_FIELDS):
+            if None in row or None in row.values():
                 raise InputError(f"{path}: row {number} is truncated")
             tags = {k: v for k, v in row.items() if v and k not in _CSV_FIELDS}
             tags.update(parse_qsl(row.get("extra_tags") or ""))  # a script's own tags
