@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from perfkit.reports.suite import write_index
 from perfkit.runs.history import History
-from perfkit.suite import write_index
 from tests.mcp.conftest import TOOLS, call_error, call_ok, mcp_client, resource_text
 
 pytestmark = pytest.mark.anyio
