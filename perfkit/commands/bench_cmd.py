@@ -40,11 +40,11 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
 
 @app.command("loadgen")
 def loadgen(duration: float = typer.Option(5.0, help="Seconds per measurement.")) -> None:
-    """The load runner's req/s per process vs wrk and Locust, and p50/p99 at a fixed load."""
+    """Runner, k6 engine, wrk, Locust: req/s per process, p50/p99 at one load, Locust workers."""
     from perfkit.bench import loadgen as loadgen_bench
 
-    throughput, latency = loadgen_bench.bench_loadgen(duration)
-    typer.echo(loadgen_bench.markdown_table(throughput, latency))
+    throughput, latency, scaling = loadgen_bench.bench_loadgen(duration)
+    typer.echo(loadgen_bench.markdown_table(throughput, latency, scaling))
 
 
 @app.command("cache")
