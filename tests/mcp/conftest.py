@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "data" / "history"
 SECRET = "pw-Mcp7-secret-Redis"
 TOKEN = "tok-Mcp7-baseline-secret"
+PREFIX = "pktest-mcp:"  # the live service's key prefix
 TOOLS = {
     "list_runs",
     "compare_runs",
@@ -98,7 +99,7 @@ def live_service(tmp_path: Path) -> Iterator[tuple[str, str]]:
         redis_url = f"redis://:{SECRET}@127.0.0.1:{server.port}"
         settings = service_settings(
             redis_url,
-            Keyspace("pktest-mcp:"),
+            Keyspace(PREFIX),
             tmp_path,
             PERFKIT_RATELIMIT_SHADOW="true",
             PERFKIT_BASELINE_TOKEN=TOKEN,
