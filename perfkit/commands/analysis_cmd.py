@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from perfkit.commands.checks import positive, writable_folder
 from perfkit.config import Settings
 from perfkit.errors import InputError
 from perfkit.paths import ANALYTICS_DIR, RUNS_DIR
@@ -38,6 +39,7 @@ _SHORT = {
     "fisher-exact": "Fisher",
     "poisson-rate": "Poisson",
 }
+_UNHEALTHY = frozenset({503})
 _COLOURS = {"regressed": "red", "improved": "green", "confirmed": "red", "suspected": "yellow"}
 
 
@@ -93,6 +95,8 @@ def compare(
     from perfkit.analysis.compare import CompareOptions, compare_runs
     from perfkit.runs.history import History
 
+    if threshold is not None:
+        positive(threshold, "--threshold")
     history = History(runs)
     a = resolve(history, base, target=target, scenario=scenario)
     b = resolve(history, candidate, target=target, scenario=scenario)
@@ -172,13 +176,21 @@ def trends_cmd(
         raise typer.Exit(1)
 
 
-def _fetch(client: httpx.Client, url: str) -> dict[str, Any]:
+def _fetch(
+    client: httpx.Client, url: str, *, data_statuses: frozenset[int] = frozenset()
+) -> dict[str, Any]:
+    """The JSON object at ``url``; a status in ``data_statuses`` is an answer, not a failure
+    (``/api/redis/health`` says 503 when Redis is down, with the body that says so)."""
     try:
         response = client.get(url)
-        response.raise_for_status()
+        if response.is_error and response.status_code not in data_statuses:
+            raise InputError(f"cannot read {url}: it answered {response.status_code}")
         data = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise InputError(f"cannot read {url}: {exc}") from None
+    except httpx.HTTPError as exc:
+        detail = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+        raise InputError(f"cannot read {url}: {detail}") from None
+    except ValueError:
+        raise InputError(f"cannot read {url}: the answer is not JSON") from None
     if not isinstance(data, dict):
         raise InputError(f"{url} did not answer a JSON object")
     return data
@@ -202,6 +214,7 @@ def analytics(
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
     from perfkit.runs.history import History
 
+    writable_folder(out, "--out")
     options = AnalyticsOptions.from_settings(Settings.from_env())
     now = datetime.now(UTC)
     if live is not None:
@@ -210,7 +223,7 @@ def analytics(
             report = analytics_from_live(
                 _fetch(client, f"{root}/api/performance"),
                 _fetch(client, f"{root}/api/cache/stats"),
-                _fetch(client, f"{root}/api/redis/health"),
+                _fetch(client, f"{root}/api/redis/health", data_statuses=_UNHEALTHY),
                 options=options,
                 now=now,
             )
