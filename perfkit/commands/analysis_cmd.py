@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
@@ -39,7 +39,6 @@ _SHORT = {
     "fisher-exact": "Fisher",
     "poisson-rate": "Poisson",
 }
-_UNHEALTHY = frozenset({503})
 _COLOURS = {"regressed": "red", "improved": "green", "confirmed": "red", "suspected": "yellow"}
 
 
@@ -176,26 +175,6 @@ def trends_cmd(
         raise typer.Exit(1)
 
 
-def _fetch(
-    client: httpx.Client, url: str, *, data_statuses: frozenset[int] = frozenset()
-) -> dict[str, Any]:
-    """The JSON object at ``url``; a status in ``data_statuses`` is an answer, not a failure
-    (``/api/redis/health`` says 503 when Redis is down, with the body that says so)."""
-    try:
-        response = client.get(url)
-        if response.is_error and response.status_code not in data_statuses:
-            raise InputError(f"cannot read {url}: it answered {response.status_code}")
-        data = response.json()
-    except httpx.HTTPError as exc:
-        detail = next(iter(str(exc).splitlines()), "") or type(exc).__name__
-        raise InputError(f"cannot read {url}: {detail}") from None
-    except ValueError:
-        raise InputError(f"cannot read {url}: the answer is not JSON") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{url} did not answer a JSON object")
-    return data
-
-
 def analytics(
     run: str = typer.Argument("latest", help="The run to report on (latest, a path, an id)."),
     *,
@@ -212,21 +191,16 @@ def analytics(
     from perfkit.analysis.adapt import resolve, stored_run_data
     from perfkit.analysis.artifacts import write_report
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
+    from perfkit.live import analytics_documents
     from perfkit.runs.history import History
 
     writable_folder(out, "--out")
     options = AnalyticsOptions.from_settings(Settings.from_env())
     now = datetime.now(UTC)
     if live is not None:
-        root = live.rstrip("/")
         with httpx.Client(timeout=10.0) as client:
-            report = analytics_from_live(
-                _fetch(client, f"{root}/api/performance"),
-                _fetch(client, f"{root}/api/cache/stats"),
-                _fetch(client, f"{root}/api/redis/health", data_statuses=_UNHEALTHY),
-                options=options,
-                now=now,
-            )
+            documents = analytics_documents(client, live.rstrip("/"))
+        report = analytics_from_live(*documents, options=options, now=now)
     else:
         history = History(runs)
         candidate = stored_run_data(resolve(history, run))

@@ -1,7 +1,7 @@
 """`perfkit bench ...`: side-by-side benchmarks measured in one run (not timed tests).
 
-Each subcommand lives beside the code it measures (`perfkit.<area>.bench`) and is
-registered here.
+Each subcommand's benchmark lives in `perfkit.bench` and is imported only when the
+subcommand runs, so the CLI loads no dev-only library.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of the table."),
 ) -> None:
     """Requests/s of an app with and without its perfkit middleware stack, side by side."""
-    from perfkit.measure import bench as measure_bench
+    from perfkit.bench import middleware as measure_bench
 
     opts = measure_bench.BenchOptions(
         app_spec or measure_bench.DEFAULT_APP, path, duration, connections, rounds, tool=tool
@@ -46,7 +46,7 @@ def loadgen(duration: float = typer.Option(5.0, help="Seconds per measurement.")
     at_least(duration, 1.0, "--duration")  # wrk runs whole seconds
     on_path("wrk", "apt-get install wrk", "perfkit bench loadgen")
     installed("locust", "perfkit[dev]", "perfkit bench loadgen")
-    from perfkit.loadgen import bench as loadgen_bench
+    from perfkit.bench import loadgen as loadgen_bench
 
     throughput, latency = loadgen_bench.bench_loadgen(duration)
     typer.echo(loadgen_bench.markdown_table(throughput, latency))
@@ -62,7 +62,7 @@ def cache(  # noqa: PLR0917 (typer options are positional parameters)
     peers: bool = typer.Option(True, "--peers/--no-peers", help="Include cashews, aiocache."),
 ) -> None:
     """Cache hit and batch vs raw redis-py, cashews, aiocache; cached vs uncached HTTP."""
-    from perfkit.cache import bench as cache_bench
+    from perfkit.bench import cache as cache_bench
 
     opts = cache_bench.BenchOptions(ops, batches, requests, upstream_ms, rounds, peers)
     typer.echo(cache_bench.bench_cache(opts))
@@ -77,9 +77,9 @@ def limiter(
     positive(seconds, "--seconds")
     at_least(tasks, 1, "--tasks")
     installed("limits", "perfkit[dev]", "perfkit bench limiter")
+    from perfkit.bench import limiter as limiter_bench
     from perfkit.config import Settings
     from perfkit.embedded import redis_target
-    from perfkit.ratelimit import bench as limiter_bench
 
     with redis_target(Settings.from_env()) as target:
         result = limiter_bench.run_bench(target, seconds=seconds, tasks=tasks)
