@@ -68,13 +68,18 @@ def _endpoint(
     duration_s: float,
     rows: pa.Table | None,
     trials: list[TrialStats],
+    *,
+    origin: str | None = None,
 ) -> EndpointData:
     summary = {
         key: float(value)
         for key, field_name in _SUMMARY.items()
         if (value := getattr(stats.latency, field_name)) is not None
     }
-    histogram = HistogramDistribution(decode(stats.histogram), unit_ms=0.001)
+    # a summary-only run (an imported Locust or wrk report) has no histogram to decode
+    histogram = (
+        HistogramDistribution(decode(stats.histogram), unit_ms=0.001) if stats.histogram else None
+    )
     if rows is None or rows.num_rows == 0:
         return EndpointData(
             name,
@@ -85,6 +90,7 @@ def _endpoint(
             errors_by_class=stats.errors_by_class,
             summary=summary,
             trials=_trial_values(trials),
+            origin=origin,
         )
     latency = _column(rows, "latency_ms")
     intended = _column(rows, "t_intended")
@@ -112,6 +118,7 @@ def _endpoint(
 def run_data(run: Run, samples: pa.Table | None = None, source: str | None = None) -> RunData:
     """`RunData` of ``run``, exact where ``samples`` (its Parquet table) is given."""
     duration = run.duration_s
+    origin = run.origin if run.precision == "summary" else None
     endpoints: dict[str, EndpointData] = {}
     for item in run.endpoints:
         rows = None
@@ -119,7 +126,9 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
             mask = pc.equal(samples.column("endpoint"), item.name)
             rows = samples.filter(mask)
         trials = [t.endpoints[item.name] for t in run.trials if item.name in t.endpoints]
-        endpoints[item.name] = _endpoint(item.name, item.stats, duration, rows, trials)
+        endpoints[item.name] = _endpoint(
+            item.name, item.stats, duration, rows, trials, origin=origin
+        )
     load = {k: getattr(run.load, k) for k in COMPARABLE_LOAD}
     return RunData(
         run_id=run.run_id,
@@ -129,7 +138,12 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
         load=load,
         endpoints=endpoints,
         overall=_endpoint(
-            "overall", run.overall, duration, samples, [t.overall for t in run.trials]
+            "overall",
+            run.overall,
+            duration,
+            samples,
+            [t.overall for t in run.trials],
+            origin=origin,
         ),
         server=run.server_after or run.server_before,
         source=source,
@@ -137,6 +151,7 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
         redis_health=run.server_redis,
         commit=run.environment.git_commit,
         session=run.session,
+        origin=origin,
     )
 
 
@@ -162,11 +177,17 @@ def compare_stored(
     """`compare_runs` of two stored runs with the comparable runs of ``history`` as the
     noise between runs: what `perfkit compare`, notebook 02, the analytics report and the
     MCP tools call, so the same runs always get the same verdict."""
-    skip = {base.run.run_id, candidate.run.run_id}
-    others = [stored_run_data(s, with_samples=False) for s in history if s.run.run_id not in skip]
+    others = other_runs(history, base, candidate)
     return compare_runs(
         stored_run_data(base), stored_run_data(candidate), options, history=others, force=force
     )
+
+
+def other_runs(history: Sequence[StoredRun], *runs: StoredRun | None) -> list[RunData]:
+    """The runs of ``history`` other than ``runs``, without samples: the between-run noise
+    the verdict is judged against (its comparable ones are picked by `compare_runs`)."""
+    skip = {s.run.run_id for s in runs if s is not None}
+    return [stored_run_data(s, with_samples=False) for s in history if s.run.run_id not in skip]
 
 
 def resolve(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -215,6 +215,7 @@ def _pair_tests(
                 continue
             sa = _sample(a, metric, trials=interleaved)
             sb = _sample(b, metric, trials=interleaved)
+            gap = a.origin or b.origin
             noise = estimate_noise(
                 metric,
                 sa,
@@ -224,8 +225,11 @@ def _pair_tests(
                 min_history=options.min_history,
             )
             cut = floor if metric in LATENCY_METRICS else None
-            tests.append(test_metric(name, metric, sa, sb, noise, family=family,
-                                     options=options, floor=cut))  # fmt: skip
+            test = test_metric(name, metric, sa, sb, noise, family=family, options=options,
+                               floor=cut)  # fmt: skip
+            if gap is not None and test.change is None:  # a tool's summary lacks the figure
+                test = replace(test, unavailable=f"not available from {gap}")
+            tests.append(test)
     return tests
 
 
@@ -273,6 +277,12 @@ def compare_runs(
     notes: list[str] = []
     if base.load != candidate.load:
         notes.append(f"load settings differ: {dict(base.load)} vs {dict(candidate.load)}")
+    for run in (base, candidate):
+        if run.origin is not None:
+            notes.append(
+                f"run {run.run_id} is {run.origin}: what it lacks is not available, and its "
+                "figures are judged as one run's"
+            )
     for name in base.endpoints:
         if name not in candidate.endpoints:
             notes.append(f"endpoint {name} is only in the base run {base.run_id}")

@@ -122,6 +122,8 @@ class EndpointData:
     summary: Mapping[str, float] = field(default_factory=dict)
     #: metric -> its value in each trial of a repeated run (empty for a single run)
     trials: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: set when only a tool's summary is known ("a Locust summary"): what it lacks is NaN
+    origin: str | None = None
 
     @property
     def has_samples(self) -> bool:
@@ -176,6 +178,7 @@ class RunData:
     redis_health: Mapping[str, Any] | None = None  # the target's /api/redis/health after it
     commit: str | None = None  # the git commit of the code that was measured, when known
     session: str | None = None  # runs recorded as interleaved trials of one session share it
+    origin: str | None = None  # "a Locust summary" when the run holds only a tool's summary
 
     @property
     def has_samples(self) -> bool:

@@ -131,6 +131,7 @@ class MetricTest:
     detectable: float | None  # smallest relative change detected with `power`
     noise: Noise | None
     floor: float | None  # absolute floor in the metric's unit, latencies only
+    unavailable: str | None = None  # why the figure is missing ("not available from ...")
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,7 @@ def holm(p_values: Sequence[float]) -> list[float]:
 
 def _decide_one(test: MetricTest, adjusted: float | None, options: CompareOptions) -> MetricVerdict:
     if adjusted is None or test.change is None:
-        return MetricVerdict(test, adjusted, "unchanged", "no evidence available")
+        return MetricVerdict(test, adjusted, "unchanged", test.unavailable or "no evidence")
     if test.metric == "error_rate":
         practical = abs(test.candidate - test.base) >= options.error_rate_floor and (
             abs(test.change) >= options.threshold

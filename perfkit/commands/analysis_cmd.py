@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from perfkit.commands.checks import writable_folder
 from perfkit.config import Settings
 from perfkit.errors import InputError
 from perfkit.paths import ANALYTICS_DIR, RUNS_DIR
@@ -157,7 +158,7 @@ def trends_cmd(
 ) -> None:
     """Change points in each endpoint's metrics over the history of runs."""
     from perfkit.analysis.adapt import stored_run_data
-    from perfkit.analysis.trends import gate_run, trends
+    from perfkit.analysis.trends import gate_run, trends, unavailable
 
     options = _options(threshold, floor_ms)
     unknown = sorted(set(metric) - set(_TREND_METRICS))
@@ -172,16 +173,20 @@ def trends_cmd(
     data = [stored_run_data(s, with_samples=False) for s in stored]
     found = trends(data, metric, min_magnitude=options.threshold)
     verdict = gate_run(data[-1], data[:-1], options) if gate else None
+    notes = unavailable(data, metric)
     if as_json:
         _echo_json(
             {
                 "runs": len(data),
                 "trends": [t.to_dict() for t in found],
+                "notes": notes,
                 "gate": None if verdict is None else verdict.to_dict(),
             }
         )
     else:
         _print_trends(found, len(data), Console())
+        for note in notes:
+            Console().print(f"note: {note}")
         if verdict is not None:
             _print_comparison(verdict, Console(), everything=False)
     if verdict is not None and verdict.regressed:
@@ -207,18 +212,6 @@ def _print_trends(found: list[Trend], n_runs: int, console: Console) -> None:
     console.print(table if table.row_count else "no change points")
 
 
-def _fetch(client: httpx.Client, url: str) -> dict[str, Any]:
-    try:
-        response = client.get(url)
-        response.raise_for_status()
-        data = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise InputError(f"cannot read {url}: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{url} did not answer a JSON object")
-    return data
-
-
 def analytics(
     run: str = typer.Argument("latest", help="The run to report on (latest, a path, an id)."),
     *,
@@ -232,34 +225,27 @@ def analytics(
     as_json: bool = JSON,
 ) -> None:
     """The analytics report (health score, Apdex, burn rate, alerts, recommendations)."""
-    from perfkit.analysis.adapt import resolve, stored_run_data
+    from perfkit.analysis.adapt import other_runs, resolve, stored_run_data
     from perfkit.analysis.artifacts import write_report
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
+    from perfkit.live import analytics_documents
     from perfkit.runs.history import History
 
+    writable_folder(out, "--out")
     options = AnalyticsOptions.from_settings(Settings.from_env())
     now = datetime.now(UTC)
     if live is not None:
-        root = live.rstrip("/")
         with httpx.Client(timeout=10.0) as client:
-            report = analytics_from_live(
-                _fetch(client, f"{root}/api/performance"),
-                _fetch(client, f"{root}/api/cache/stats"),
-                _fetch(client, f"{root}/api/redis/health"),
-                options=options,
-                now=now,
-            )
+            documents = analytics_documents(client, live.rstrip("/"))
+        report = analytics_from_live(*documents, options=options, now=now)
     else:
         history = History(runs)
         stored = resolve(history, run)
         previous = None if base is None else resolve(history, base)
-        skip = {stored.run.run_id} | (set() if previous is None else {previous.run.run_id})
-        others = [stored_run_data(s, with_samples=False) for s in history.runs()
-                  if s.run.run_id not in skip]  # fmt: skip
         report = analytics_from_run(
             stored_run_data(stored),
             None if previous is None else stored_run_data(previous),
-            history=others,
+            history=other_runs(history.runs(), stored, previous),
             options=options,
             force=force,
             now=now,

@@ -20,15 +20,16 @@ from perfkit.analysis.adapt import run_data
 from perfkit.analysis.report import analytics_from_run
 from perfkit.errors import InputError
 from perfkit.loadgen.engines import HttpOptions
+from perfkit.loadgen.generators import generator_for
 from perfkit.loadgen.local_target import REFERENCE_LABEL, reference_target
-from perfkit.loadgen.runner import LoadConfig, LoadResult, run_load
+from perfkit.loadgen.runner import LoadConfig, LoadResult
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.smoke import Thresholds, evaluate
 from perfkit.loadgen.trials import merge_trials, trial_samples
 from perfkit.loadgen.worker import Snapshot
 from perfkit.runs.artifacts import DEFAULT_DIR, ArtifactPaths, write_run
 from perfkit.runs.environment import capture_environment
-from perfkit.runs.model import Environment, Kind, Run
+from perfkit.runs.model import Environment, Kind, Run, RunSource
 
 _PROBE_TIMEOUT_S = 5.0
 
@@ -112,6 +113,8 @@ def execute_session(
     """Run the plan's trials: the candidate's run, preceded by the base's when the plan
     interleaves two builds."""
     plan.validate()
+    options = plan.options or HttpOptions(timeout_s=plan.load.timeout_s)
+    generator_for(plan.load.engine).check(plan.load, options)
     with contextlib.ExitStack() as stack:
         url, label = stack.enter_context(_target(plan))
         urls = [url]
@@ -131,13 +134,15 @@ def interleave(
     Each round rotates the order (AB, BA, AB, ... for two), so no build always goes first
     and a drift of the machine falls on every build alike; the runs share a session id,
     which tells the verdict their trials are paired."""
+    options = plan.options or HttpOptions(timeout_s=plan.load.timeout_s)
+    generator = generator_for(plan.load.engine)
     environment = capture_environment()
     sides = [_Side(url, label, fetch_json(url)) for url in urls]
     for trial in range(plan.repeat):
         shift = trial % len(sides)
         for side in sides[shift:] + sides[:shift]:
             side.results.append(
-                run_load(side.url, plan.scenario, plan.load, plan.options, progress)
+                generator.run(side.url, plan.scenario, plan.load, options, progress)
             )
     extras = [
         (fetch_json(s.url), fetch_json(s.url, "/api/cache/stats"),
@@ -146,7 +151,7 @@ def interleave(
     ]  # fmt: skip
     session = uuid.uuid4().hex[:12] if len(sides) > 1 else None
     return [
-        _build(plan, side, after, environment, session)
+        _build(plan, side, after, environment, session=session, tool=generator.tool)
         for side, after in zip(sides, extras, strict=True)
     ]
 
@@ -156,7 +161,9 @@ def _build(
     side: _Side,
     after: tuple[dict[str, Any] | None, ...],
     environment: Environment,
+    *,
     session: str | None,
+    tool: str,
 ) -> tuple[Run, pa.Table | None]:
     result, trials = merge_trials(side.results)
     names = [e.name for e in plan.scenario.endpoints]
@@ -182,6 +189,7 @@ def _build(
         warnings=result.warnings,
         trials=trials,
         session=session,
+        source=RunSource(tool=tool),
     )
     return replace(run, health=run_health(run, samples)), samples
 

@@ -9,9 +9,9 @@ import pytest
 
 from perfkit.analysis.adapt import compare_stored
 from perfkit.loadgen.baseline import RunPlan, write_session
-from perfkit.loadgen.local_target import serve_app
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.runs.history import History
+from perfkit.serving import serve_app
 
 from .recording import SCENARIO, make_app
 
