@@ -17,7 +17,7 @@ import typer
 from perfkit.errors import InputError
 
 if TYPE_CHECKING:
-    from perfkit.suite import NotebookResult
+    from perfkit.reports.suite import NotebookResult
 
 
 @contextlib.contextmanager
@@ -81,7 +81,7 @@ def report(
     Notebook parameters: -p NAME VALUE, repeatable (e.g. -p duration 5).
     """
     from perfkit.project import Project
-    from perfkit.suite import assign_parameters, discover, run_suite
+    from perfkit.reports.suite import assign_parameters, discover, run_suite
 
     given = parse_parameters(ctx.args)
     project = Project.find()

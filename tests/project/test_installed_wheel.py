@@ -25,9 +25,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-_NOT_SOURCE = shutil.ignore_patterns(
-    ".venv", ".git", "reports", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests"
-)
+_TOP_LEVEL_SKIPPED = {".venv", ".git", "reports", "build", "dist", "tests", "data", "logs"}
+
+
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    """What the wheel is not built from: the top level's venv, outputs and tests, and
+    caches anywhere (``perfkit/reports`` is source: only the top-level ``reports`` goes)."""
+    skipped = {n for n in names if n == "__pycache__" or n.endswith(("_cache", ".egg-info"))}
+    return skipped | (_TOP_LEVEL_SKIPPED & set(names) if Path(folder) == REPO else set())
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -37,7 +42,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source") / "perfkit"
-    shutil.copytree(REPO, source, ignore=_NOT_SOURCE)
+    shutil.copytree(REPO, source, ignore=_not_source)
     out = tmp_path_factory.mktemp("wheel")
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
              "--quiet", "-w", str(out), str(source)]  # fmt: skip

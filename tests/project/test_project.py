@@ -9,8 +9,8 @@ import pytest
 from perfkit.errors import InputError
 from perfkit.loadgen.scenario import default_scenario_path, load_scenario
 from perfkit.loadgen.smoke import load_thresholds
-from perfkit.notebook import enter_project
 from perfkit.project import Project
+from perfkit.reports.notebook import enter_project
 from perfkit.resources import packaged
 
 SCENARIO = """

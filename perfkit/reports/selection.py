@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from perfkit.notebook import ParameterError
+from perfkit.reports.notebook import ParameterError
 from perfkit.runs.history import History, StoredRun
 
 
