@@ -46,6 +46,24 @@ class RouteStats:
         self.histogram.record_ms(duration_ms)
         self.hourly.record(hour, duration_ms, error, slow_class != "normal")
 
+    def record_many(
+        self, durations_ms: list[float], errors: int, slow: dict[SlowClass, int], hour: int
+    ) -> None:
+        """`record` for a batch of one hour: the same figures, each updated once."""
+        total = sum(durations_ms)
+        high = max(durations_ms)
+        self.count += len(durations_ms)
+        self.sum_ms += total
+        self.min_ms = min(self.min_ms, *durations_ms)
+        self.max_ms = max(self.max_ms, high)
+        self.errors += errors
+        slow_total = 0
+        for name, n in slow.items():
+            self.slow[name] += n
+            slow_total += n
+        self.histogram.record_many_ms(durations_ms)
+        self.hourly.record_many(hour, len(durations_ms), total, high, errors, slow_total)
+
 
 @dataclass
 class RouteSnapshot:
