@@ -126,7 +126,7 @@ def trends_cmd(
 ) -> None:
     """Change points in each endpoint's metrics over the history of runs."""
     from perfkit.analysis.adapt import stored_run_data
-    from perfkit.analysis.trends import gate_run, trends
+    from perfkit.analysis.trends import gate_run, trends, unavailable
     from perfkit.runs.history import History
 
     history = History(runs)
@@ -135,12 +135,14 @@ def trends_cmd(
         raise InputError(f"no runs in {runs}" + (f" for target {target!r}" if target else ""))
     data = [stored_run_data(s, with_samples=False) for s in stored]
     found = trends(data, metric)
+    notes = unavailable(data, metric)
     verdicts = gate_run(data[-1], data[:-1]) if gate else []
     if as_json:
         _echo_json(
             {
                 "runs": len(data),
                 "trends": [t.to_dict() for t in found],
+                "notes": notes,
                 "gate": [{"endpoint": e, **v.to_dict()} for e, v in verdicts],
             }
         )
@@ -161,6 +163,8 @@ def trends_cmd(
                     f"{cp.p_value:.2g}",
                 )
         console.print(table if table.row_count else "no change points")
+        for note in notes:
+            console.print(f"note: {note}")
         waiting = [v for _, v in verdicts if v.status == "insufficient history"]
         if waiting:
             console.print(f"history gate: {waiting[0].message}")
