@@ -20,17 +20,12 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from perfkit.errors import InputError
+from perfkit.errors import InputError, PerfkitError
 from perfkit.importers.build import build_run, imported_load
+from perfkit.loadgen.wrk import latency_ms, parse_wrk
 from perfkit.runs.model import EndpointStats, LatencyStats, Run, Stats
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-_PERCENT = re.compile(r"^\s+(50|75|90|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
-_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
-
-
-def _ms(value: str, unit: str) -> float:
-    return round(float(value) * _UNITS[unit], 3)
+_LATENCY = r"^\s+Latency\s+([\d.]+)(us|ms|s|m)\s+\S+\s+([\d.]+)(us|ms|s|m)"
 
 
 def _find(pattern: str, text: str, path: Path, what: str) -> re.Match[str]:
@@ -49,59 +44,44 @@ def import_wrk(path: Path, *, target: str | None, scenario: str | None) -> Run:
         raise InputError(f"{path}: is not text (expected the output of wrk --latency)") from None
     if not text.strip():
         raise InputError(f"{path}: is empty")
-    head = _find(r"Running \S+ test @ (\S+)", text, path, "'Running ... test @ URL' line")
-    url = head[1]
+    url = _find(r"Running \S+ test @ (\S+)", text, path, "'Running ... test @ URL' line")[1]
     shape = _find(r"(\d+) threads and (\d+) connections", text, path, "threads/connections line")
-    average = _find(
-        r"^\s+Latency\s+([\d.]+)(us|ms|s|m)\s+\S+\s+([\d.]+)(us|ms|s|m)", text, path, "latency line"
-    )
-    total = _find(
-        r"(\d+) requests in ([\d.]+)(us|ms|s|m)", text, path, "request count (truncated?)"
-    )
-    rps = float(_find(r"Requests/sec:\s+([\d.]+)", text, path, "Requests/sec (truncated?)")[1])
-    percentiles = {p: _ms(v, u) for p, v, u in _PERCENT.findall(text)}
-    if "Latency Distribution" not in text or len(percentiles) < 4:
+    average = _find(_LATENCY, text, path, "latency line")
+    try:
+        wrk = parse_wrk(text)
+    except PerfkitError:
+        raise InputError(f"{path}: no request count or Requests/sec (is it truncated?)") from None
+    if "Latency Distribution" not in text or not {50.0, 90.0, 99.0} <= set(wrk.percentiles_ms):
         raise InputError(f"{path}: no latency distribution (run wrk with --latency)")
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    sockets = _SOCKET.search(text)
-    connect, read, write, timeout = (int(x) for x in sockets.groups()) if sockets else (0, 0, 0, 0)
-    by_class = {"unexpected": int(non_2xx[1]) if non_2xx else 0, "connect": connect,
-                "protocol": read + write, "timeout": timeout}  # fmt: skip
+    sockets = wrk.socket_errors
+    by_class = {
+        "unexpected": wrk.non_2xx,
+        "connect": sockets.get("connect", 0),
+        "protocol": sockets.get("read", 0) + sockets.get("write", 0),
+        "timeout": sockets.get("timeout", 0),
+    }
     by_class = {k: v for k, v in by_class.items() if v}
-    count = int(total[1]) + connect + read + write
+    count = wrk.requests + by_class.get("connect", 0) + by_class.get("protocol", 0)
     errors = sum(by_class.values())
-    seconds = _ms(total[2], total[3]) / 1000.0
     latency = LatencyStats(
-        mean_ms=_ms(average[1], average[2]),
-        max_ms=_ms(average[3], average[4]),
-        p50_ms=percentiles["50"],
-        p90_ms=percentiles["90"],
-        p99_ms=percentiles["99"],
+        mean_ms=round(latency_ms(average[1], average[2]), 3),
+        max_ms=round(latency_ms(average[3], average[4]), 3),
+        p50_ms=round(wrk.percentiles_ms[50.0], 3),
+        p90_ms=round(wrk.percentiles_ms[90.0], 3),
+        p99_ms=round(wrk.percentiles_ms[99.0], 3),
     )
     stats = Stats(
-        count=count,
-        ok=count - errors,
-        errors=errors,
-        errors_by_class=by_class,
-        status_counts={},
-        throughput_rps=rps,
-        latency=latency,
-        histogram="",
-    )
+        count=count, ok=count - errors, errors=errors, errors_by_class=by_class,
+        status_counts={}, throughput_rps=wrk.requests_per_s, latency=latency, histogram="",
+    )  # fmt: skip
     path_part = re.sub(r"^https?://[^/]+", "", url) or "/"
     end = path.stat().st_mtime
     return build_run(
-        "wrk",
-        [path],
-        started_at=datetime.fromtimestamp(end - seconds, UTC),
-        finished_at=datetime.fromtimestamp(end, UTC),
-        overall=stats,
+        "wrk", [path], started_at=datetime.fromtimestamp(end - wrk.duration_s, UTC),
+        finished_at=datetime.fromtimestamp(end, UTC), overall=stats,
         endpoints=[EndpointStats(path_part, "GET", path_part, "api", stats)],
-        precision="summary",
-        target=target or url,
-        scenario=scenario or "wrk",
-        load=imported_load(
-            "wrk", concurrency=int(shape[2]), duration_s=seconds, workers=int(shape[1])
-        ),
+        precision="summary", target=target or url, scenario=scenario or "wrk",
+        load=imported_load("wrk", concurrency=int(shape[2]), duration_s=wrk.duration_s,
+                           workers=int(shape[1])),
         warnings=["wrk prints no date: the time window ends at the file's modification time"],
-    )
+    )  # fmt: skip

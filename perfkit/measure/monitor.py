@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perfkit.errors import RedisUnavailable
-from perfkit.measure.config import STATUS_CLASSES, MeasureConfig, SlowClass
+from perfkit.measure.config import STATUS_CLASSES, TOO_MANY_REQUESTS, MeasureConfig, SlowClass
 from perfkit.measure.report import ReportContext, build_report, iso
 from perfkit.measure.routes import OVERFLOW
 from perfkit.measure.runtime import LoopLagSampler, rss_bytes
@@ -135,9 +135,10 @@ class PerformanceMonitor:
                     if name != "normal":
                         slow[name] = slow.get(name, 0) + 1
             errors = len(durations) if status >= 500 else 0
-            self._stats_for(method, route, sclass, len(durations)).record_many(
-                durations, errors, slow, hour
-            )
+            stats = self._stats_for(method, route, sclass, len(durations))
+            stats.record_many(durations, errors, slow, hour)
+            if status == TOO_MANY_REQUESTS or status >= 500:  # kept by code beside the class
+                stats.count_code(status, len(durations))
 
     def _stats_for(self, method: str, route: str, sclass: str, requests: int) -> RouteStats:
         key = (method, route, sclass)
