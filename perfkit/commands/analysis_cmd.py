@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from perfkit.commands.checks import positive, writable_folder
 from perfkit.config import Settings
 from perfkit.errors import InputError
 from perfkit.paths import ANALYTICS_DIR, RUNS_DIR
@@ -93,6 +94,8 @@ def compare(
     from perfkit.analysis.compare import CompareOptions, compare_runs
     from perfkit.runs.history import History
 
+    if threshold is not None:
+        positive(threshold, "--threshold")
     history = History(runs)
     a = resolve(history, base, target=target, scenario=scenario)
     b = resolve(history, candidate, target=target, scenario=scenario)
@@ -195,6 +198,7 @@ def analytics(
     from perfkit.live import analytics_documents
     from perfkit.runs.history import History
 
+    writable_folder(out, "--out")
     options = AnalyticsOptions.from_settings(Settings.from_env())
     now = datetime.now(UTC)
     if live is not None:
