@@ -19,7 +19,8 @@ def _pip_section(environment: dict[str, object]) -> list[str]:
 
 def test_environment_yml_equals_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+    extras = project["optional-dependencies"]
+    wanted = set(project["dependencies"]) | set(extras["dev"]) | set(extras["browser"])
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed = _pip_section(environment)
     assert len(listed) == len(set(listed)), "environment.yml lists a dependency twice"

@@ -1,0 +1,1 @@
+"""Notebook-facing helpers: the suite, charts, tables, headlines, the dashboard."""
