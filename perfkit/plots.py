@@ -63,7 +63,7 @@ def endpoint_colours(names: Sequence[str]) -> dict[str, str]:
     return colours
 
 
-def _legend_outside(ax: Any, **kwargs: Any) -> None:
+def legend_outside(ax: Any, **kwargs: Any) -> None:
     """The legend to the right of the axes, never over the data."""
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
 
@@ -117,7 +117,7 @@ def latency_cdf(run: RunData, endpoints: Sequence[str] | None = None) -> Figure:
             ylabel="fraction of requests at or below",
             ylim=(0, 1.01),
         )
-        _legend_outside(ax)
+        legend_outside(ax)
     return fig
 
 
@@ -151,7 +151,7 @@ def latency_histogram(
             xlabel="latency (ms, log scale)",
             ylabel="requests",
         )
-        _legend_outside(ax)
+        legend_outside(ax)
     return fig
 
 
@@ -188,7 +188,7 @@ def latency_over_time(
             xlabel="seconds into the run",
             ylabel="latency (ms, log scale)",
         )
-        _legend_outside(ax)
+        legend_outside(ax)
     return fig
 
 
@@ -212,7 +212,7 @@ def runs_overlay(base: RunData, candidate: RunData, endpoint: str = "overall") -
             ylabel="fraction of requests at or below",
             ylim=(0, 1.01),
         )
-        _legend_outside(ax)
+        legend_outside(ax)
     return fig
 
 
@@ -288,7 +288,7 @@ def trend_chart(
             xlabel="run start (UTC); dotted lines: first run of a commit",
             ylabel=metric_axis(trend.metric),
         )
-        _legend_outside(ax)
+        legend_outside(ax)
     return fig
 
 
@@ -331,14 +331,18 @@ def health_gauge(score: float, status: str | None = None) -> Figure:
 
 
 def p95_sparkline(times: Sequence[datetime], p95_ms: Sequence[float], colour: str) -> Figure:
-    """A small p95-over-time chart for the dashboard: one series, dated axis, ms."""
+    """A small p95 chart for the dashboard: the recent runs evenly spaced, oldest first,
+    the first and last run's date under the ends (a glance, not a time axis: the trend
+    charts of the trends report carry time and commits)."""
     with _styled():
         fig = Figure(figsize=(3.2, 1.3))
         ax = fig.subplots()
-        ax.plot(_date_axis(ax, times), list(p95_ms), marker="o", markersize=2.5, linewidth=1.2,
-                color=colour)  # fmt: skip
+        x = list(range(len(p95_ms)))
+        ax.plot(x, list(p95_ms), marker="o", markersize=2.5, linewidth=1.2, color=colour)
         ax.set_ylim(bottom=0)
         ax.set_ylabel("p95 (ms)", fontsize=8)
+        ends = sorted({0, len(x) - 1})
+        ax.set_xticks(ends, [f"{times[i]:%m-%d %H:%M}" for i in ends])
         ax.tick_params(labelsize=7)
     return fig
 

@@ -161,8 +161,8 @@ def run_suite(
     now: datetime | None = None,
 ) -> list[NotebookResult]:
     """Run every notebook (or those ``only`` names) and export it into a new archive
-    ``html/<UTC timestamp>/``; then the dashboard (``index.html`` there and in ``html/``),
-    ``html/latest`` pointed at the archive and archives beyond ``keep`` removed. Never
+    ``html/<UTC timestamp>/``; then the archives beyond ``keep`` are removed, the dashboard
+    written (``index.html`` there and in ``html/``) and ``html/latest`` pointed at it. Never
     stops at a failure. ``context``: see `assign_parameters`."""
     check_keep(keep)
     notebooks = discover(notebooks_dir, only)
@@ -189,7 +189,7 @@ def run_suite(
             progress(result)
     base = cwd or Path.cwd()
     history = [base / folder for folder in history_folders("", str(reports_dir))]
+    prune(html_root, keep, current=archive)
     write_indexes(reports_dir, archive, results, gather(base / reports_dir, history), now)
     point_latest(html_root, archive)
-    prune(html_root, keep)
     return results

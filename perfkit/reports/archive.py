@@ -61,10 +61,12 @@ def check_keep(keep: int) -> None:
         raise InputError(f"--keep must be at least 1 archive (got {keep})")
 
 
-def prune(html_root: Path, keep: int) -> list[Path]:
-    """Remove the archives beyond the newest ``keep``; return what was removed."""
+def prune(html_root: Path, keep: int, current: Path) -> list[Path]:
+    """Remove the archives beyond the newest ``keep`` (never ``current``, the one being
+    written); return what was removed."""
     check_keep(keep)
-    removed = archives(html_root)[keep:]
+    others = [a for a in archives(html_root) if a != current]
+    removed = others[keep - 1 :]
     for folder in removed:
         shutil.rmtree(folder)
     return removed

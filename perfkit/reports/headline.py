@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from perfkit.analysis.compare import Comparison, MetricChange
 from perfkit.analysis.trends import Trend
 from perfkit.runs.model import Run
@@ -105,14 +107,25 @@ def _change(metric: MetricChange | None) -> str:
     return f"{100 * metric.change:+.1f} %"
 
 
-def moved_metrics(comparison: Comparison) -> list[str]:
-    """``endpoint metric +x % (verdict)`` for every metric compare did not call unchanged."""
-    return [
-        f"{ec.endpoint} {m.metric} {_change(m)} ({m.verdict})"
-        for ec in [comparison.overall, *comparison.endpoints]
-        for m in ec.metrics.values()
-        if m.verdict != "unchanged"
-    ]
+MOVED_SHOWN = 5
+
+
+def moved_metrics(comparison: Comparison, shown: int = MOVED_SHOWN) -> list[str]:
+    """``endpoint metric +x % (verdict)`` for the metrics compare did not call unchanged,
+    the largest changes first; beyond ``shown``, one line counts the rest."""
+    moved = sorted(
+        (
+            (abs(m.change or 0.0), f"{ec.endpoint} {m.metric} {_change(m)} ({m.verdict})")
+            for ec in [comparison.overall, *comparison.endpoints]
+            for m in ec.metrics.values()
+            if m.verdict != "unchanged"
+        ),
+        key=lambda item: -item[0],
+    )
+    lines = [text for _, text in moved[:shown]]
+    if len(moved) > shown:
+        lines.append(f"and {len(moved) - shown} more metric(s): see the comparison report")
+    return lines
 
 
 def comparison(result: Comparison) -> Headline:
@@ -183,18 +196,22 @@ def health(report: Mapping[str, Any]) -> Headline:
     )
 
 
-def lab(cut_pct: Mapping[str, float], over_admitted: int, outage_5xx: int) -> Headline:
-    """The lab's three answers: the cache's cut, the limiter's excess, the outage's 5xx."""
-    ok = over_admitted == 0 and outage_5xx == 0
-    cuts = [v for v in cut_pct.values() if not math.isnan(v)]  # NaN: no answer
+def lab(cache: pd.DataFrame, accuracy: pd.DataFrame, drill: pd.DataFrame) -> Headline:
+    """The lab's three answers from its tables (`perfkit.lab`: the cold/warm summary, the
+    limiter accuracy, the drill's phases): the cache's cut, requests admitted beyond the
+    limit, 5xx while Redis was stopped and started."""
+    over = int(accuracy["over-admitted"].sum())
+    errors = int(drill["5xx"].sum())
+    cuts = [float(v) for v in cache["cut %"] if not math.isnan(float(v))]
     cut = f"{min(cuts):.0f}-{max(cuts):.0f} %" if cuts else "n/a"
+    ok = over == 0 and errors == 0
     return Headline(
         "Lab: fallback and limits held" if ok else "Lab: a limit or the fallback failed",
         "good" if ok else "critical",
         "cold vs warm cache, limiter accuracy, Redis stopped and started under load",
         (
-            ("cache cut of p50 (cold to warm)", cut),
-            ("requests over the limit", str(over_admitted)),
-            ("5xx during the outage drill", str(outage_5xx)),
+            ("cache cut of p50, cold to warm", cut),
+            ("requests admitted over the limit", str(over)),
+            ("5xx in the outage drill", str(errors)),
         ),
     )
