@@ -6,14 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.perfkit-installed
 
-.PHONY: setup test lint pytest report clean
+.PHONY: setup test lint pytest test-redis-floor report clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mcp,browser]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name perfkit --display-name "perfkit (Python 3)" >/dev/null
 	touch $(STAMP)
 
@@ -26,6 +26,18 @@ lint: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# The oldest redis-py pyproject allows (its "redis[hiredis]>=X"), installed beside the venv
+# and put first on PYTHONPATH for the tests that talk to Redis: CI tests the floor too.
+REDIS_FLOOR = $(shell sed -n 's/^ *"redis\[hiredis\]>=\([0-9.]*\)".*/\1/p' pyproject.toml)
+FLOOR_DIR := $(VENV)/redis-floor
+
+test-redis-floor: $(STAMP)
+	rm -rf $(FLOOR_DIR)
+	$(BIN)/python -m pip install --quiet --target $(FLOOR_DIR) 'redis==$(REDIS_FLOOR)'
+	PYTHONPATH=$(FLOOR_DIR) $(BIN)/python -c "import redis; assert redis.__file__.startswith('$(abspath $(FLOOR_DIR))'), redis.__file__; print('redis-py', redis.__version__)"
+	PYTHONPATH=$(FLOOR_DIR) $(BIN)/pytest -q tests/ratelimit tests/cache tests/measure \
+		tests/service tests/test_connection.py tests/test_cluster.py tests/test_cli_redis.py
 
 # The notebook suite: starts an embedded Redis and the reference service, records a
 # baseline into reports/performance (notebook 01), runs the others, exports reports/html.

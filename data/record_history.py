@@ -27,7 +27,7 @@ import os
 import shutil
 from pathlib import Path
 
-from perfkit.recording import BaselineSpec, record_baseline
+from perfkit.reports.recording import BaselineSpec, record_baseline
 
 LEVELS: list[tuple[str, int, dict[str, str]]] = [
     ("normal", 4, {}),

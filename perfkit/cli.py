@@ -11,7 +11,15 @@ import sys
 import typer
 
 from perfkit import __version__
-from perfkit.commands import analysis_cmd, baseline_cmd, bench_cmd, redis_cmd, report_cmd, serve_cmd
+from perfkit.commands import (
+    analysis_cmd,
+    baseline_cmd,
+    bench_cmd,
+    mcp_cmd,
+    redis_cmd,
+    report_cmd,
+    serve_cmd,
+)
 from perfkit.errors import PerfkitError
 
 app = typer.Typer(
@@ -26,6 +34,7 @@ baseline_cmd.register(app)
 analysis_cmd.register(app)
 serve_cmd.register(app)
 report_cmd.register(app)
+mcp_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -19,8 +19,7 @@ def _pip_section(environment: dict[str, object]) -> list[str]:
 
 def test_environment_yml_equals_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extras = project["optional-dependencies"]
-    wanted = set(project["dependencies"]) | set(extras["dev"]) | set(extras["browser"])
+    wanted = set(project["dependencies"]).union(*project["optional-dependencies"].values())
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed = _pip_section(environment)
     assert len(listed) == len(set(listed)), "environment.yml lists a dependency twice"

@@ -11,12 +11,12 @@ import pytest
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
-from perfkit import plots
 from perfkit.analysis.adapt import stored_run_data
 from perfkit.analysis.changepoints import detect_change_points
 from perfkit.analysis.data import RunData
 from perfkit.analysis.trends import Trend
 from perfkit.errors import InputError
+from perfkit.reports import plots
 from perfkit.runs.history import History
 
 DATA = Path(__file__).parent / "analysis" / "data"

@@ -4,8 +4,7 @@ Modules: `policy` (TTLs and knobs), `codec` (stored bytes), `freshness` (XFetch 
 expiry), `singleflight`, `store` (Redis I/O), `fallback` (in-process LRU), `tiered`
 (Redis or fallback, behind the breaker), `locking`, `batch`, `decorator`, `stats` and
 `report` (the /api/cache/stats document), `core` (`RedisCache`), `sync`
-(`SyncRedisCache`), and for `perfkit bench cache`: `bench`, `bench_table`, `peers`,
-`demo` (a small Starlette app over the cache, served by uvicorn on loopback).
+(`SyncRedisCache`). Its benchmark lives in `perfkit.bench.cache`.
 """
 
 from perfkit.cache.core import RedisCache

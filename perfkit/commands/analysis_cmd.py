@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
@@ -172,18 +172,6 @@ def trends_cmd(
         raise typer.Exit(1)
 
 
-def _fetch(client: httpx.Client, url: str) -> dict[str, Any]:
-    try:
-        response = client.get(url)
-        response.raise_for_status()
-        data = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise InputError(f"cannot read {url}: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{url} did not answer a JSON object")
-    return data
-
-
 def analytics(
     run: str = typer.Argument("latest", help="The run to report on (latest, a path, an id)."),
     *,
@@ -200,20 +188,15 @@ def analytics(
     from perfkit.analysis.adapt import resolve, stored_run_data
     from perfkit.analysis.artifacts import write_report
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
+    from perfkit.live import analytics_documents
     from perfkit.runs.history import History
 
     options = AnalyticsOptions.from_settings(Settings.from_env())
     now = datetime.now(UTC)
     if live is not None:
-        root = live.rstrip("/")
         with httpx.Client(timeout=10.0) as client:
-            report = analytics_from_live(
-                _fetch(client, f"{root}/api/performance"),
-                _fetch(client, f"{root}/api/cache/stats"),
-                _fetch(client, f"{root}/api/redis/health"),
-                options=options,
-                now=now,
-            )
+            documents = analytics_documents(client, live.rstrip("/"))
+        report = analytics_from_live(*documents, options=options, now=now)
     else:
         history = History(runs)
         candidate = stored_run_data(resolve(history, run))

@@ -1,7 +1,7 @@
 """`perfkit bench ...`: side-by-side benchmarks measured in one run (not timed tests).
 
-Each subcommand lives beside the code it measures (`perfkit.<area>.bench`) and is
-registered here.
+Each subcommand's benchmark lives in `perfkit.bench` and is imported only when the
+subcommand runs, so the CLI loads no dev-only library.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of the table."),
 ) -> None:
     """Requests/s of an app with and without its perfkit middleware stack, side by side."""
-    from perfkit.measure import bench as measure_bench
+    from perfkit.bench import middleware as measure_bench
 
     opts = measure_bench.BenchOptions(
         app_spec or measure_bench.DEFAULT_APP, path, duration, connections, rounds, tool=tool
@@ -41,7 +41,7 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
 @app.command("loadgen")
 def loadgen(duration: float = typer.Option(5.0, help="Seconds per measurement.")) -> None:
     """The load runner's req/s per process vs wrk and Locust, and p50/p99 at a fixed load."""
-    from perfkit.loadgen import bench as loadgen_bench
+    from perfkit.bench import loadgen as loadgen_bench
 
     throughput, latency = loadgen_bench.bench_loadgen(duration)
     typer.echo(loadgen_bench.markdown_table(throughput, latency))
@@ -57,7 +57,7 @@ def cache(  # noqa: PLR0917 (typer options are positional parameters)
     peers: bool = typer.Option(True, "--peers/--no-peers", help="Include cashews, aiocache."),
 ) -> None:
     """Cache hit and batch vs raw redis-py, cashews, aiocache; cached vs uncached HTTP."""
-    from perfkit.cache import bench as cache_bench
+    from perfkit.bench import cache as cache_bench
 
     opts = cache_bench.BenchOptions(ops, batches, requests, upstream_ms, rounds, peers)
     typer.echo(cache_bench.bench_cache(opts))
@@ -69,9 +69,9 @@ def limiter(
     tasks: int = typer.Option(50, help="Concurrent asyncio tasks."),
 ) -> None:
     """Decisions/s per algorithm vs raw EVALSHA and `limits`; local refusals; bytes per key."""
+    from perfkit.bench import limiter as limiter_bench
     from perfkit.config import Settings
     from perfkit.embedded import redis_target
-    from perfkit.ratelimit import bench as limiter_bench
 
     with redis_target(Settings.from_env()) as target:
         result = limiter_bench.run_bench(target, seconds=seconds, tasks=tasks)

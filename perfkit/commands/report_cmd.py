@@ -17,7 +17,7 @@ import typer
 from perfkit.errors import InputError
 
 if TYPE_CHECKING:
-    from perfkit.suite import NotebookResult
+    from perfkit.reports.suite import NotebookResult
 
 
 @contextlib.contextmanager
@@ -85,7 +85,7 @@ def report(
     Notebook parameters: -p NAME VALUE, repeatable (e.g. -p duration 5).
     """
     from perfkit.reports.archive import check_keep
-    from perfkit.suite import assign_parameters, discover, run_suite
+    from perfkit.reports.suite import assign_parameters, discover, run_suite
 
     given = parse_parameters(ctx.args)
     check_keep(keep)

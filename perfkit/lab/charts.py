@@ -1,4 +1,4 @@
-"""The lab's charts (static matplotlib Figures, in the style of `perfkit.plots`)."""
+"""The lab's charts (static matplotlib Figures, in the style of `perfkit.reports.plots`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from perfkit.lab.limiter_lab import LabPolicy, admitted_over_time
 from perfkit.lab.outage import PHASES, Drill
-from perfkit.plots import PALETTE, STYLE, legend_outside
+from perfkit.reports.plots import PALETTE, STYLE, legend_outside
 
 
 def cold_warm_chart(samples: pd.DataFrame) -> Figure:

@@ -11,12 +11,17 @@ A NOSCRIPT reply (Redis restarted, failed over, or SCRIPT FLUSH) is answered by 
 the script body once with EVAL, which also caches it on that node: this is how a script
 survives a restart without a load step that might reach a different cluster node than
 the EVALSHA that needs it. Redis errors leave this module as `RedisUnavailable`.
+
+Any other error of the asyncio path (a redis-py API change, a bug here) is logged and
+also becomes `RedisUnavailable`, so the limiter decides by ``on_redis_error``: a decision
+is never left waiting on a future that nobody will resolve.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any, cast
@@ -28,6 +33,7 @@ from perfkit.connection import AsyncClient, SyncClient, describe_error
 from perfkit.errors import RedisUnavailable
 from perfkit.ratelimit import wire
 
+log = logging.getLogger("perfkit.ratelimit")
 _PARTS = ("fixed_window.lua", "sliding_window.lua", "gcra.lua", "decide.lua")
 Argv = Sequence[str | int]
 
@@ -48,6 +54,11 @@ class Script:
 
 def _unavailable(exc: BaseException) -> RedisUnavailable:
     return RedisUnavailable(f"rate limit script failed: {describe_error(exc)}")
+
+
+def _unexpected(exc: Exception) -> RedisUnavailable:
+    log.error("rate limiter: unexpected error talking to Redis", exc_info=exc)
+    return _unavailable(exc)
 
 
 def _ints(reply: Any) -> list[int]:
@@ -120,6 +131,8 @@ class AsyncScriptRunner:
                 reply = await client.eval(self.script.source, len(keys), *keys, *argv)
         except (redis.RedisError, OSError) as exc:
             raise _unavailable(exc) from exc
+        except Exception as exc:  # anything else must still end in a decision
+            raise _unexpected(exc) from exc
         return _ints(reply)
 
     async def _evalsha(self, keys: Sequence[str], argv: Argv) -> Any:
@@ -135,17 +148,24 @@ class AsyncScriptRunner:
     ) -> None:
         self.batches += 1
         self.batched_calls += len(batch)
+        try:
+            await self._deliver(batch)
+        except (redis.RedisError, OSError) as exc:
+            _fail(batch, _unavailable(exc))
+        except Exception as exc:  # a waiter left unresolved would hang its request forever
+            _fail(batch, _unexpected(exc))
+        except BaseException as exc:  # cancelled (shutdown): answer the waiters, then stop
+            _fail(batch, _unavailable(exc))
+            raise
+
+    async def _deliver(
+        self, batch: list[tuple[Sequence[str], Argv, asyncio.Future[list[int]]]]
+    ) -> None:
         if self._packer is None and len(batch) == 1:
             keys, argv, future = batch[0]
             await _settle(future, self._one(keys, argv))
             return
-        try:
-            replies = await self._execute(batch)
-        except (redis.RedisError, OSError) as exc:
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(_unavailable(exc))
-            return
+        replies = await self._execute(batch)
         for (keys, argv, future), reply in zip(batch, replies, strict=True):
             if isinstance(reply, redis.exceptions.NoScriptError):
                 await _settle(future, self._one(keys, argv))
@@ -177,6 +197,14 @@ class AsyncScriptRunner:
     async def aclose(self) -> None:
         for task in list(self._tasks):
             await asyncio.gather(task, return_exceptions=True)
+
+
+def _fail(
+    batch: list[tuple[Sequence[str], Argv, asyncio.Future[list[int]]]], error: RedisUnavailable
+) -> None:
+    for _, _, future in batch:
+        if not future.done():
+            future.set_exception(error)
 
 
 async def _settle(future: asyncio.Future[list[int]], call: Any) -> None:

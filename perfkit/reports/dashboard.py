@@ -21,8 +21,8 @@ from perfkit.analysis import compare_runs, stored_run_data
 from perfkit.errors import PerfkitError
 from perfkit.reports import headline
 from perfkit.reports.headline import Headline
+from perfkit.reports.selection import load_history, select_pair
 from perfkit.runs.history import StoredRun
-from perfkit.selection import load_history, select_pair
 
 log = logging.getLogger("perfkit.reports.dashboard")
 TREND_RUNS = 20

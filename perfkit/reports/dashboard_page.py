@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from perfkit import plots
+from perfkit.reports import plots
 from perfkit.reports.dashboard import DashboardState
 from perfkit.reports.headline import Headline
 

@@ -20,8 +20,8 @@ import pandas as pd
 
 from perfkit.analysis.compare import Comparison, MetricChange
 from perfkit.analysis.trends import Trend
+from perfkit.reports.selection import short_commit
 from perfkit.runs.model import Run
-from perfkit.selection import short_commit
 
 # status -> (text colour, background): the plots' status colours, lightened behind text
 TONES = {

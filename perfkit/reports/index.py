@@ -26,7 +26,7 @@ ARTIFACTS = (
 
 
 class Report(Protocol):
-    """What the index shows of one notebook's report (`perfkit.suite.NotebookResult`)."""
+    """What the index shows of one notebook's report (`perfkit.reports.suite.NotebookResult`)."""
 
     @property
     def name(self) -> str: ...

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from perfkit.bench.cache_demo import Upstream, demo_app, serve
 from perfkit.cache import API, AUDIO, RedisCache
-from perfkit.cache.demo import Upstream, demo_app, serve
 
 pytestmark = pytest.mark.anyio
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from perfkit import tables
 from perfkit.analysis import compare_runs, stored_run_data
-from perfkit.notebook import ParameterError
-from perfkit.recording import SmokeFailed, require_smoke_pass
+from perfkit.reports import tables
+from perfkit.reports.notebook import ParameterError
+from perfkit.reports.recording import SmokeFailed, require_smoke_pass
+from perfkit.reports.selection import history_folders, load_history, pick, select_pair, split_names
 from perfkit.runs.model import Criterion, SmokeVerdict
-from perfkit.selection import history_folders, load_history, pick, select_pair, split_names
 
 RECORDED = Path(__file__).resolve().parents[1] / "analysis" / "data"
 

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from perfkit.errors import InputError
-from perfkit.suite import run_suite
+from perfkit.reports.suite import run_suite
 
 NETWORK = re.compile(
     r"""(src|href)\s*=\s*["']?(https?:)?//|@import|cdnjs|unpkg|mathjax|require\.js""", re.I

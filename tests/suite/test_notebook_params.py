@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from perfkit.notebook import ParameterError, snapshot, validate
+from perfkit.reports.notebook import ParameterError, snapshot, validate
 
 
 def test_declared_parameters_pass_and_ints_count_as_floats() -> None:

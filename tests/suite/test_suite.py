@@ -8,14 +8,14 @@ import nbformat
 import pytest
 
 from perfkit.errors import InputError
-from perfkit.suite import assign_parameters, run_suite
+from perfkit.reports.suite import assign_parameters, run_suite
 
 
 def _notebook(path: Path, parameters: str, body: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "perfkit", "display_name": "perfkit", "language": "python"}
     first = nbformat.v4.new_code_cell(
-        "from perfkit.notebook import snapshot, validate\n_names = snapshot(globals())"
+        "from perfkit.reports.notebook import snapshot, validate\n_names = snapshot(globals())"
     )
     params = nbformat.v4.new_code_cell(parameters)
     params.metadata["tags"] = ["parameters"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from perfkit.cache.bench import BenchOptions, run_bench
-from perfkit.cache.bench_table import render_markdown
+from perfkit.bench.cache import BenchOptions, run_bench
+from perfkit.bench.cache_table import render_markdown
 from perfkit.cli import app
 from perfkit.connection import RedisTarget, async_client
 from perfkit.errors import InputError

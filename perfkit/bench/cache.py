@@ -6,7 +6,7 @@ on the machine falls on every contender alike (the median round is reported):
 1. hit path: reads/s of one cached 1 KB JSON value by one asyncio task;
 2. a batch of 100 ids, all cached: batches/s, and the Redis commands one batch costs;
 3. endpoint latency over loopback HTTP with a simulated upstream: the demo Starlette app
-   (`perfkit.cache.demo`, standing in for the reference service) under uvicorn,
+   (`perfkit.bench.cache_demo`, standing in for the reference service) under uvicorn,
    ``/uncached`` vs ``/cached``, requests alternating.
 """
 
@@ -23,10 +23,10 @@ from typing import Any, NamedTuple, cast
 import httpx
 import orjson
 
-from perfkit.cache.bench_table import machine, render_markdown
+from perfkit.bench.cache_demo import Upstream, demo_app, serve, server_ms
+from perfkit.bench.cache_peers import Peers
+from perfkit.bench.cache_table import machine, render_markdown
 from perfkit.cache.core import RedisCache
-from perfkit.cache.demo import Upstream, demo_app, serve, server_ms
-from perfkit.cache.peers import Peers
 from perfkit.cache.policy import API, AUDIO, CachePolicy
 from perfkit.config import Settings
 from perfkit.connection import AsyncClient, Keyspace, RedisTarget, async_client

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from perfkit.notebook import ParameterError
-from perfkit.plots import RunLabel
+from perfkit.reports.notebook import ParameterError
+from perfkit.reports.plots import RunLabel
 from perfkit.runs.history import History, StoredRun
 
 

@@ -5,7 +5,7 @@ of ``-p`` values (#55), so every notebook validates its parameters right after t
 injected cell::
 
     # first cell
-    from perfkit.notebook import snapshot, validate
+    from perfkit.reports.notebook import snapshot, validate
     _names = snapshot(globals())
 
     # the cell tagged `parameters`

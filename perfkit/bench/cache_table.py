@@ -7,7 +7,7 @@ import platform
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from perfkit.cache.bench import BenchOptions, BenchResult
+    from perfkit.bench.cache import BenchOptions, BenchResult
 
 
 def machine() -> str:

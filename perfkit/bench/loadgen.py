@@ -84,7 +84,7 @@ def trivial_target() -> Iterator[str]:
     """The trivial app under uvicorn in a subprocess (its own core, not the bench's)."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "perfkit.loadgen.bench:trivial_app", "--port",
+        [sys.executable, "-m", "uvicorn", "perfkit.bench.loadgen:trivial_app", "--port",
          str(port), "--log-level", "warning", "--no-access-log"],
     )  # fmt: skip
     try:

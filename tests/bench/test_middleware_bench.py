@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
+from perfkit.bench.middleware import BenchOptions, markdown_table, parse_wrk, run_bench
 from perfkit.errors import InputError
-from perfkit.measure.bench import BenchOptions, markdown_table, parse_wrk, run_bench
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:18765/api/users/42
   1 threads and 4 connections
@@ -40,7 +40,7 @@ def test_parse_wrk() -> None:
     [
         (BenchOptions(app="no_colon"), "module:factory"),
         (BenchOptions(app="perfkit.nope:create_app"), "cannot import"),
-        (BenchOptions(app="perfkit.measure.bench_app:missing"), "no callable"),
+        (BenchOptions(app="perfkit.bench.middleware_app:missing"), "no callable"),
         (BenchOptions(path="api"), "start with '/'"),
         (BenchOptions(rounds=0), "positive"),
         (BenchOptions(tool="ab"), "wrk, httpx or auto"),

@@ -28,7 +28,7 @@ from perfkit.reports.archive import check_keep, new_archive, point_latest, prune
 from perfkit.reports.dashboard import gather
 from perfkit.reports.export import export_html
 from perfkit.reports.index import write_indexes
-from perfkit.selection import history_folders
+from perfkit.reports.selection import history_folders
 
 KERNEL = "perfkit"
 CELL_TIMEOUT_S = 300

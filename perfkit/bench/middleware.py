@@ -32,11 +32,11 @@ from typing import Any
 import httpx
 import psutil
 
+from perfkit.bench.middleware_server import load_factory
 from perfkit.embedded import free_port
 from perfkit.errors import InputError, PerfkitError
-from perfkit.measure.bench_server import load_factory
 
-DEFAULT_APP = "perfkit.measure.bench_app:create_app"
+DEFAULT_APP = "perfkit.bench.middleware_app:create_app"
 VARIANTS = ("without", "with")
 
 
@@ -198,7 +198,7 @@ def _server(opts: BenchOptions, stack: bool) -> Iterator[Server]:
     """A uvicorn process serving the app; yields the URL of ``opts.path``."""
     port = free_port()
     command = [
-        sys.executable, "-m", "perfkit.measure.bench_server",
+        sys.executable, "-m", "perfkit.bench.middleware_server",
         "--app", opts.app, "--stack", "on" if stack else "off", "--port", str(port),
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -1,4 +1,4 @@
-"""``python -m perfkit.measure.bench_server --app module:factory --stack on --port N``.
+"""``python -m perfkit.bench.middleware_server --app module:factory --stack on --port N``.
 
 Runs ``factory(stack=...)`` under uvicorn (one worker, no access log): the server
 process of `perfkit bench middleware`.

@@ -1,0 +1,189 @@
+"""``list_runs``, ``compare_runs`` and ``trends``: the history store and the analysis over it.
+
+Thin adapters: `perfkit.runs.history.History` lists, `perfkit.analysis.compare_runs`,
+`trends` and `gate_run` decide, exactly as ``perfkit compare`` and ``perfkit trends`` do.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from perfkit.analysis import CompareOptions, compare_runs, gate_run, stored_run_data, trends
+from perfkit.errors import InputError
+from perfkit.mcp.context import ServerContext
+from perfkit.mcp.locate import find_run, history_folder
+from perfkit.mcp.models import (
+    ChangePointItem,
+    CompareResult,
+    MovedMetric,
+    RunList,
+    SkippedFile,
+    TrendItem,
+    TrendsResult,
+    run_summary,
+)
+from perfkit.runs.history import History
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+Metric = Literal["p50", "p95", "p99", "mean", "throughput", "error_rate"]
+History_ = Annotated[
+    str | None, Field(description="a history folder of the server (default: its first)")
+]
+Target = Annotated[str | None, Field(description="only runs of this target label")]
+Scenario = Annotated[str | None, Field(description="only runs of this scenario")]
+RunRef = Annotated[str, Field(description="latest, previous, a run id, or a file name")]
+
+
+def _moved(comparison: dict[str, Any]) -> list[MovedMetric]:
+    moved: list[MovedMetric] = []
+    for endpoint in [comparison["overall"], *comparison["endpoints"]]:
+        for name, metric in endpoint["metrics"].items():
+            if metric["verdict"] != "unchanged":
+                moved.append(
+                    MovedMetric(
+                        endpoint=endpoint["endpoint"],
+                        metric=name,
+                        verdict=metric["verdict"],
+                        change=metric.get("change"),
+                        detail=metric,
+                    )
+                )
+    return moved
+
+
+def register(server: MCPServer, ctx: ServerContext) -> None:
+    config, guard = ctx.config, ctx.guard
+
+    @server.tool(annotations=READ_ONLY)
+    def list_runs(
+        history: History_ = None,
+        target: Target = None,
+        scenario: Scenario = None,
+        limit: Annotated[int, Field(ge=1, le=1000, description="how many, newest first")] = 20,
+    ) -> RunList:
+        """The recorded runs of a history folder, newest first, with their headline figures."""
+        with guard.tool():
+            folder = history_folder(config, history)
+            store = History(folder, on_skip=lambda path, reason: None)
+            found = store.runs(target, scenario)
+            return guard.clean(
+                RunList(
+                    history=str(folder),
+                    total=len(found),
+                    runs=[run_summary(s) for s in reversed(found[-limit:])],
+                    skipped=[SkippedFile(file=p.name, reason=r) for p, r in store.skipped],
+                )
+            )
+
+    @server.tool(name="compare_runs", annotations=READ_ONLY)
+    def compare_runs_tool(
+        *,
+        base: RunRef = "previous",
+        candidate: RunRef = "latest",
+        threshold: Annotated[
+            float | None,
+            Field(gt=0, le=10, description="practical gate as a fraction (default 0.10)"),
+        ] = None,
+        history: History_ = None,
+        target: Target = None,
+        scenario: Scenario = None,
+        force: Annotated[bool, Field(description="compare runs of different targets")] = False,
+    ) -> CompareResult:
+        """Did the candidate run get slower than the base, where, and on what evidence.
+
+        The same verdict as ``perfkit compare``: per endpoint and metric, the change, the
+        verdict and its statistical evidence."""
+        with guard.tool():
+            a = find_run(config, base, history, target=target, scenario=scenario)
+            b = find_run(config, candidate, history, target=target, scenario=scenario)
+            gate = threshold
+            if gate is None:
+                gate = config.settings.env_float("PERFKIT_REGRESSION_THRESHOLD", 0.10)
+            result = compare_runs(
+                stored_run_data(a), stored_run_data(b), CompareOptions(threshold=gate), force=force
+            )
+            data = result.to_dict()
+            moved = _moved(data)
+            verdicts = {m.verdict for m in moved}
+            verdict: Literal["regressed", "improved", "unchanged"] = (
+                "regressed" if result.regressed else "improved" if verdicts else "unchanged"
+            )
+            return guard.clean(
+                CompareResult(
+                    base=result.base_id,
+                    candidate=result.candidate_id,
+                    verdict=verdict,
+                    regressed=result.regressed,
+                    moved=moved,
+                    notes=list(result.notes),
+                    comparison=data,
+                )
+            )
+
+    @server.tool(name="trends", annotations=READ_ONLY)
+    def trends_tool(
+        *,
+        endpoints: Annotated[
+            list[str] | None, Field(description="endpoints to trend (default: all, and overall)")
+        ] = None,
+        metrics: Annotated[
+            list[Metric] | None, Field(description="default: p50, p95, p99, throughput, error_rate")
+        ] = None,
+        gate: Annotated[
+            bool, Field(description="also test the latest run against the history")
+        ] = False,
+        history: History_ = None,
+        target: Target = None,
+        scenario: Scenario = None,
+    ) -> TrendsResult:
+        """Change points in each endpoint's metrics over the history, with the commit at each."""
+        with guard.tool():
+            folder = history_folder(config, history)
+            stored = History(folder).runs(target, scenario, "baseline")
+            if not stored:
+                raise InputError(
+                    f"no runs in {folder}" + (f" for target {target!r}" if target else "")
+                )
+            data = [stored_run_data(s, with_samples=False) for s in stored]
+            known = {"overall", *(name for run in data for name in run.endpoints)}
+            unknown = sorted(set(endpoints or ()) - known)
+            if unknown:
+                raise InputError(
+                    f"unknown endpoint {unknown[0]!r} (known: {', '.join(sorted(known))})"
+                )
+            chosen = list(metrics or ("p50", "p95", "p99", "throughput", "error_rate"))
+            commits = {s.run.run_id: s.run.environment.git_commit for s in stored}
+            found = trends(data, chosen, endpoints=endpoints)
+            items = []
+            for trend in found:
+                points = trend.to_dict()["change_points"]
+                assert isinstance(points, list)
+                items.append(
+                    TrendItem(
+                        endpoint=trend.endpoint,
+                        metric=trend.metric,
+                        runs=len(trend.run_ids),
+                        change_points=[
+                            ChangePointItem(
+                                run_id=p["run_id"],
+                                started_at=p["started_at"],
+                                git_commit=commits.get(p["run_id"]),
+                                change=p.get("change"),
+                                detail=p,
+                            )
+                            for p in points
+                        ],
+                    )
+                )
+            verdicts = gate_run(data[-1], data[:-1]) if gate else []
+            return guard.clean(
+                TrendsResult(
+                    runs=len(data),
+                    trends=items,
+                    gate=[{"endpoint": e, **v.to_dict()} for e, v in verdicts],
+                )
+            )
