@@ -43,13 +43,17 @@ class Decision(NamedTuple):
     def binding(self) -> Outcome | None:
         """The most restrictive enforced outcome, the one whose headers are sent: when
         refused, the refusal with the longest wait; else the least remaining quota."""
-        enforced = [o for o in self.outcomes if not o.policy.shadow]
-        if not enforced:
-            return None
-        refused = [o for o in enforced if not o.allowed]
-        if refused:
-            return max(refused, key=lambda o: o.retry_ms)
-        return min(enforced, key=lambda o: (o.remaining, o.reset_ms))
+        refused: Outcome | None = None
+        least: Outcome | None = None
+        for o in self.outcomes:  # one pass, no lists: this runs for every response
+            if o.policy.shadow:
+                continue
+            if not o.allowed:
+                if refused is None or o.retry_ms > refused.retry_ms:
+                    refused = o
+            elif least is None or (o.remaining, o.reset_ms) < (least.remaining, least.reset_ms):
+                least = o
+        return refused if refused is not None else least
 
     @property
     def retry_after(self) -> int:
@@ -70,13 +74,12 @@ class Decision(NamedTuple):
         if binding is None:
             return []
         policy = binding.policy
-        window = max(1, math.ceil(policy.window))
         headers = [
-            (b"ratelimit-limit", str(policy.limit).encode()),
-            (b"ratelimit-remaining", str(max(0, binding.remaining)).encode()),
-            (b"ratelimit-reset", str(max(0, math.ceil(binding.reset_ms / 1000))).encode()),
-            (b"ratelimit-policy", f"{policy.limit};w={window}".encode()),
+            policy.limit_header,
+            (b"ratelimit-remaining", b"%d" % max(0, binding.remaining)),
+            (b"ratelimit-reset", b"%d" % max(0, -(-binding.reset_ms // 1000))),
+            policy.policy_header,
         ]
         if not self.allowed:
-            headers.append((b"retry-after", str(self.retry_after).encode()))
+            headers.append((b"retry-after", b"%d" % self.retry_after))
         return headers

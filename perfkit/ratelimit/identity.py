@@ -11,6 +11,10 @@ otherwise rotate through it. A custom key function (API key, user id) may take o
 
 `identity_key` turns any identity into a key segment: short identities made of safe
 characters are kept readable, anything else is hashed (no key injection, bounded length).
+
+`IdentityResolver` remembers the identity of each (peer, forwarded headers) it has seen
+(a bounded memo): parsing and grouping an address with `ipaddress` cost more than the
+rest of a decision, and a service sees the same clients again and again.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ Scope = Mapping[str, Any]
 KeyFunc = Callable[[Scope], str | None]
 
 UNKNOWN = "unknown"
+MEMO_SIZE = 65_536
 _SAFE = re.compile(r"^[A-Za-z0-9._:/@-]{1,64}$")
 _V4_PORT = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3}):\d+$")
 
@@ -129,6 +134,7 @@ class IdentityResolver:
         self.ipv4_prefix = ipv4_prefix
         self.key_func = key_func
         self.hash_identities = hash_identities
+        self._memo: dict[tuple[str | None, tuple[bytes, ...]], str] = {}
 
     def __call__(self, scope: Scope) -> str:
         if self.key_func is not None:
@@ -137,12 +143,23 @@ class IdentityResolver:
                 return identity_key(custom, hash_all=self.hash_identities)
         client = scope.get("client")
         peer = str(client[0]) if client else None
-        forwarded = [
-            value.decode("latin-1")
-            for name, value in scope.get("headers", ())
-            if name == b"x-forwarded-for"
-        ]
-        address = client_address(peer, forwarded, self.trusted)
+        forwarded: tuple[bytes, ...] = ()
+        if self.trusted:  # without trusted proxies the header is never believed
+            forwarded = tuple(
+                value for name, value in scope.get("headers", ()) if name == b"x-forwarded-for"
+            )
+        memo_key = (peer, forwarded)
+        found = self._memo.get(memo_key)
+        if found is None:
+            found = self._resolve(peer, forwarded)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[memo_key] = found
+        return found
+
+    def _resolve(self, peer: str | None, forwarded: tuple[bytes, ...]) -> str:
+        headers = [value.decode("latin-1") for value in forwarded]
+        address = client_address(peer, headers, self.trusted)
         text = UNKNOWN if address is None else group_address(address, self.ipv6_prefix,
                                                             self.ipv4_prefix)  # fmt: skip
         return identity_key(text, hash_all=self.hash_identities)

@@ -9,9 +9,11 @@ any of them refuses. `create_rate_limit` is the factory for custom limiters (the
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Literal
 
 from perfkit.errors import ConfigError
@@ -72,6 +74,16 @@ class Policy:
     def key_name(self) -> str:
         """The key segment for this policy's counters."""
         return self.key_prefix or self.name
+
+    @cached_property
+    def limit_header(self) -> tuple[bytes, bytes]:
+        """``RateLimit-Limit``, made once (the same on every response)."""
+        return (b"ratelimit-limit", b"%d" % self.limit)
+
+    @cached_property
+    def policy_header(self) -> tuple[bytes, bytes]:
+        """``RateLimit-Policy: 30;w=60``, made once."""
+        return (b"ratelimit-policy", b"%d;w=%d" % (self.limit, max(1, math.ceil(self.window))))
 
     @property
     def effective_burst(self) -> int:

@@ -71,12 +71,17 @@ class SyncScriptRunner:
     def __init__(self, client: SyncClient, script: Script) -> None:
         self.client = client
         self.script = script
+        self._packer = wire.EvalshaPacker(script.sha) if wire.supports_sync(client) else None
 
     def run(self, keys: Sequence[str], argv: Argv) -> list[int]:
         client = cast(Any, self.client)
+        packer = self._packer
         try:
             try:
-                reply = client.evalsha(self.script.sha, len(keys), *keys, *argv)
+                if packer is not None:
+                    reply = wire.call_sync(client, packer.pack(keys, argv))
+                else:
+                    reply = client.evalsha(self.script.sha, len(keys), *keys, *argv)
             except redis.exceptions.NoScriptError:
                 reply = client.eval(self.script.source, len(keys), *keys, *argv)
         except (redis.RedisError, OSError) as exc:

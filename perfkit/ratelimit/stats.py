@@ -53,19 +53,21 @@ class LimiterStats:
         self._top = TopK(self.top_capacity)
 
     def record(self, decision: Decision) -> None:
+        allowed = decision.allowed
         with self._lock:
             self.by_backend[decision.backend] += 1
             for outcome in decision.outcomes:
-                counts = self.by_policy.get(outcome.policy.name)
+                policy = outcome.policy
+                counts = self.by_policy.get(policy.name)
                 if counts is None:
-                    counts = self.by_policy[outcome.policy.name] = Counter()
+                    counts = self.by_policy[policy.name] = Counter()
                 if not outcome.allowed:
-                    counts["shadow" if outcome.policy.shadow else "blocked"] += 1
-                elif decision.allowed:
+                    counts["shadow" if policy.shadow else "blocked"] += 1
+                elif allowed:
                     counts["allowed"] += 1
-                    if outcome.used_ratio >= NEAR_LIMIT_RATIO:
+                    if policy.limit - outcome.remaining >= NEAR_LIMIT_RATIO * policy.limit:
                         counts["near_limit"] += 1
-            if not decision.allowed:
+            if not allowed:
                 self._top.add(decision.identity)
 
     def record_redis_error(self) -> None:

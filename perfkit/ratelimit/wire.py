@@ -10,14 +10,18 @@ connection taken from the client's pool, and the replies are read back in order 
 ``Pipeline.execute(raise_on_error=False)``; connection errors are retried by the
 connection's own `Retry` (once, for perfkit's clients) after a disconnect, as the
 pipeline does. Only for a plain `redis.asyncio.Redis`: a cluster client keeps its
-pipeline, which routes each EVALSHA to its slot's node.
+pipeline, which routes each EVALSHA to its slot's node. `call_sync` is the same for one
+command over a plain sync `redis.Redis` (the sync limiter's per-call path): redis-py's
+``execute_command`` spends more Python per call than the whole decision logic.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import redis
 import redis.asyncio
 import redis.exceptions
 
@@ -60,6 +64,30 @@ def supports(client: Any) -> bool:
     return isinstance(client, redis.asyncio.Redis) and not client.single_connection_client
 
 
+def supports_sync(client: Any) -> bool:
+    """Whether `call_sync` can serve ``client`` (a single-node sync client)."""
+    return isinstance(client, redis.Redis) and client.connection is None
+
+
+def call_sync(client: redis.Redis, command: bytes) -> Any:
+    """Send one packed command on a pooled connection and return its reply (an error
+    reply raised as `ResponseError`). Raises redis-py's connection errors and `OSError`."""
+    pool: Any = client.connection_pool
+    conn: Any = pool.get_connection()
+    try:
+
+        def attempt() -> Any:
+            conn.send_packed_command([command])
+            return conn.read_response()
+
+        def failed(error: BaseException) -> None:
+            conn.disconnect()
+
+        return conn.retry.call_with_retry(attempt, failed)
+    finally:
+        pool.release(conn)
+
+
 async def exchange(client: redis.asyncio.Redis, commands: list[bytes]) -> list[Any]:
     """Send packed commands in one write, return their replies in order (error replies as
     `ResponseError` instances). Raises redis-py's connection errors and `OSError`."""
@@ -80,11 +108,25 @@ async def exchange(client: redis.asyncio.Redis, commands: list[bytes]) -> list[A
 
 
 async def _roundtrip(conn: Any, commands: list[bytes]) -> list[Any]:
+    """One write, then every reply under one timeout. Replies are read from the
+    connection's parser: ``Connection.read_response`` would arm and cancel a timer per
+    reply, which cost more than everything else a decision does. Error replies come back
+    as instances (the parser does not raise them). Any failure mid-batch disconnects,
+    so a connection is never returned to the pool with replies still unread."""
     await conn.send_packed_command(b"".join(commands))
+    parser = conn._parser
     replies: list[Any] = []
-    for _ in commands:
-        try:
-            replies.append(await conn.read_response())
-        except redis.exceptions.ResponseError as exc:
-            replies.append(exc)
+    try:
+        async with asyncio.timeout(conn.socket_timeout):
+            for _ in commands:
+                replies.append(await parser.read_response())
+    except TimeoutError:
+        await conn.disconnect(nowait=True)
+        raise redis.exceptions.TimeoutError("Timeout reading rate limit replies") from None
+    except OSError as exc:
+        await conn.disconnect(nowait=True)
+        raise redis.exceptions.ConnectionError(f"Error reading rate limit replies: {exc}") from exc
+    except BaseException:
+        await conn.disconnect(nowait=True)
+        raise
     return replies

@@ -10,11 +10,18 @@ import asyncio
 import pytest
 import redis.exceptions
 
-from perfkit.connection import AsyncClient, Keyspace, RedisTarget, async_client
+from perfkit.connection import (
+    AsyncClient,
+    Keyspace,
+    RedisTarget,
+    SyncClient,
+    async_client,
+    sync_client,
+)
 from perfkit.embedded import EmbeddedCluster
-from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, PolicySet
+from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, PolicySet, RateLimiter
 from perfkit.ratelimit.scripts import Script
-from perfkit.ratelimit.wire import EvalshaPacker, exchange, supports
+from perfkit.ratelimit.wire import EvalshaPacker, exchange, supports, supports_sync
 
 
 @pytest.mark.anyio
@@ -84,6 +91,22 @@ async def test_unpipelined_calls_take_the_fast_path_and_recover_noscript(
     assert limiter.runner.batches == 0  # one round trip per decision, no batching
 
 
+def test_sync_calls_take_the_packed_path_and_recover_noscript(
+    redis_client: SyncClient, keyspace: Keyspace
+) -> None:
+    config = LimiterConfig(policies=PolicySet([Policy("p", 3, 60.0)]), local_cache=False)
+    limiter = RateLimiter(redis_client, config, keyspace=keyspace)
+    assert limiter.runner._packer is not None
+    first = limiter.hit("caller")
+    redis_client.script_flush()
+    rest = [limiter.hit("caller") for _ in range(4)]
+    decisions = [first, *rest]
+    assert {d.backend for d in decisions} == {"redis"}
+    assert [d.allowed for d in decisions] == [True] * 3 + [False] * 2
+    assert [d.outcomes[0].remaining for d in decisions[:3]] == [2, 1, 0]
+    assert redis_client.ping()  # the pooled connection is left in sync
+
+
 @pytest.mark.cluster
 @pytest.mark.anyio
 async def test_cluster_clients_keep_the_pipeline(redis_cluster: EmbeddedCluster) -> None:
@@ -92,3 +115,8 @@ async def test_cluster_clients_keep_the_pipeline(redis_cluster: EmbeddedCluster)
         assert not supports(client)  # each EVALSHA must go to its own slot's node
     finally:
         await client.aclose()
+    sync = sync_client(redis_cluster.target())
+    try:
+        assert not supports_sync(sync)
+    finally:
+        sync.close()
