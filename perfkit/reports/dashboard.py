@@ -67,10 +67,13 @@ def _health(reports_dir: Path, state: DashboardState) -> None:
 
 def _comparison(runs: Sequence[StoredRun], state: DashboardState) -> None:
     baselines = [s for s in runs if s.run.kind == "baseline"]
+    if not baselines:
+        state.missing.append("no comparison: no baseline run in the history")
+        return
     try:
         base, candidate = select_pair(baselines, "previous", "latest")
         result = compare_runs(stored_run_data(base), stored_run_data(candidate), force=True)
-    except (PerfkitError, IndexError) as exc:
+    except PerfkitError as exc:
         state.missing.append(f"no comparison: {exc}")
         return
     state.comparison = headline.comparison(result)

@@ -53,7 +53,7 @@ def test_the_suite_runs_with_injected_parameters_and_exports_static_html(
     latest = out / "html" / "latest"
     for name in names:
         page = (latest / f"{name}.html").read_text()
-        assert "application/vnd.jupyter.stderr" not in page  # log lines go to the notes
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # in the notes
         assert ('class="perfkit-notes"' in page) == name.startswith("05")  # the lab's fallback
         assert page.index("perfkit-headline") < page.index("<h2")  # the answer first
         assert "<script" not in page and "cdnjs" not in page and "mathjax" not in page.lower()
