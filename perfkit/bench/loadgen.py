@@ -16,14 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import re
 import resource
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +29,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from perfkit.embedded import free_port
-from perfkit.errors import PerfkitError
 from perfkit.loadgen.runner import LoadConfig, run_load
 from perfkit.loadgen.scenario import parse_scenario
+from perfkit.loadgen.wrk import run_wrk
+from perfkit.serving import PORT, serve_process
 
 _LOCUSTFILE = """
 from locust import FastHttpUser, constant, task
@@ -82,48 +78,27 @@ def _children_cpu() -> float:
 @contextlib.contextmanager
 def trivial_target() -> Iterator[str]:
     """The trivial app under uvicorn in a subprocess (its own core, not the bench's)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "perfkit.bench.loadgen:trivial_app", "--port",
-         str(port), "--log-level", "warning", "--no-access-log"],
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise PerfkitError("the benchmark target (uvicorn) did not start")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    command = [
+        sys.executable, "-m", "uvicorn", "perfkit.bench.loadgen:trivial_app", "--port", PORT,
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    with serve_process(command, name="the benchmark target (uvicorn)") as served:
+        yield served.url
 
 
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
-    if match is None:
-        raise PerfkitError(f"unexpected wrk latency {text!r}")
-    return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
-
-
-def run_wrk(url: str, connections: int, seconds: float, script: Path | None = None) -> Row:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise PerfkitError("wrk is not installed (apt-get install wrk)")
-    cmd = [wrk, "-t1", f"-c{connections}", f"-d{int(seconds)}s", "--latency", url]
-    if script is not None:
-        cmd[1:1] = ["-s", str(script)]
+def wrk_row(url: str, connections: int, seconds: float, script: Path | None = None) -> Row:
     cpu0 = _children_cpu()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    result = run_wrk(url, connections=connections, seconds=seconds, script=script)
     cpu = _children_cpu() - cpu0
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out)[1])  # type: ignore[index]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out)[1])  # type: ignore[index]
-    total = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
     label = f"wrk -t1 -c{connections}" + (" (20 ms pause)" if script else "")
-    return Row(label, rps, p50, p99, total, cpu)
+    return Row(
+        label,
+        result.requests_per_s,
+        result.percentile_ms(50.0),
+        result.percentile_ms(99.0),
+        result.requests,
+        cpu,
+    )
 
 
 def run_locust(url: str, users: int, seconds: float) -> Row:
@@ -165,12 +140,12 @@ def bench_loadgen(seconds: float = 5.0) -> tuple[list[Row], list[Row]]:
                 "perfkit runner, httpx-aiohttp engine",
             ),
             run_locust(url, 50, seconds),
-            run_wrk(url, 50, seconds),
+            wrk_row(url, 50, seconds),
         ]
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "delay.lua"
             script.write_text(_WRK_DELAY)
-            paced = run_wrk(url, 10, seconds, script)
+            paced = wrk_row(url, 10, seconds, script)
         rate = round(paced.rps)
         open_model = LoadConfig(model="open", rate=float(rate), concurrency=50,
                                 duration_s=seconds, warmup_s=1.0, keep_samples=False)  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import typer
@@ -36,10 +35,13 @@ def mcp(
 ) -> None:
     """The MCP server: perfkit's analysis as tools, resources and prompts (stdio or HTTP)."""
     address = None if http is None else parse_http(http)
-    if importlib.util.find_spec("mcp") is None:
-        raise PerfkitError(_MISSING)
+    try:
+        from perfkit.mcp.server import serve
+    except ImportError as exc:
+        if exc.name is not None and exc.name.split(".")[0] == "mcp":
+            raise PerfkitError(_MISSING) from None
+        raise
     from perfkit.mcp.config import McpConfig
-    from perfkit.mcp.server import serve
 
     config = McpConfig.from_settings(Settings.from_env(), tuple(runs), reports)
     serve(config, address)

@@ -20,14 +20,15 @@ from mcp.types import CallToolResult, ReadResourceResult, TextResourceContents
 
 from perfkit.connection import Keyspace
 from perfkit.embedded import EmbeddedServer
-from perfkit.loadgen.local_target import serve_app
 from perfkit.service.app import create_app
+from perfkit.serving import serve_app
 from tests.service.conftest import service_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "data" / "history"
 SECRET = "pw-Mcp7-secret-Redis"
 TOKEN = "tok-Mcp7-baseline-secret"
+PREFIX = "pktest-mcp:"  # the live service's key prefix
 TOOLS = {
     "list_runs",
     "compare_runs",
@@ -98,7 +99,7 @@ def live_service(tmp_path: Path) -> Iterator[tuple[str, str]]:
         redis_url = f"redis://:{SECRET}@127.0.0.1:{server.port}"
         settings = service_settings(
             redis_url,
-            Keyspace("pktest-mcp:"),
+            Keyspace(PREFIX),
             tmp_path,
             PERFKIT_RATELIMIT_SHADOW="true",
             PERFKIT_BASELINE_TOKEN=TOKEN,

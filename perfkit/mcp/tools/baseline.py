@@ -28,6 +28,8 @@ from perfkit.runs.history import StoredRun
 
 _WARMUP_S = 1.0
 _TIMEOUT_S = 10.0
+_DEFAULT_DURATION_S = 5.0
+_DEFAULT_CONCURRENCY = 4
 
 
 def _check_bounds(
@@ -51,6 +53,8 @@ def _scenarios() -> dict[str, Path]:
 def register(server: MCPServer, ctx: ServerContext) -> None:
     config, guard = ctx.config, ctx.guard
     running = threading.Lock()
+    default_duration = min(_DEFAULT_DURATION_S, config.max_duration_s)
+    default_concurrency = min(_DEFAULT_CONCURRENCY, config.max_concurrency)
     limits = (
         f"at most {config.max_duration_s:g} s, {config.max_concurrency} users and "
         f"{config.max_rate:g} requests/s"
@@ -72,8 +76,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             str | None, Field(description="base URL on the allow-list; none: the reference service")
         ] = None,
         scenario: Annotated[str, Field(description="a scenario name")] = "default",
-        duration_s: Annotated[float, Field(gt=0, description="seconds measured")] = 5.0,
-        concurrency: Annotated[int, Field(ge=1, description="users (closed model)")] = 4,
+        duration_s: Annotated[
+            float, Field(gt=0, description="seconds measured")
+        ] = default_duration,
+        concurrency: Annotated[
+            int, Field(ge=1, description="users (closed model)")
+        ] = default_concurrency,
         rate: Annotated[
             float | None, Field(gt=0, description="open model: requests per second")
         ] = None,
