@@ -41,8 +41,12 @@ TARGET = typer.Option(
     None, "--target", help="Base URL of the service to load; default: the reference service."
 )
 SHOW_CODE = typer.Option(False, "--show-code", help="Keep the code in the HTML.")
-NOTEBOOKS = typer.Option(Path("notebooks"), "--notebooks", help="Notebook folder.")
-OUT = typer.Option(Path("reports"), "--out", help="Reports folder: html/, notebooks/, ...")
+NOTEBOOKS = typer.Option(
+    None, "--notebooks", help="Notebook folder; default: the project's, else the packaged five."
+)
+OUT = typer.Option(
+    None, "--out", help="Reports folder: html/, notebooks/, ...; default: the project's reports/."
+)
 KEEP = typer.Option(20, "--keep", help="Suite runs kept under <out>/html (the oldest go).")
 BROWSER = typer.Option(
     False,
@@ -74,8 +78,8 @@ def report(
     *,
     target: str | None = TARGET,
     show_code: bool = SHOW_CODE,
-    notebooks: Path = NOTEBOOKS,
-    out: Path = OUT,
+    notebooks: Path | None = NOTEBOOKS,
+    out: Path | None = OUT,
     only: list[str] = ONLY,
     keep: int = KEEP,
     check_in_browser: bool = BROWSER,
@@ -84,6 +88,7 @@ def report(
 
     Notebook parameters: -p NAME VALUE, repeatable (e.g. -p duration 5).
     """
+    from perfkit.project import Project
     from perfkit.reports.archive import check_keep
     from perfkit.reports.suite import assign_parameters, discover, run_suite
 
@@ -93,6 +98,9 @@ def report(
         from perfkit.reports.browser import require_browser
 
         require_browser()
+    project = Project.find()
+    notebooks = notebooks or project.notebooks()
+    out = out or project.reports
     selected = discover(notebooks, only)
     assign_parameters(selected, given)  # refuse a bad parameter before anything starts
     context: dict[str, Any] = {"reports": str(out)}
@@ -100,7 +108,8 @@ def report(
         context.update(target_params)
         typer.echo(f"running {len(selected)} notebook(s) from {notebooks}")
         results = run_suite(notebooks, out, given, context=context, only=only,
-                            show_code=show_code, progress=_progress, keep=keep)  # fmt: skip
+                            show_code=show_code, cwd=project.root, progress=_progress,
+                            keep=keep)  # fmt: skip
     index = out / "html" / "index.html"
     failed = [r for r in results if not r.ok]
     typer.echo(f"HTML reports: {index.resolve()} (this run: {(out / 'html' / 'latest').resolve()})")

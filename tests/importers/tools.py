@@ -85,3 +85,30 @@ def wrk_report(url: str, folder: Path) -> Path:
                             check=True, capture_output=True, text=True)  # fmt: skip
     out.write_text(report.stdout)
     return out
+
+
+JMETER_HOME = Path("/usr/share/jmeter")
+_JMETER_RUN = Path(__file__).with_name("JMeterRun.java")
+
+
+def jmeter_jtl(url: str, folder: Path, loops: int = 10) -> Path:
+    """A CSV .jtl written by JMeter's engine (Debian's jmeter, jmeter-http and a JDK)."""
+    javac, java = shutil.which("javac"), shutil.which("java")
+    if (
+        javac is None
+        or java is None
+        or not (JMETER_HOME / "lib/ext/ApacheJMeter_http.jar").is_file()
+    ):
+        pytest.fail("JMeter is not installed (apt-get install jmeter jmeter-http "
+                    "default-jdk-headless; .ci/run installs them)")  # fmt: skip
+    classpath = ":".join([str(folder), str(JMETER_HOME / "bin/ApacheJMeter.jar"),
+                          str(JMETER_HOME / "lib/ext/*"), str(JMETER_HOME / "lib/*")])  # fmt: skip
+    subprocess.run([javac, "-cp", classpath, "-d", str(folder), str(_JMETER_RUN)],
+                   check=True, capture_output=True)  # fmt: skip
+    host, port = url.removeprefix("http://").split(":")
+    out = folder / "results.jtl"
+    subprocess.run(
+        [java, "-cp", classpath, "JMeterRun", str(JMETER_HOME), host, port, str(out), str(loops)],
+        check=True, capture_output=True, timeout=120, cwd=folder,
+    )  # fmt: skip
+    return out

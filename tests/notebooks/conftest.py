@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 def make_project(folder: Path) -> Path:
     """A project folder of the test's own: the notebooks copied, the repo's data linked,
     so runs and reports land in ``folder`` and never in the checkout's reports/."""
-    shutil.copytree(REPO / "notebooks", folder / "notebooks")
+    shutil.copytree(REPO / "perfkit" / "resources" / "notebooks", folder / "notebooks")
     (folder / "data").symlink_to(REPO / "data")
     return folder
 
