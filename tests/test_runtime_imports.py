@@ -25,9 +25,12 @@ modules = sorted(
     ".".join(("perfkit", *path.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
     for path in root.rglob("*.py")
 )
+# entry points other programs run are not imported by perfkit: `__main__`, and the
+# locustfile Locust's own processes load (perfkit only passes its path to `locust -f`)
 names = sys.argv[1:] or [
     name for name in modules
-    if not name.startswith("perfkit.bench") and not name.endswith("__main__")
+    if not name.startswith("perfkit.bench")
+    and not name.endswith(("__main__", "perfkit.loadgen.locust_user"))
 ]
 for name in names:
     importlib.import_module(name)
@@ -63,6 +66,11 @@ def test_no_runtime_module_loads_a_dev_only_library_or_a_benchmark() -> None:
     )
     assert loaded.isdisjoint(DEV_ONLY), sorted(loaded & set(DEV_ONLY))
     assert not any(name.startswith("perfkit.bench") for name in loaded)
+
+
+def test_the_locust_engine_loads_locust_only_in_its_own_processes() -> None:
+    _, loaded = loaded_after_import("perfkit.loadgen.locust_engine", "perfkit.loadgen.generators")
+    assert "locust" not in loaded and "gevent" not in loaded
 
 
 def test_the_check_sees_a_dev_only_import() -> None:
