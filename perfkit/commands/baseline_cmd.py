@@ -116,7 +116,7 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
 
 TARGET = typer.Option(None, "--target", help="Base URL; default: the reference service.")
 SCENARIO = typer.Option(
-    None, "--scenario", help="Scenario TOML (default data/scenarios/default.toml)."
+    None, "--scenario", help="Scenario TOML (default: the project's, else packaged)."
 )
 REQUESTS = typer.Option(None, "--requests", help="Closed model: stop after this many requests.")
 CONCURRENCY = typer.Option(
@@ -149,7 +149,7 @@ MASTER_BIND = typer.Option(
 )
 OUT = typer.Option(RUNS_DIR, "--out", help="Folder of the run artifacts.")
 THRESHOLDS = typer.Option(
-    None, "--thresholds", help="Smoke criteria TOML (default data/thresholds.toml)."
+    None, "--thresholds", help="Smoke criteria TOML (default: the project's, else packaged)."
 )
 SAMPLES = typer.Option(True, "--samples/--no-samples", help="Keep per-request samples (Parquet).")
 

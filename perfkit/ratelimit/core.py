@@ -88,6 +88,10 @@ class LimiterCore:
         tag = f":{{{identity}}}"
         return Call(identity, chosen, [base + tag for base in compiled.bases], compiled.argv)
 
+    def key(self, policy: Policy, identity: str) -> str:
+        """The Redis key of ``policy`` for ``identity``."""
+        return f"{self._base(policy)}:{{{identity}}}"
+
     def _base(self, policy: Policy) -> str:
         base = self._key_base.get((policy.key_name, policy.algorithm))
         if base is None:
