@@ -16,6 +16,9 @@ DEV_ONLY = (
     "prometheus_fastapi_instrumentator",
 )
 
+# Modules that only a tool's own processes load: they may import that tool (its extra).
+TOOL_SIDE = ("perfkit.loadgen.locust_user",)  # the locustfile of Locust's processes
+
 IMPORT_AND_LIST = """
 import importlib, json, sys
 from pathlib import Path
@@ -25,12 +28,10 @@ modules = sorted(
     ".".join(("perfkit", *path.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
     for path in root.rglob("*.py")
 )
-# entry points other programs run are not imported by perfkit: `__main__`, and the
-# locustfile Locust's own processes load (perfkit only passes its path to `locust -f`)
-names = sys.argv[1:] or [
+skip = json.loads(sys.argv[1])
+names = sys.argv[2:] or [
     name for name in modules
-    if not name.startswith("perfkit.bench")
-    and not name.endswith(("__main__", "perfkit.loadgen.locust_user"))
+    if not name.startswith("perfkit.bench") and not name.endswith("__main__") and name not in skip
 ]
 for name in names:
     importlib.import_module(name)
@@ -41,7 +42,7 @@ print(json.dumps({"imported": names, "loaded": sorted(sys.modules)}))
 def loaded_after_import(*modules: str) -> tuple[list[str], set[str]]:
     """Import `modules` (default: every runtime module) in a fresh interpreter; what loaded."""
     out = subprocess.run(
-        [sys.executable, "-c", IMPORT_AND_LIST, *modules],
+        [sys.executable, "-c", IMPORT_AND_LIST, json.dumps(TOOL_SIDE), *modules],
         check=True,
         capture_output=True,
         text=True,
