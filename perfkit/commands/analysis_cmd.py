@@ -19,14 +19,17 @@ from rich.table import Table
 from perfkit.commands.checks import writable_folder
 from perfkit.config import Settings
 from perfkit.errors import InputError
-from perfkit.paths import ANALYTICS_DIR, RUNS_DIR
+from perfkit.paths import ANALYTICS_DIR
 
 if TYPE_CHECKING:
     from perfkit.analysis.compare import Comparison
     from perfkit.analysis.trends import Trend
     from perfkit.analysis.verdict import CompareOptions
+    from perfkit.runs.history import StoredRun
 
-RUNS = typer.Option(RUNS_DIR, "--runs", help="The history folder of runs.")
+RUNS = typer.Option(
+    None, "--runs", help="The history folder of runs; default: the project's reports/performance."
+)
 TARGET = typer.Option(None, "--target", help="Only runs of this target label.")
 SCENARIO = typer.Option(None, "--scenario", help="Only runs of this scenario.")
 JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
@@ -112,7 +115,7 @@ def compare(
     base: str = typer.Argument(..., help="Base run: latest, previous, a path or a run id."),
     candidate: str = typer.Argument(..., help="Candidate run, same forms."),
     *,
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     target: str | None = TARGET,
     scenario: str | None = SCENARIO,
     threshold: float | None = THRESHOLD,
@@ -128,9 +131,11 @@ def compare(
     The noise between runs comes from interleaved trials (baseline --repeat N
     --base-target URL), else from the comparable runs of the history folder."""
     from perfkit.analysis.adapt import compare_stored, resolve
+    from perfkit.project import Project
     from perfkit.runs.history import History
 
     options = _options(threshold, floor_ms)
+    runs = runs or Project.find().runs
     history = History(runs)
     a = resolve(history, base, target=target, scenario=scenario)
     b = resolve(history, candidate, target=target, scenario=scenario)
@@ -143,9 +148,28 @@ def compare(
         raise typer.Exit(1)
 
 
+def _point(stored: StoredRun) -> dict[str, str | None]:
+    """One point of a trend: the run, when, and where it came from."""
+    run, env = stored.run, stored.run.environment
+    return {"run_id": run.run_id, "started_at": run.started_at.isoformat(),
+            "git_commit": env.git_commit, "git_branch": env.git_branch,
+            "ci_job_url": env.ci_job_url}  # fmt: skip
+
+
+def _print_points(stored: list[StoredRun], console: Console) -> None:
+    table = Table(title=f"{len(stored)} runs, oldest first")
+    for column in ("started (UTC)", "run", "commit", "branch"):
+        table.add_column(column)
+    for s in stored:
+        env = s.run.environment
+        table.add_row(f"{s.run.started_at:%Y-%m-%d %H:%M:%S}", s.run.run_id,
+                      (env.git_commit or "-")[:12], env.git_branch or "-")  # fmt: skip
+    console.print(table)
+
+
 def trends_cmd(
     *,
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     target: str | None = TARGET,
     scenario: str | None = SCENARIO,
     metric: list[str] = METRICS,
@@ -159,12 +183,14 @@ def trends_cmd(
     """Change points in each endpoint's metrics over the history of runs."""
     from perfkit.analysis.adapt import stored_run_data
     from perfkit.analysis.trends import gate_run, trends, unavailable
+    from perfkit.project import Project
+    from perfkit.runs.history import History
 
     options = _options(threshold, floor_ms)
     unknown = sorted(set(metric) - set(_TREND_METRICS))
     if unknown:
         raise InputError(f"--metric {unknown[0]!r} is not one of {', '.join(_TREND_METRICS)}")
-    from perfkit.runs.history import History
+    runs = runs or Project.find().runs
 
     history = History(runs)
     stored = history.runs(target, scenario, "baseline")
@@ -178,17 +204,20 @@ def trends_cmd(
         _echo_json(
             {
                 "runs": len(data),
+                "points": [_point(s) for s in stored],
                 "trends": [t.to_dict() for t in found],
                 "notes": notes,
                 "gate": None if verdict is None else verdict.to_dict(),
             }
         )
     else:
-        _print_trends(found, len(data), Console())
+        console = Console()
+        _print_points(stored, console)
+        _print_trends(found, len(data), console)
         for note in notes:
-            Console().print(f"note: {note}")
+            console.print(f"note: {note}")
         if verdict is not None:
-            _print_comparison(verdict, Console(), everything=False)
+            _print_comparison(verdict, console, everything=False)
     if verdict is not None and verdict.regressed:
         raise typer.Exit(1)
 
@@ -216,7 +245,7 @@ def analytics(
     run: str = typer.Argument("latest", help="The run to report on (latest, a path, an id)."),
     *,
     base: str | None = typer.Option(None, "--base", help="A base run for pre/post comparison."),
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     live: str | None = typer.Option(
         None, "--live", help="Report on a running service at this URL instead of a run."
     ),
@@ -229,7 +258,10 @@ def analytics(
     from perfkit.analysis.artifacts import write_report
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
     from perfkit.live import analytics_documents
+    from perfkit.project import Project
     from perfkit.runs.history import History
+
+    runs = runs or Project.find().runs
 
     writable_folder(out, "--out")
     options = AnalyticsOptions.from_settings(Settings.from_env())
