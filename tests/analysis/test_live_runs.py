@@ -13,7 +13,7 @@ from perfkit.loadgen.runner import LoadConfig
 from perfkit.runs.history import History
 from perfkit.serving import serve_app
 
-from .recording import SCENARIO, make_app
+from .recording import SCENARIO, SLOWDOWN_S, make_app
 
 
 def _session(tmp_path: Path, extra_delay_s: float) -> tuple[History, int]:
@@ -22,17 +22,17 @@ def _session(tmp_path: Path, extra_delay_s: float) -> tuple[History, int]:
         base = stack.enter_context(serve_app(make_app()))
         cand = stack.enter_context(serve_app(make_app(extra_delay_s)))
         plan = RunPlan(scenario=SCENARIO, load=load, target_url=cand, base_target_url=base,
-                       repeat=4, target_label="test-app")  # fmt: skip
+                       repeat=5, target_label="test-app")  # fmt: skip
         written = write_session(plan, tmp_path)
     return History(tmp_path), len(written)
 
 
 @pytest.mark.slow
 def test_interleaved_trials_catch_a_slowdown_and_name_the_route(tmp_path: Path) -> None:
-    history, written = _session(tmp_path, 0.010)  # /items: 20 -> 30 ms
+    history, written = _session(tmp_path, SLOWDOWN_S)  # /items: 20 -> 50 ms
     assert written == 2
     base, cand = history.runs()
-    assert base.run.session == cand.run.session and len(cand.run.trials) == 4
+    assert base.run.session == cand.run.session and len(cand.run.trials) == 5
     assert base.run.target == cand.run.target == "test-app"
     result = compare_stored(history.runs(), base, cand)
     assert result.evidence.startswith("interleaved trials")
