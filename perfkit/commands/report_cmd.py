@@ -104,7 +104,7 @@ def report(
     selected = discover(notebooks, only)
     assign_parameters(selected, given)  # refuse a bad parameter before anything starts
     context: dict[str, Any] = {"reports": str(out)}
-    with _target(target) as target_params:
+    with _target(target or project.target) as target_params:
         context.update(target_params)
         typer.echo(f"running {len(selected)} notebook(s) from {notebooks}")
         results = run_suite(notebooks, out, given, context=context, only=only,
