@@ -15,6 +15,7 @@ from perfkit.commands import (
     analysis_cmd,
     baseline_cmd,
     bench_cmd,
+    import_cmd,
     mcp_cmd,
     redis_cmd,
     report_cmd,
@@ -34,6 +35,7 @@ baseline_cmd.register(app)
 analysis_cmd.register(app)
 serve_cmd.register(app)
 report_cmd.register(app)
+import_cmd.register(app)
 mcp_cmd.register(app)
 
 

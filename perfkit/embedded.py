@@ -19,6 +19,7 @@ import contextlib
 import ctypes
 import functools
 import importlib.util
+import logging
 import os
 import shutil
 import signal
@@ -27,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -38,6 +39,8 @@ import redis
 from perfkit.config import Settings
 from perfkit.connection import RedisTarget, parse_redis_url, target_from_settings
 from perfkit.errors import EmbeddedServerError
+
+logger = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1
 _START_TIMEOUT_S = 10.0
@@ -73,11 +76,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: ask the kernel for SIGKILL when the parent dies."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+@functools.cache
+def _death_signal() -> Callable[[], object] | None:
+    """``prctl(PR_SET_PDEATHSIG, SIGKILL)`` resolved once, in the parent; None without prctl.
+
+    The child runs it between fork and exec, where loading a library (``dlopen`` takes the
+    loader lock, which another thread of a uvicorn or Jupyter parent may have held at fork
+    time) could deadlock: so the symbol is looked up here, in the libc the process already
+    has (``CDLL(None)``: glibc or musl alike), and the child only makes the call.
+    """
+    if not sys.platform.startswith("linux"):
+        prctl = None
+    else:
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            prctl = None
+    if prctl is None:
+        logger.warning(
+            "no prctl here: an embedded Redis is stopped at exit, but outlives a killed parent"
+        )
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return functools.partial(prctl, _PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 @functools.cache
@@ -96,8 +118,9 @@ def spawn(command: list[str], **popen_kwargs: Any) -> subprocess.Popen[bytes]:
     """`subprocess.Popen` of a child that is killed when this process dies, however it dies."""
 
     def fork() -> subprocess.Popen[bytes]:
-        # preexec_fn only sets a signal and takes no locks: safe in a threaded parent
-        return subprocess.Popen(command, preexec_fn=_die_with_parent, **popen_kwargs)  # noqa: PLW1509
+        # preexec_fn is one call of a symbol resolved in the parent: no dlopen, no locks
+        preexec = _death_signal()
+        return subprocess.Popen(command, preexec_fn=preexec, **popen_kwargs)  # noqa: PLW1509
 
     return _spawner().submit(fork).result()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from perfkit import embedded
 from perfkit.embedded import EmbeddedServer, find_server_binary
 from perfkit.errors import EmbeddedServerError
 
@@ -118,3 +119,33 @@ def test_a_server_started_from_a_short_lived_thread_outlives_the_thread() -> Non
         assert redis.Redis(port=server.port).ping()
     finally:
         server.stop()
+
+
+def test_the_child_loads_no_library_between_fork_and_exec(tmp_path: Path) -> None:
+    """dlopen after fork can deadlock on the loader lock in a threaded parent: the
+    audit hook writes down every ``ctypes.dlopen`` made in a process other than the parent."""
+    record = tmp_path / "dlopen-in-child.txt"
+    script = textwrap.dedent(
+        f"""
+        import os, sys, threading
+        parent = os.getpid()
+        def hook(event, args):
+            if event == "ctypes.dlopen" and os.getpid() != parent:
+                with open({str(record)!r}, "a") as out:
+                    out.write(repr(args) + "\\n")
+        sys.addaudithook(hook)
+        threading.Thread(target=lambda: None).start()  # a threaded parent, as uvicorn is
+        from perfkit.embedded import EmbeddedServer
+        with EmbeddedServer() as server:
+            assert server.running
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    assert not record.exists(), record.read_text()
+
+
+def test_without_prctl_the_server_still_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """musl without the symbol, or another OS: no death signal, but a working server."""
+    monkeypatch.setattr(embedded, "_death_signal", lambda: None)
+    with EmbeddedServer() as server:
+        assert redis.Redis(port=server.port).ping()

@@ -47,13 +47,17 @@ def _column(rows: pa.Table, name: str) -> np.ndarray:
     return np.asarray(rows.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None) -> EndpointData:
+def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None,
+              origin: str | None = None) -> EndpointData:  # fmt: skip
     summary = {
         key: float(value)
         for key, field_name in _SUMMARY.items()
         if (value := getattr(stats.latency, field_name)) is not None
     }
-    histogram = HistogramDistribution(decode(stats.histogram), unit_ms=0.001)
+    # a summary-only run (an imported Locust or wrk report) has no histogram to decode
+    histogram = (
+        HistogramDistribution(decode(stats.histogram), unit_ms=0.001) if stats.histogram else None
+    )
     if rows is None or rows.num_rows == 0:
         return EndpointData(
             name,
@@ -63,6 +67,7 @@ def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None)
             histogram=histogram,
             errors_by_class=stats.errors_by_class,
             summary=summary,
+            origin=origin,
         )
     latency = _column(rows, "latency_ms")
     intended = _column(rows, "t_intended")
@@ -89,13 +94,14 @@ def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None)
 def run_data(run: Run, samples: pa.Table | None = None, source: str | None = None) -> RunData:
     """`RunData` of ``run``, exact where ``samples`` (its Parquet table) is given."""
     duration = run.duration_s
+    origin = run.origin if run.precision == "summary" else None
     endpoints: dict[str, EndpointData] = {}
     for item in run.endpoints:
         rows = None
         if samples is not None:
             mask = pc.equal(samples.column("endpoint"), item.name)
             rows = samples.filter(mask)
-        endpoints[item.name] = _endpoint(item.name, item.stats, duration, rows)
+        endpoints[item.name] = _endpoint(item.name, item.stats, duration, rows, origin)
     load = {k: getattr(run.load, k) for k in COMPARABLE_LOAD}
     return RunData(
         run_id=run.run_id,
@@ -104,11 +110,12 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
         scenario=run.scenario,
         load=load,
         endpoints=endpoints,
-        overall=_endpoint("overall", run.overall, duration, samples),
+        overall=_endpoint("overall", run.overall, duration, samples, origin),
         server=run.server_after or run.server_before,
         source=source,
         cache_stats=run.server_cache,
         redis_health=run.server_redis,
+        origin=origin,
     )
 
 

@@ -181,6 +181,11 @@ def _metric(metric: str, a: EndpointData, b: EndpointData, opts: CompareOptions)
         base, cand = a.value(metric), b.value(metric)
         evidence = _latency_evidence(metric, a, b, opts.p_threshold)
     change = relative_change(base, cand)
+    gap = a.origin or b.origin
+    if gap is not None and (change is None or evidence.method == "unavailable"):
+        # a tool's summary lacks this figure or the distribution a test needs: say so
+        return MetricChange(metric, base, cand, change, "unchanged", evidence,
+                            f"not available from {gap}")  # fmt: skip
     practical = change is not None and abs(change) >= opts.threshold
     if metric == "error_rate":
         practical = practical and abs(cand - base) >= opts.error_rate_floor
@@ -232,7 +237,12 @@ def compare_runs(
     if base.load != candidate.load:
         notes.append(f"load settings differ: {dict(base.load)} vs {dict(candidate.load)}")
     for run in (base, candidate):
-        if not run.has_samples:
+        if run.origin is not None:
+            notes.append(
+                f"run {run.run_id} is {run.origin}: per-request statistics, histograms and "
+                f"significance tests are not available from {run.origin}"
+            )
+        elif not run.has_samples:
             notes.append(
                 f"run {run.run_id} has no per-request samples: percentiles come from its "
                 "histogram and significance from non-overlapping 99% intervals"

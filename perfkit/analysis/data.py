@@ -103,6 +103,8 @@ class EndpointData:
     histogram: Distribution | None = None
     errors_by_class: Mapping[str, int] = field(default_factory=dict)
     summary: Mapping[str, float] = field(default_factory=dict)
+    #: set when only a tool's summary is known ("a Locust summary"): what it lacks is NaN
+    origin: str | None = None
 
     @property
     def has_samples(self) -> bool:
@@ -155,6 +157,7 @@ class RunData:
     source: str | None = None
     cache_stats: Mapping[str, Any] | None = None  # the target's /api/cache/stats after the run
     redis_health: Mapping[str, Any] | None = None  # the target's /api/redis/health after it
+    origin: str | None = None  # "a Locust summary" when the run holds only a tool's summary
 
     @property
     def has_samples(self) -> bool:

@@ -6,6 +6,7 @@ needs no samples files and is analysed in well under a second per metric.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +67,19 @@ def trend_frame(runs: Sequence[RunData], metrics: Sequence[str] = tuple(METRICS)
     ]
     frame = pd.DataFrame(rows, columns=["run_id", "started_at", "endpoint", "metric", "value"])
     return frame.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def unavailable(runs: Sequence[RunData], metrics: Sequence[str]) -> list[str]:
+    """One note per run whose tool's summary lacks some of `metrics` (left out of the
+    series rather than invented): "p95 of run X: not available from a wrk summary"."""
+    notes = []
+    for run in ordered(runs):
+        missing = [m for m in metrics if math.isnan(run.overall.value(m, prefer_summary=True))]
+        if run.origin is not None and missing:
+            notes.append(
+                f"{', '.join(missing)} of run {run.run_id}: not available from {run.origin}"
+            )
+    return notes
 
 
 def trends(

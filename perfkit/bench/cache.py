@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, cast
 import httpx
 import orjson
 
-from perfkit.bench.cache_demo import Upstream, demo_app, serve, server_ms
+from perfkit.bench.cache_demo import Upstream, demo_app, server_ms
 from perfkit.bench.cache_peers import Peers
 from perfkit.bench.cache_table import machine, render_markdown
 from perfkit.cache.core import RedisCache
@@ -32,6 +32,7 @@ from perfkit.config import Settings
 from perfkit.connection import AsyncClient, Keyspace, RedisTarget, async_client
 from perfkit.embedded import redis_target
 from perfkit.errors import InputError
+from perfkit.serving import serve_app_async
 
 Op = Callable[[], Awaitable[object]]
 RAW_GET, RAW_MGET = "redis-py GET", "redis-py MGET"
@@ -210,7 +211,10 @@ async def _http(result: BenchResult, cache: RedisCache, options: BenchOptions) -
     upstream = Upstream(options.upstream_ms / 1000)
     client: dict[str, list[float]] = {"/uncached": [], "/cached": []}
     server: dict[str, list[float]] = {"/uncached": [], "/cached": []}
-    async with serve(demo_app(cache, upstream)) as url, httpx.AsyncClient(base_url=url) as http:
+    async with (
+        serve_app_async(demo_app(cache, upstream)) as url,
+        httpx.AsyncClient(base_url=url) as http,
+    ):
         (await http.get("/cached/bench")).raise_for_status()  # the one miss
         for _ in range(options.requests):
             for path, times in client.items():

@@ -11,14 +11,12 @@ handler's own time, which a busy machine disturbs less than the client-side time
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
 import orjson
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,9 +24,7 @@ from starlette.routing import Route
 
 from perfkit.cache.core import RedisCache
 from perfkit.cache.policy import API, AUDIO
-from perfkit.embedded import free_port
 
-_START_TIMEOUT_S = 10.0
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -95,24 +91,3 @@ def demo_app(cache: RedisCache, upstream: Upstream) -> Starlette:
             Route("/api/cache/stats", stats),
         ]
     )
-
-
-@contextlib.asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn on a free 127.0.0.1 port; yield its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(_START_TIMEOUT_S):
-            while not server.started:
-                if task.done():
-                    task.result()  # raises why it stopped
-                await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task

@@ -5,38 +5,42 @@ The target is a one-route Starlette app in a uvicorn subprocess. Measured in one
 1. Throughput per generator process, closed model, 50 connections: the runner (aiohttp
    engine, and httpx over httpx-aiohttp), `wrk -t1 -c50`, Locust FastHttpUser (headless,
    one process, 50 users, no wait time).
+   Beside them the generators of `perfkit baseline --engine`: k6 (50 VUs).
 2. Latency at a fixed moderate load: wrk cannot pace at a rate (wrk2 can; not packaged),
    so wrk runs 10 connections that each pause 20 ms after every response (a Lua `delay`),
-   which settles at some rate R; the runner then runs the open model at that same R, and
-   the p50/p99 of both are compared. Both measure from the send time of requests the
-   server answers promptly, so the figures are comparable.
+   which settles at some rate R; the runner and the k6 engine then run the open model at
+   that same R, and the p50/p99 are compared. All measure from the send time of requests
+   the server answers promptly, so the figures are comparable.
+3. Locust via perfkit (`--engine locust`, no warm-up) with one and with two worker
+   processes at 50 users: req/s, and the run's request count beside the count of
+   requests the target served (its `/hits` counter).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import re
 import resource
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from perfkit.embedded import free_port
-from perfkit.errors import PerfkitError
+from perfkit.loadgen import locust_engine
+from perfkit.loadgen.engines import HttpOptions
+from perfkit.loadgen.k6_engine import run_k6
 from perfkit.loadgen.runner import LoadConfig, run_load
-from perfkit.loadgen.scenario import parse_scenario
+from perfkit.loadgen.scenario import Scenario, parse_scenario
+from perfkit.loadgen.wrk import run_wrk
+from perfkit.serving import PORT, serve_process
 
 _LOCUSTFILE = """
 from locust import FastHttpUser, constant, task
@@ -52,10 +56,16 @@ _WRK_DELAY = "function delay()\n  return 20\nend\n"
 
 
 async def _hello(request: Request) -> Response:
+    request.app.state.hits += 1
     return PlainTextResponse("hello")
 
 
-trivial_app = Starlette(routes=[Route("/", _hello)])
+async def _hits(request: Request) -> Response:
+    return PlainTextResponse(str(request.app.state.hits))
+
+
+trivial_app = Starlette(routes=[Route("/", _hello), Route("/hits", _hits)])
+trivial_app.state.hits = 0
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ class Row:
     p99_ms: float | None = None
     requests: int = 0
     cpu_s: float = 0.0
+    served: int | None = None  # requests the target counted during the measurement
 
     @property
     def per_core(self) -> float:
@@ -82,48 +93,27 @@ def _children_cpu() -> float:
 @contextlib.contextmanager
 def trivial_target() -> Iterator[str]:
     """The trivial app under uvicorn in a subprocess (its own core, not the bench's)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "perfkit.bench.loadgen:trivial_app", "--port",
-         str(port), "--log-level", "warning", "--no-access-log"],
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise PerfkitError("the benchmark target (uvicorn) did not start")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    command = [
+        sys.executable, "-m", "uvicorn", "perfkit.bench.loadgen:trivial_app", "--port", PORT,
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    with serve_process(command, name="the benchmark target (uvicorn)") as served:
+        yield served.url
 
 
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
-    if match is None:
-        raise PerfkitError(f"unexpected wrk latency {text!r}")
-    return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
-
-
-def run_wrk(url: str, connections: int, seconds: float, script: Path | None = None) -> Row:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise PerfkitError("wrk is not installed (apt-get install wrk)")
-    cmd = [wrk, "-t1", f"-c{connections}", f"-d{int(seconds)}s", "--latency", url]
-    if script is not None:
-        cmd[1:1] = ["-s", str(script)]
+def wrk_row(url: str, connections: int, seconds: float, script: Path | None = None) -> Row:
     cpu0 = _children_cpu()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    result = run_wrk(url, connections=connections, seconds=seconds, script=script)
     cpu = _children_cpu() - cpu0
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out)[1])  # type: ignore[index]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out)[1])  # type: ignore[index]
-    total = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
     label = f"wrk -t1 -c{connections}" + (" (20 ms pause)" if script else "")
-    return Row(label, rps, p50, p99, total, cpu)
+    return Row(
+        label,
+        result.requests_per_s,
+        result.percentile_ms(50.0),
+        result.percentile_ms(99.0),
+        result.requests,
+        cpu,
+    )
 
 
 def run_locust(url: str, users: int, seconds: float) -> Row:
@@ -145,16 +135,47 @@ def run_locust(url: str, users: int, seconds: float) -> Row:
                _children_cpu() - cpu0)  # fmt: skip
 
 
-def run_runner(url: str, config: LoadConfig, label: str) -> Row:
-    scenario = parse_scenario({"name": "bench", "endpoints": [{"name": "hit", "path": "/"}]}, "")
-    result = run_load(url, scenario, config)
+def _scenario() -> Scenario:
+    return parse_scenario({"name": "bench", "endpoints": [{"name": "hit", "path": "/"}]}, "")
+
+
+def run_k6_engine(url: str, config: LoadConfig, label: str) -> Row:
+    """The k6 engine with the runner's settings (k6 writes per-request points; perfkit
+    reads them into the run's histograms)."""
+    k6 = LoadConfig(**{**config.__dict__, "engine": "k6"})
+    result = run_k6(url, _scenario(), k6, HttpOptions(timeout_s=k6.timeout_s))
     lat = result.overall.latency
     return Row(label, result.overall.throughput_rps, lat.p50_ms, lat.p99_ms,
                result.overall.count, result.generator.cpu_seconds)  # fmt: skip
 
 
-def bench_loadgen(seconds: float = 5.0) -> tuple[list[Row], list[Row]]:
-    """(throughput rows, fixed-rate latency rows), all against one target process."""
+def _served(url: str) -> int:
+    return int(httpx.get(f"{url}/hits", timeout=5).text)
+
+
+def run_locust_engine(url: str, workers: int, users: int, seconds: float) -> Row:
+    """A Locust master and `workers` worker processes; no warm-up, so every request sent
+    is in the run and the target's count must equal the run's."""
+    config = LoadConfig(concurrency=users, duration_s=seconds, warmup_s=0.0, workers=workers,
+                        engine="locust", keep_samples=False)  # fmt: skip
+    before = _served(url)
+    result = locust_engine.run_locust(url, _scenario(), config, HttpOptions())
+    served = _served(url) - before
+    label = f"{workers} worker process" + ("es" if workers > 1 else "")
+    return Row(label, result.overall.throughput_rps, result.overall.latency.p50_ms,
+               result.overall.latency.p99_ms, result.overall.count,
+               result.generator.cpu_seconds, served)  # fmt: skip
+
+
+def run_runner(url: str, config: LoadConfig, label: str) -> Row:
+    result = run_load(url, _scenario(), config)
+    lat = result.overall.latency
+    return Row(label, result.overall.throughput_rps, lat.p50_ms, lat.p99_ms,
+               result.overall.count, result.generator.cpu_seconds)  # fmt: skip
+
+
+def bench_loadgen(seconds: float = 5.0) -> tuple[list[Row], list[Row], list[Row]]:
+    """(throughput, fixed-rate latency, Locust scaling rows), all against one target."""
     closed = LoadConfig(concurrency=50, duration_s=seconds, warmup_s=1.0, keep_samples=False)
     with trivial_target() as url:
         throughput = [
@@ -165,20 +186,26 @@ def bench_loadgen(seconds: float = 5.0) -> tuple[list[Row], list[Row]]:
                 "perfkit runner, httpx-aiohttp engine",
             ),
             run_locust(url, 50, seconds),
-            run_wrk(url, 50, seconds),
+            run_k6_engine(url, closed, "k6 engine, 50 VUs"),
+            wrk_row(url, 50, seconds),
         ]
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "delay.lua"
             script.write_text(_WRK_DELAY)
-            paced = run_wrk(url, 10, seconds, script)
+            paced = wrk_row(url, 10, seconds, script)
         rate = round(paced.rps)
         open_model = LoadConfig(model="open", rate=float(rate), concurrency=50,
                                 duration_s=seconds, warmup_s=1.0, keep_samples=False)  # fmt: skip
-        latency = [paced, run_runner(url, open_model, f"perfkit runner, open model {rate}/s")]
-    return throughput, latency
+        latency = [
+            paced,
+            run_runner(url, open_model, f"perfkit runner, open model {rate}/s"),
+            run_k6_engine(url, open_model, f"k6 engine, open model {rate}/s"),
+        ]
+        scaling = [run_locust_engine(url, workers, 50, seconds) for workers in (1, 2)]
+    return throughput, latency, scaling
 
 
-def markdown_table(throughput: list[Row], latency: list[Row]) -> str:
+def markdown_table(throughput: list[Row], latency: list[Row], scaling: list[Row]) -> str:
     def ms(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
 
@@ -189,4 +216,7 @@ def markdown_table(throughput: list[Row], latency: list[Row]) -> str:
     lines += [f"| {r.tool} | {r.rps:,.0f} | {r.per_core:,.0f} |" for r in throughput]
     lines += ["", "| same moderate load | req/s | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
     lines += [f"| {r.tool} | {r.rps:,.0f} | {ms(r.p50_ms)} | {ms(r.p99_ms)} |" for r in latency]
+    lines += ["", "| Locust via perfkit, 50 users | req/s | requests in the run | target served |",
+              "|---|---:|---:|---:|"]  # fmt: skip
+    lines += [f"| {r.tool} | {r.rps:,.0f} | {r.requests:,} | {r.served:,} |" for r in scaling]
     return "\n".join(lines)

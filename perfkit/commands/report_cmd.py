@@ -41,8 +41,12 @@ TARGET = typer.Option(
     None, "--target", help="Base URL of the service to load; default: the reference service."
 )
 SHOW_CODE = typer.Option(False, "--show-code", help="Keep the code in the HTML.")
-NOTEBOOKS = typer.Option(Path("notebooks"), "--notebooks", help="Notebook folder.")
-OUT = typer.Option(Path("reports"), "--out", help="Reports folder: html/, notebooks/, ...")
+NOTEBOOKS = typer.Option(
+    None, "--notebooks", help="Notebook folder; default: the project's, else the packaged five."
+)
+OUT = typer.Option(
+    None, "--out", help="Reports folder: html/, notebooks/, ...; default: the project's reports/."
+)
 ONLY = typer.Option(
     [], "--only", help="Run only the notebooks whose name starts with this (repeatable)."
 )
@@ -68,17 +72,21 @@ def report(
     *,
     target: str | None = TARGET,
     show_code: bool = SHOW_CODE,
-    notebooks: Path = NOTEBOOKS,
-    out: Path = OUT,
+    notebooks: Path | None = NOTEBOOKS,
+    out: Path | None = OUT,
     only: list[str] = ONLY,
 ) -> None:
     """Run the notebooks (papermill), export them to HTML (nbconvert); exit 1 if one failed.
 
     Notebook parameters: -p NAME VALUE, repeatable (e.g. -p duration 5).
     """
+    from perfkit.project import Project
     from perfkit.reports.suite import assign_parameters, discover, run_suite
 
     given = parse_parameters(ctx.args)
+    project = Project.find()
+    notebooks = notebooks or project.notebooks()
+    out = out or project.reports
     selected = discover(notebooks, only)
     assign_parameters(selected, given)  # refuse a bad parameter before anything starts
     context: dict[str, Any] = {"reports": str(out)}
@@ -86,7 +94,7 @@ def report(
         context.update(target_params)
         typer.echo(f"running {len(selected)} notebook(s) from {notebooks}")
         results = run_suite(notebooks, out, given, context=context, only=only,
-                            show_code=show_code, progress=_progress)  # fmt: skip
+                            show_code=show_code, cwd=project.root, progress=_progress)  # fmt: skip
     index = out / "html" / "index.html"
     failed = [r for r in results if not r.ok]
     typer.echo(f"HTML reports: {index.resolve()}")

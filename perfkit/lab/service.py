@@ -17,8 +17,8 @@ import httpx
 from perfkit.config import Settings
 from perfkit.embedded import EmbeddedServer
 from perfkit.errors import PerfkitError
-from perfkit.loadgen.local_target import serve_app
 from perfkit.service.app import create_app
+from perfkit.serving import serve_app
 
 _TIMEOUT_S = 10.0
 

@@ -20,14 +20,15 @@ from perfkit.analysis.adapt import run_data
 from perfkit.analysis.report import analytics_from_run
 from perfkit.errors import InputError
 from perfkit.loadgen.engines import HttpOptions
+from perfkit.loadgen.generators import generator_for
 from perfkit.loadgen.local_target import REFERENCE_LABEL, reference_target
-from perfkit.loadgen.runner import LoadConfig, run_load
+from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.smoke import Thresholds, evaluate
 from perfkit.loadgen.worker import Snapshot
 from perfkit.runs.artifacts import DEFAULT_DIR, ArtifactPaths, write_run
 from perfkit.runs.environment import capture_environment
-from perfkit.runs.model import Kind, Run
+from perfkit.runs.model import Kind, Run, RunSource
 from perfkit.runs.samples import samples_table
 
 _PROBE_TIMEOUT_S = 5.0
@@ -82,10 +83,13 @@ def execute(
 ) -> tuple[Run, pa.Table | None]:
     """Run the plan; returns the run and its per-request samples (when kept)."""
     plan.load.validate()
+    options = plan.options or HttpOptions(timeout_s=plan.load.timeout_s)
+    generator = generator_for(plan.load.engine)
+    generator.check(plan.load, options)
     environment = capture_environment()
     with _target(plan) as (url, label):
         before = fetch_json(url)
-        result = run_load(url, plan.scenario, plan.load, plan.options, progress)
+        result = generator.run(url, plan.scenario, plan.load, options, progress)
         after = fetch_json(url)
         cache_stats = fetch_json(url, "/api/cache/stats")
         redis_health = fetch_json(url, "/api/redis/health")
@@ -110,6 +114,7 @@ def execute(
         server_cache=cache_stats,
         server_redis=redis_health,
         warnings=result.warnings,
+        source=RunSource(tool=generator.tool),
     )
     return replace(run, health=run_health(run, samples)), samples
 

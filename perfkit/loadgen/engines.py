@@ -27,6 +27,8 @@ from httpx_aiohttp import AiohttpTransport
 from perfkit.errors import InputError
 
 ENGINES = ("aiohttp", "httpx-aiohttp", "httpx")
+#: load generators outside this process (`perfkit.loadgen.generators`), picked the same way
+EXTERNAL_ENGINES = ("k6", "locust")
 DEFAULT_ENGINE = "aiohttp"
 
 

@@ -1,7 +1,5 @@
-"""Serve an ASGI app on loopback for a run: `serve_app(app)` and `reference_target()`.
+"""The default target of a run: `reference_target()`.
 
-`serve_app` runs uvicorn on a free 127.0.0.1 port in a background thread and yields the
-base URL once the server accepts connections (tests use it with small apps of their own).
 `reference_target` starts an embedded Redis and the reference service on it in a process
 of its own: the default target of `perfkit baseline` and `perfkit smoke`.
 """
@@ -10,47 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
-
-import httpx
-import uvicorn
 
 from perfkit.config import Settings
-from perfkit.embedded import EmbeddedServer, free_port, spawn
-from perfkit.errors import PerfkitError
+from perfkit.embedded import EmbeddedServer
+from perfkit.serving import PORT, serve_process
 
 REFERENCE_LABEL = "reference-service"  # the target label of runs against it
-_START_TIMEOUT_S = 10.0
 _SERVICE_START_TIMEOUT_S = 60.0
-
-
-@contextlib.contextmanager
-def serve_app(app: Any, *, log_level: str = "warning") -> Iterator[str]:
-    """Yield ``http://127.0.0.1:<port>`` while uvicorn serves `app` (lifespan included)."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level=log_level, access_log=False, lifespan="auto"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"perfkit-serve-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _START_TIMEOUT_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise PerfkitError(f"the local target did not start on 127.0.0.1:{port}")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=_START_TIMEOUT_S)
 
 
 @contextlib.contextmanager
@@ -69,40 +35,11 @@ def reference_target(env: Mapping[str, str] | None = None) -> Iterator[str]:
     child_env = {**os.environ, **(env or {})}
     Settings.from_env(child_env)  # refuse bad configuration before starting anything
     child_env.setdefault("PERFKIT_RATELIMIT_SHADOW", "true")
-    with EmbeddedServer() as redis_server, tempfile.TemporaryFile() as log:
+    with EmbeddedServer() as redis_server:
         child_env["REDIS_URL"] = redis_server.url
-        port = free_port()
-        command = [sys.executable, "-m", "perfkit", "serve", "--port", str(port)]
-        with spawn(
-            command, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=log,
-        ) as process:  # fmt: skip
-            try:
-                url = f"http://127.0.0.1:{port}"
-                _wait_healthy(url, process, log)
-                yield url
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=_START_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
-    deadline = time.monotonic() + _SERVICE_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            lines = log.read().decode(errors="replace").strip().splitlines()
-            reason = lines[-1] if lines else f"exit status {process.returncode}"
-            raise PerfkitError(f"the reference service did not start: {reason}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise PerfkitError(
-        f"the reference service did not answer within {_SERVICE_START_TIMEOUT_S:.0f} s"
-    )
+        command = [sys.executable, "-m", "perfkit", "serve", "--port", PORT]
+        with serve_process(
+            command, name="the reference service", ready_path="/health", env=child_env,
+            timeout_s=_SERVICE_START_TIMEOUT_S,
+        ) as served:  # fmt: skip
+            yield served.url

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from perfkit.errors import InputError
-from perfkit.loadgen.engines import DEFAULT_ENGINE, ENGINES, HttpOptions
+from perfkit.loadgen.engines import DEFAULT_ENGINE, ENGINES, EXTERNAL_ENGINES, HttpOptions
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.worker import Samples, Snapshot, WorkerPlan, WorkerResult, run_worker
 from perfkit.runs.histogram import Tally, decode, new_histogram
@@ -43,6 +43,9 @@ class LoadConfig:
     workers: int = 1
     engine: str = DEFAULT_ENGINE
     keep_samples: bool = True
+    #: Locust engine only: workers started here (default all), the master's listen address
+    local_workers: int | None = None
+    master_bind: tuple[str, int] | None = None
 
     def validate(self) -> None:
         """`InputError` naming the first bad setting."""
@@ -64,8 +67,9 @@ class LoadConfig:
             raise InputError(f"warm-up must be >= 0 seconds (got {self.warmup_s:g})")
         if not self.timeout_s > 0:
             raise InputError(f"timeout must be > 0 seconds (got {self.timeout_s:g})")
-        if self.engine not in ENGINES:
-            raise InputError(f"unknown engine {self.engine!r} (use one of: {', '.join(ENGINES)})")
+        if self.engine not in (*ENGINES, *EXTERNAL_ENGINES):
+            known = ", ".join((*ENGINES, *EXTERNAL_ENGINES))
+            raise InputError(f"unknown engine {self.engine!r} (use one of: {known})")
 
     def settings(self) -> LoadSettings:
         return LoadSettings(

@@ -91,3 +91,8 @@ STATUS_CLASSES = ("5xx", "1xx", "2xx", "3xx", "4xx", "5xx")
 def status_class(status: int) -> str:
     """``200`` -> ``"2xx"``; anything outside 100-599 is ``"5xx"`` (a broken response)."""
     return STATUS_CLASSES[status // 100] if 100 <= status < 600 else "5xx"
+
+
+# Kept one by one beside its class (with each 5xx): the limiter's refusal, which the
+# operator answers differently from any other 4xx.
+TOO_MANY_REQUESTS = 429

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perfkit.errors import RedisUnavailable
-from perfkit.measure.config import STATUS_CLASSES, MeasureConfig
+from perfkit.measure.config import STATUS_CLASSES, TOO_MANY_REQUESTS, MeasureConfig
 from perfkit.measure.report import ReportContext, build_report, iso
 from perfkit.measure.routes import OVERFLOW
 from perfkit.measure.runtime import LoopLagSampler, rss_bytes
@@ -93,6 +93,8 @@ class PerformanceMonitor:
                 stats = self._stats[key] = RouteStats(self.config.hours)
         slow_class = self.config.thresholds.classify(duration_ms)
         stats.record(duration_ms, status >= 500, slow_class, int(now // 3600))  # hour_of, inlined
+        if status == TOO_MANY_REQUESTS or status >= 500:  # kept by code beside the class
+            stats.count_code(status)
         if slow_class != "normal":
             entry = {
                 "time": iso(now),

@@ -1,6 +1,8 @@
 """Per-route statistics: the accumulator on the hot path and its mergeable snapshot.
 
-`RouteStats` is what the middleware updates for one (method, route, status class).
+`RouteStats` is what the middleware updates for one (method, route, status class); it
+also counts the codes kept one by one (429, each 5xx), which the report shows beside the
+classes: ``{"4xx": 7, "429": 5, "5xx": 2, "503": 2}``.
 `RouteSnapshot` is its frozen, mergeable copy: what a worker flushes to Redis and what
 the report is built from. Merging adds counts and histograms exactly, so the merged
 p99 of several workers is the true p99 of their union. Pure: no clocks, no I/O.
@@ -22,7 +24,9 @@ PERCENTILES = (50.0, 95.0, 99.0)
 class RouteStats:
     """Counters of one (method, route, status class); updated once per request."""
 
-    __slots__ = ("count", "errors", "histogram", "hourly", "max_ms", "min_ms", "slow", "sum_ms")
+    __slots__ = (
+        "codes", "count", "errors", "histogram", "hourly", "max_ms", "min_ms", "slow", "sum_ms"
+    )  # fmt: skip
 
     def __init__(self, hours: int) -> None:
         self.count = 0
@@ -33,6 +37,12 @@ class RouteStats:
         self.slow: dict[str, int] = dict.fromkeys(SLOW_CLASSES, 0)
         self.histogram = LatencyHistogram()
         self.hourly = HourlySeries(hours)
+        self.codes: dict[str, int] = {}
+
+    def count_code(self, status: int) -> None:
+        """One more response of a code kept one by one (429, each 5xx)."""
+        code = str(status)
+        self.codes[code] = self.codes.get(code, 0) + 1
 
     def record(self, duration_ms: float, error: bool, slow_class: SlowClass, hour: int) -> None:
         self.count += 1
@@ -81,7 +91,7 @@ class RouteSnapshot:
             min_ms=stats.min_ms,
             max_ms=stats.max_ms,
             throughput_rps=stats.count / uptime_s if uptime_s > 0 else 0.0,
-            status={status_class: stats.count},
+            status={status_class: stats.count, **stats.codes},
             slow=dict(stats.slow),
             histogram=stats.histogram,
             hourly=stats.hourly.buckets(),

@@ -32,6 +32,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from perfkit.errors import InputError
+from perfkit.project import CONFIG_FILE
 
 
 class ParameterError(InputError):
@@ -75,15 +76,21 @@ def coerce(name: str, value: Any, kind: type) -> Any:
 
 
 def enter_project(start: Path | None = None) -> Path:
-    """Change to the project folder: the nearest of ``start`` (cwd) and its parents that
-    holds a ``notebooks/`` folder, so relative paths (``data/history``, ``reports``) mean the
-    same under papermill (run from the project) and nbval (run from ``notebooks/``)."""
+    """Change to the project folder, so relative paths (``data/history``, ``reports``) mean
+    the same under papermill (run from the project) and nbval (run from ``notebooks/``):
+    the nearest of ``start`` (cwd) and its parents holding a ``perfkit.toml``; else the
+    parent of a ``notebooks`` folder; else ``start`` itself (a packaged notebook run in a
+    project without files of its own)."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "notebooks").is_dir():
-            os.chdir(folder)
-            return folder
-    return here
+        if (folder / CONFIG_FILE).is_file():
+            return _enter(folder)
+    return _enter(here.parent if here.name == "notebooks" else here)
+
+
+def _enter(folder: Path) -> Path:
+    os.chdir(folder)
+    return folder
 
 
 def show(figure: Figure) -> None:

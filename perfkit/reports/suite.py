@@ -18,7 +18,7 @@ from typing import Any
 
 import nbformat
 import papermill
-from jupyter_client.kernelspec import NoSuchKernel
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
@@ -28,6 +28,7 @@ from perfkit.atomic import write_text
 from perfkit.errors import InputError
 
 KERNEL = "perfkit"
+FALLBACK_KERNEL = "python3"
 CELL_TIMEOUT_S = 300
 
 
@@ -116,6 +117,13 @@ def _kernel_config() -> Config:
     return config
 
 
+def kernel_name() -> str:
+    """``perfkit`` when installed (``make setup``), else ``python3``: the kernel of the
+    running interpreter (jupyter_client starts a ``python`` kernelspec with sys.executable),
+    so a perfkit installed from its wheel runs its notebooks with no kernel to install."""
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else FALLBACK_KERNEL
+
+
 def run_notebook(
     notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path
 ) -> str | None:
@@ -126,7 +134,7 @@ def run_notebook(
             str(notebook),
             str(executed),
             parameters=dict(parameters),
-            kernel_name=KERNEL,
+            kernel_name=kernel_name(),
             progress_bar=False,
             cwd=str(cwd),
             execution_timeout=CELL_TIMEOUT_S,
@@ -136,7 +144,7 @@ def run_notebook(
         evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
         return f"cell {exc.exec_count}: {exc.ename}: {evalue}"
     except NoSuchKernel:
-        return f"no Jupyter kernel named {KERNEL!r}: run `make setup`"
+        return f"no Jupyter kernel named {KERNEL!r} or {FALLBACK_KERNEL!r}: install ipykernel"
     except (CellTimeoutError, DeadKernelError) as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return None

@@ -31,6 +31,15 @@ Schema (``schema_version`` 1; JSON object, every key always present, ``null`` wh
     samples          SamplesRef or null: path (file name beside the JSON), format
                      ("parquet"), rows
     warnings         [str]: e.g. the generator was saturated
+    source           RunSource: tool ("perfkit" | "k6" | "locust" | "wrk" | "wrk2" |
+                     "jmeter"), mode ("recorded": a perfkit run drove the tool; "imported":
+                     `perfkit import` read the tool's files), files ([file names] read)
+    precision        "per-request" (every request's timing seen: histograms exact to 3
+                     digits, samples when kept) | "histogram" (a full latency distribution,
+                     no per-request data) | "summary" (only the figures the tool printed:
+                     histogram "" and the statistics it lacks null)
+                     Both keys are optional on read: files written before them are runs of
+                     perfkit's own runner ("perfkit", "recorded", "per-request").
 
 Stats: count (measured requests), ok, errors, errors_by_class ({"timeout" | "connect" |
 "429" | "4xx" | "5xx" | "unexpected" | "protocol": n}), status_counts ({"200": n}; transport
@@ -49,6 +58,9 @@ Samples (one row per measured request, in a Parquet file beside the JSON): t_int
 t_start (seconds since the measured window began), latency_ms, endpoint, status (0 when no
 response), error_class (null when ok), worker.
 
+A summary-only run (precision "summary") has an empty ``histogram`` and null in every
+latency figure its tool did not report; nothing is interpolated.
+
 `Run.from_dict` validates the shape and raises `RunFormatError` naming the first bad field.
 """
 
@@ -61,16 +73,20 @@ from typing import Literal
 from perfkit.runs.validate import JSON, Reader, RunFormatError
 
 __all__ = [
-    "CATEGORIES", "ERROR_CLASSES", "JSON", "SCHEMA_VERSION", "Criterion", "EndpointStats",
-    "Environment", "GeneratorStats", "LatencyStats", "LoadSettings", "Run", "RunFormatError",
-    "SamplesRef", "SmokeVerdict", "Stats",
+    "CATEGORIES", "ERROR_CLASSES", "JSON", "PRECISIONS", "SCHEMA_VERSION", "TOOLS", "Criterion",
+    "EndpointStats", "Environment", "GeneratorStats", "LatencyStats", "LoadSettings",
+    "Precision", "Run", "RunFormatError", "RunSource", "SamplesRef", "SmokeVerdict", "Stats",
 ]  # fmt: skip
 
 SCHEMA_VERSION = 1
 ERROR_CLASSES = ("timeout", "connect", "429", "4xx", "5xx", "unexpected", "protocol")
 CATEGORIES = ("health", "api", "critical")
+TOOLS = ("perfkit", "k6", "locust", "wrk", "wrk2", "jmeter")
+PRECISIONS = ("per-request", "histogram", "summary")
 Model = Literal["closed", "open"]
 Kind = Literal["baseline", "smoke"]
+Precision = Literal["per-request", "histogram", "summary"]
+_TOOL_NAMES = {"locust": "Locust", "jmeter": "JMeter"}
 
 
 @dataclass(frozen=True)
@@ -300,6 +316,34 @@ class SamplesRef:
 
 
 @dataclass(frozen=True)
+class RunSource:
+    """Which tool measured the run, and whether perfkit drove it or imported its files."""
+
+    tool: str = "perfkit"
+    mode: Literal["recorded", "imported"] = "recorded"
+    files: tuple[str, ...] = ()
+
+    @property
+    def tool_name(self) -> str:
+        return _TOOL_NAMES.get(self.tool, self.tool)
+
+    def to_dict(self) -> JSON:
+        return {"tool": self.tool, "mode": self.mode, "files": list(self.files)}
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> RunSource:
+        files = r.raw("files")
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise RunFormatError("field 'source.files' must be a list of strings")
+        mode = r.choice("mode", ("recorded", "imported"))
+        return cls(
+            tool=r.choice("tool", TOOLS),
+            mode="imported" if mode == "imported" else "recorded",
+            files=tuple(files),
+        )
+
+
+@dataclass(frozen=True)
 class Run:
     run_id: str
     kind: Kind
@@ -321,10 +365,21 @@ class Run:
     health: JSON | None = None
     samples: SamplesRef | None = None
     warnings: list[str] = field(default_factory=list)
+    source: RunSource = field(default_factory=RunSource)
+    precision: Precision = "per-request"
 
     @property
     def duration_s(self) -> float:
         return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def origin(self) -> str:
+        """How statistics missing from this run are explained: "a Locust summary"."""
+        if self.precision == "summary":
+            return f"a {self.source.tool_name} summary"
+        if self.precision == "histogram":
+            return f"a {self.source.tool_name} histogram"
+        return f"{self.source.tool_name} per-request timings"
 
     @property
     def health_score(self) -> float | None:
@@ -362,6 +417,8 @@ class Run:
             "health": self.health,
             "samples": None if self.samples is None else self.samples.to_dict(),
             "warnings": list(self.warnings),
+            "source": self.source.to_dict(),
+            "precision": self.precision,
         }
 
     @classmethod
@@ -398,4 +455,14 @@ class Run:
             health=r.opt_obj("health"),
             samples=None if samples is None else SamplesRef.from_dict(r.obj("samples")),
             warnings=list(warnings),
+            source=RunSource.from_dict(r.obj("source")) if r.has("source") else RunSource(),
+            precision=_precision(r.choice("precision", PRECISIONS))
+            if r.has("precision")
+            else "per-request",
         )
+
+
+def _precision(value: str) -> Precision:
+    if value == "summary":
+        return "summary"
+    return "histogram" if value == "histogram" else "per-request"

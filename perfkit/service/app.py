@@ -1,6 +1,7 @@
 """`create_app(settings)`: the reference service, assembled the way a user's service would be.
 
-Request path: RateLimitMiddleware -> PerformanceMiddleware -> route -> cache -> upstream.
+Request path: PerformanceMiddleware -> RateLimitMiddleware -> route -> cache -> upstream
+(measurement outermost: the limiter's 429s are measured too).
 """
 
 from __future__ import annotations

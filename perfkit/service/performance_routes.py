@@ -33,7 +33,11 @@ async def performance(request: Request) -> Response:
 
 
 async def cache_stats(request: Request) -> Response:
-    return json(await _cache_stats(_state(request)))
+    """The cache's figures and, as the seed's endpoint had, the requests' ``performance``
+    block (``totalRequests``, ``slowRequests``, ``averageResponseTime``)."""
+    state = _state(request)
+    report = await state.monitor.areport()
+    return json({**await _cache_stats(state), "performance": report["performance"]})
 
 
 async def rate_limit_stats(request: Request) -> Response:

@@ -63,10 +63,12 @@ class ServiceState:
         )
 
     def middleware(self) -> list[Middleware]:
-        """RateLimitMiddleware -> PerformanceMiddleware -> route (DESIGN.md's request path)."""
+        """PerformanceMiddleware -> RateLimitMiddleware -> route: measurement outermost, so
+        every response is measured, the limiter's 429s included (a refusal is a response
+        the client waited for, and the rate-limit advice needs to see it)."""
         return [
-            Middleware(RateLimitMiddleware, limiter=self.limiter),
             Middleware(PerformanceMiddleware, monitor=self.monitor),
+            Middleware(RateLimitMiddleware, limiter=self.limiter),
         ]
 
     async def start(self) -> None:

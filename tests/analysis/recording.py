@@ -19,10 +19,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from perfkit.loadgen.baseline import RunPlan, execute
-from perfkit.loadgen.local_target import serve_app
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import parse_scenario
 from perfkit.runs.artifacts import ArtifactPaths, write_run
+from perfkit.serving import serve_app
 
 DATA = Path(__file__).parent / "data"
 BASE_DELAY_S = 0.020

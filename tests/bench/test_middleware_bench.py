@@ -1,4 +1,4 @@
-"""`perfkit bench middleware`: wrk output parsing, bad input, and one short real run."""
+"""`perfkit bench middleware`: bad input, and one short real run."""
 
 from __future__ import annotations
 
@@ -6,33 +6,8 @@ import shutil
 
 import pytest
 
-from perfkit.bench.middleware import BenchOptions, markdown_table, parse_wrk, run_bench
+from perfkit.bench.middleware import BenchOptions, markdown_table, run_bench
 from perfkit.errors import InputError
-
-WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:18765/api/users/42
-  1 threads and 4 connections
-  Thread Stats   Avg      Stdev     Max   +/- Stdev
-    Latency     1.47ms    2.40ms  20.64ms   91.24%
-    Req/Sec     4.88k     2.02k    7.24k    70.00%
-  Latency Distribution
-     50%  578.00us
-     75%    0.96ms
-     90%    3.56ms
-     99%   13.37ms
-  4866 requests in 1.01s, 0.91MB read
-  Non-2xx or 3xx responses: 1589
-Requests/sec:   4829.16
-Transfer/sec:      0.90MB
-"""
-
-
-def test_parse_wrk() -> None:
-    result = parse_wrk(WRK_OUTPUT)
-    assert result.requests_per_s == 4829.16
-    assert result.p50_ms == pytest.approx(0.578)
-    assert result.p99_ms == pytest.approx(13.37)
-    assert result.failed == 1589
-    assert result.requests == 4866
 
 
 @pytest.mark.parametrize(

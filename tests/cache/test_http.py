@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from perfkit.bench.cache_demo import Upstream, demo_app, serve
+from perfkit.bench.cache_demo import Upstream, demo_app
 from perfkit.cache import API, AUDIO, RedisCache
+from perfkit.serving import serve_app_async
 
 pytestmark = pytest.mark.anyio
 
@@ -16,7 +17,10 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def http(cache: RedisCache) -> AsyncIterator[tuple[httpx.AsyncClient, Upstream]]:
     upstream = Upstream(delay=0.005)
-    async with serve(demo_app(cache, upstream)) as url, httpx.AsyncClient(base_url=url) as client:
+    async with (
+        serve_app_async(demo_app(cache, upstream)) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
         yield client, upstream
 
 

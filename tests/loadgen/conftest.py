@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from perfkit.loadgen.local_target import serve_app
+from perfkit.serving import serve_app
 from tests.loadgen.apps import Counter, status_app
 
 

@@ -6,10 +6,10 @@ import pytest
 
 from perfkit.embedded import free_port
 from perfkit.errors import InputError
-from perfkit.loadgen.local_target import serve_app
 from perfkit.loadgen.runner import LoadConfig, run_load
 from perfkit.loadgen.scenario import parse_scenario
 from perfkit.runs.samples import samples_table
+from perfkit.serving import serve_app
 from tests.loadgen.apps import Counter, stalling_app
 
 MIXED = parse_scenario(

@@ -20,8 +20,8 @@ from mcp.types import CallToolResult, ReadResourceResult, TextResourceContents
 
 from perfkit.connection import Keyspace
 from perfkit.embedded import EmbeddedServer
-from perfkit.loadgen.local_target import serve_app
 from perfkit.service.app import create_app
+from perfkit.serving import serve_app
 from tests.service.conftest import service_settings
 
 ROOT = Path(__file__).resolve().parents[2]

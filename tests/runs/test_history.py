@@ -10,11 +10,11 @@ import pytest
 
 from perfkit.errors import InputError
 from perfkit.loadgen.baseline import RunPlan, execute
-from perfkit.loadgen.local_target import serve_app
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import parse_scenario
 from perfkit.runs.artifacts import write_run
 from perfkit.runs.history import History
+from perfkit.serving import serve_app
 from tests.loadgen.apps import status_app
 from tests.runs.factory import make_run
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import pytest
 
 from perfkit.runs.histogram import merge
-from perfkit.runs.model import Run, RunFormatError
+from perfkit.runs.model import Run, RunFormatError, RunSource
 from tests.runs.factory import make_run
 
 
@@ -39,6 +41,9 @@ def test_no_response_means_no_latency_figures() -> None:
         (lambda d: d["endpoints"][1]["stats"].update(count="7"), "'endpoints[1].stats.count'"),
         (lambda d: d.update(started_at="yesterday"), "'started_at' is not an ISO 8601"),
         (lambda d: d["overall"]["errors_by_class"].update(gremlins=1), "'gremlins'"),
+        (lambda d: d["source"].update(tool="ab"), "'source.tool' must be one of"),
+        (lambda d: d["source"].update(files="x.json"), "'source.files' must be a list"),
+        (lambda d: d.update(precision="exact"), "'precision' must be one of"),
     ],
 )
 def test_a_bad_field_is_named(mutate: object, message: str) -> None:
@@ -52,3 +57,19 @@ def test_a_bad_field_is_named(mutate: object, message: str) -> None:
 def test_not_an_object_is_refused() -> None:
     with pytest.raises(RunFormatError):
         Run.from_dict([1, 2])
+
+
+def test_source_and_precision_round_trip_and_older_files_read_as_perfkit_runs() -> None:
+    imported = replace(make_run(), source=RunSource("locust", "imported", ("out_stats.csv",)),
+                       precision="summary")  # fmt: skip
+    again = Run.from_dict(orjson.loads(orjson.dumps(imported.to_dict())))
+    assert again.source == RunSource("locust", "imported", ("out_stats.csv",))
+    assert again.origin == "a Locust summary"
+    older = make_run().to_dict()
+    del older["source"], older["precision"]
+    run = Run.from_dict(older)
+    assert (run.source.tool, run.source.mode, run.precision) == (
+        "perfkit",
+        "recorded",
+        "per-request",
+    )

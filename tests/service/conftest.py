@@ -9,9 +9,9 @@ from starlette.applications import Starlette
 
 from perfkit.config import Settings
 from perfkit.connection import Keyspace, RedisTarget
-from perfkit.loadgen.local_target import serve_app
 from perfkit.service.app import create_app
 from perfkit.service.state import ServiceState
+from perfkit.serving import serve_app
 
 TOKEN = "test-token-123"
 

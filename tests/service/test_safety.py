@@ -9,8 +9,8 @@ import httpx
 
 from perfkit.connection import Keyspace
 from perfkit.embedded import EmbeddedServer
-from perfkit.loadgen.local_target import serve_app
 from perfkit.service.app import create_app
+from perfkit.serving import serve_app
 from tests.service.conftest import TOKEN, service_settings
 
 

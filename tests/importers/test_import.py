@@ -1,0 +1,127 @@
+"""`perfkit import` on files the real tools wrote in the test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perfkit.analysis.adapt import load_run_data
+from perfkit.analysis.compare import compare_runs
+from perfkit.analysis.trends import unavailable
+from perfkit.importers import import_files, read_files
+from tests.importers.tools import jmeter_jtl, k6_csv, k6_json, locust_csv, wrk_report
+from tests.loadgen.apps import Counter
+
+
+def perfkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "perfkit", *args], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+
+
+def test_k6_csv_becomes_a_per_request_run(status_url: str, counter: Counter,
+                                          tmp_path: Path) -> None:  # fmt: skip
+    out = k6_csv(status_url, tmp_path, requests=80)
+    [(run, samples)] = read_files("k6", [out], target="staging", scenario="checkout")
+    assert (run.target, run.scenario, run.precision) == ("staging", "checkout", "per-request")
+    assert run.source.files == ("k6.csv",) and run.source.mode == "imported"
+    assert {e.name: e.stats.count for e in run.endpoints} == {"ok": 60, "boom": 20}
+    assert counter.hits == 60
+    assert run.endpoint("boom").stats.errors_by_class == {"5xx": 20}
+    assert samples is not None and samples.num_rows == 80
+    # microsecond timestamps: the samples span the run's own window
+    assert 0 <= min(samples.column("t_start").to_pylist()) < 0.01
+
+
+def test_locust_csv_is_a_summary_and_says_what_it_lacks(status_url: str, tmp_path: Path) -> None:
+    (tmp_path / "locust").mkdir()
+    files = locust_csv(status_url, tmp_path / "locust")
+    [written] = import_files("locust", files, tmp_path / "runs")
+    run = written.run
+    assert run.precision == "summary" and run.source.tool == "locust"
+    assert run.overall.histogram == "" and written.samples is None
+    ok, boom = run.endpoint("/ok").stats, run.endpoint("/boom").stats
+    assert ok.count > 0 and ok.errors == 0 and ok.latency.p95_ms is not None
+    assert boom.errors == boom.count and boom.errors_by_class == {"5xx": boom.count}
+    assert run.overall.count == ok.count + boom.count
+    assert run.duration_s > 0
+    # compare against a per-request run: Locust's figures are used, the tests it cannot
+    # support are named, and nothing is invented
+    other = k6_csv(status_url, tmp_path, requests=40)
+    [k6_written] = import_files("k6", [other], tmp_path / "runs", target=run.target,
+                                scenario=run.scenario)  # fmt: skip
+    locust_data, k6_data = load_run_data(written.json), load_run_data(k6_written.json)
+    result = compare_runs(locust_data, k6_data, force=True)
+    p50 = result.overall.metrics["p50"]
+    assert p50.base == pytest.approx(run.overall.latency.p50_ms)
+    assert p50.reason == "not available from a Locust summary"
+    assert any("not available from a Locust summary" in note for note in result.notes)
+
+
+def test_wrk_report_keeps_wrks_percentiles_and_nulls_the_rest(status_url: str,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    report = wrk_report(f"{status_url}/ok", tmp_path)
+    result = perfkit("import", "wrk", str(report), "--out", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr
+    run = json.loads(next((tmp_path / "runs").glob("baseline-2*.json")).read_text())
+    assert run["precision"] == "summary" and run["target"] == f"{status_url}/ok"
+    latency = run["overall"]["latency"]
+    assert latency["p50_ms"] > 0 and latency["p99_ms"] >= latency["p50_ms"]
+    assert latency["p95_ms"] is None and latency["p999_ms"] is None and latency["min_ms"] is None
+    assert run["load"]["concurrency"] == 2 and run["overall"]["count"] > 0
+    data = load_run_data(next((tmp_path / "runs").glob("baseline-2*.json")))
+    assert unavailable([data], ["p50", "p95"]) == [
+        f"p95 of run {data.run_id}: not available from a wrk summary"
+    ]
+
+
+def test_jmeter_jtl_becomes_a_per_request_run(status_url: str, counter: Counter,
+                                              tmp_path: Path) -> None:  # fmt: skip
+    jtl = jmeter_jtl(status_url, tmp_path, loops=10)
+    [(run, samples)] = read_files("jmeter", [jtl])
+    assert run.precision == "per-request" and run.source.tool == "jmeter"
+    assert run.target == status_url and run.load.concurrency == 2
+    ok, boom = run.endpoint("ok").stats, run.endpoint("boom").stats
+    assert (ok.count, boom.count) == (20, 20) and counter.hits == 20
+    assert ok.errors == 0 and boom.errors_by_class == {"5xx": 20}
+    assert run.endpoint("ok").path == "/ok"
+    assert samples is not None and samples.num_rows == 40
+    assert run.overall.latency.p50_ms is not None
+
+
+def _real_file(tool: str, url: str, folder: Path) -> Path:
+    folder.mkdir()
+    if tool == "jmeter":
+        return jmeter_jtl(url, folder, loops=3)
+    if tool == "k6-json":
+        return k6_json(url, folder)
+    if tool == "k6":
+        return k6_csv(url, folder, requests=20)
+    if tool == "wrk":
+        return wrk_report(url, folder)
+    return next(p for p in locust_csv(url, folder, seconds=1) if p.name == "run_stats.csv")
+
+
+@pytest.mark.parametrize("kind", ["k6-json", "k6", "wrk", "locust", "jmeter"])
+def test_empty_truncated_or_foreign_files_are_refused_and_nothing_is_written(
+    kind: str, status_url: str, tmp_path: Path
+) -> None:
+    tool = kind.removesuffix("-json")
+    real = _real_file(kind, status_url, tmp_path / "made")
+    truncated = tmp_path / f"truncated{real.suffix}"
+    data = real.read_bytes()
+    truncated.write_bytes(data[: int(len(data) * 0.6)])
+    empty = tmp_path / "empty.out"
+    empty.write_text("")
+    foreign = tmp_path / "foreign.out"
+    foreign.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    runs = tmp_path / "runs"
+    for bad in (empty, foreign, truncated):
+        # a good file first: the bad one still stops the whole import before any write
+        result = perfkit("import", tool, str(real), str(bad), "--out", str(runs))
+        assert result.returncode == 2, (bad, result.stdout)
+        assert result.stderr.count("\n") == 1 and str(bad) in result.stderr, result.stderr
+    assert not runs.exists()
