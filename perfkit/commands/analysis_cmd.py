@@ -19,12 +19,15 @@ from rich.table import Table
 from perfkit.commands.checks import positive, writable_folder
 from perfkit.config import Settings
 from perfkit.errors import InputError
-from perfkit.paths import ANALYTICS_DIR, RUNS_DIR
+from perfkit.paths import ANALYTICS_DIR
 
 if TYPE_CHECKING:
     from perfkit.analysis.compare import Comparison
+    from perfkit.runs.history import StoredRun
 
-RUNS = typer.Option(RUNS_DIR, "--runs", help="The history folder of runs.")
+RUNS = typer.Option(
+    None, "--runs", help="The history folder of runs; default: the project's reports/performance."
+)
 TARGET = typer.Option(None, "--target", help="Only runs of this target label.")
 SCENARIO = typer.Option(None, "--scenario", help="Only runs of this scenario.")
 JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
@@ -80,7 +83,7 @@ def compare(
     base: str = typer.Argument(..., help="Base run: latest, previous, a path or a run id."),
     candidate: str = typer.Argument(..., help="Candidate run, same forms."),
     *,
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     target: str | None = TARGET,
     scenario: str | None = SCENARIO,
     threshold: float | None = typer.Option(
@@ -92,7 +95,10 @@ def compare(
     """Compare two runs per endpoint; exit 1 when anything regressed."""
     from perfkit.analysis.adapt import resolve, stored_run_data
     from perfkit.analysis.compare import CompareOptions, compare_runs
+    from perfkit.project import Project
     from perfkit.runs.history import History
+
+    runs = runs or Project.find().runs
 
     if threshold is not None:
         positive(threshold, "--threshold")
@@ -116,9 +122,28 @@ def compare(
         raise typer.Exit(1)
 
 
+def _point(stored: StoredRun) -> dict[str, str | None]:
+    """One point of a trend: the run, when, and where it came from."""
+    run, env = stored.run, stored.run.environment
+    return {"run_id": run.run_id, "started_at": run.started_at.isoformat(),
+            "git_commit": env.git_commit, "git_branch": env.git_branch,
+            "ci_job_url": env.ci_job_url}  # fmt: skip
+
+
+def _print_points(stored: list[StoredRun], console: Console) -> None:
+    table = Table(title=f"{len(stored)} runs, oldest first")
+    for column in ("started (UTC)", "run", "commit", "branch"):
+        table.add_column(column)
+    for s in stored:
+        env = s.run.environment
+        table.add_row(f"{s.run.started_at:%Y-%m-%d %H:%M:%S}", s.run.run_id,
+                      (env.git_commit or "-")[:12], env.git_branch or "-")  # fmt: skip
+    console.print(table)
+
+
 def trends_cmd(
     *,
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     target: str | None = TARGET,
     scenario: str | None = SCENARIO,
     metric: list[str] = METRICS,
@@ -130,7 +155,10 @@ def trends_cmd(
     """Change points in each endpoint's metrics over the history of runs."""
     from perfkit.analysis.adapt import stored_run_data
     from perfkit.analysis.trends import gate_run, trends, unavailable
+    from perfkit.project import Project
     from perfkit.runs.history import History
+
+    runs = runs or Project.find().runs
 
     history = History(runs)
     stored = history.runs(target, scenario, "baseline")
@@ -144,6 +172,7 @@ def trends_cmd(
         _echo_json(
             {
                 "runs": len(data),
+                "points": [_point(s) for s in stored],
                 "trends": [t.to_dict() for t in found],
                 "notes": notes,
                 "gate": [{"endpoint": e, **v.to_dict()} for e, v in verdicts],
@@ -151,6 +180,7 @@ def trends_cmd(
         )
     else:
         console = Console()
+        _print_points(stored, console)
         table = Table(title=f"change points over {len(data)} runs")
         for column in ("endpoint", "metric", "run", "before", "after", "change", "p"):
             table.add_column(column)
@@ -183,7 +213,7 @@ def analytics(
     run: str = typer.Argument("latest", help="The run to report on (latest, a path, an id)."),
     *,
     base: str | None = typer.Option(None, "--base", help="A base run for pre/post comparison."),
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     live: str | None = typer.Option(
         None, "--live", help="Report on a running service at this URL instead of a run."
     ),
@@ -196,7 +226,10 @@ def analytics(
     from perfkit.analysis.artifacts import write_report
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
     from perfkit.live import analytics_documents
+    from perfkit.project import Project
     from perfkit.runs.history import History
+
+    runs = runs or Project.find().runs
 
     writable_folder(out, "--out")
     options = AnalyticsOptions.from_settings(Settings.from_env())

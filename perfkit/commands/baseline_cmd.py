@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.table import Table
 
 from perfkit.config import Settings
-from perfkit.paths import RUNS_DIR
 
 if TYPE_CHECKING:
     from perfkit.runs.model import Kind, Run
@@ -64,7 +63,7 @@ def _print_smoke(run: Run, console: Console) -> None:
 
 def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: float | None,
          requests: int | None, concurrency: int | None, rate: float | None, warmup: float,
-         timeout: float, workers: int | None, engine: str | None, out: Path,
+         timeout: float, workers: int | None, engine: str | None, out: Path | None,
          thresholds: Path | None, samples: bool, local_workers: int | None = None,
          master_bind: str | None = None) -> Run:  # fmt: skip
     # the library is imported when a run starts, not when the CLI does
@@ -75,7 +74,10 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
     from perfkit.loadgen.runner import LoadConfig
     from perfkit.loadgen.scenario import default_scenario_path, load_scenario
     from perfkit.loadgen.smoke import load_thresholds
+    from perfkit.project import Project
 
+    project = Project.find()  # perfkit.toml: the target and the runs folder when not given
+    target, out = target or project.target, out or project.runs
     settings = Settings.from_env()
     load = LoadConfig(
         model="open" if rate is not None else "closed",
@@ -114,7 +116,9 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
     return run
 
 
-TARGET = typer.Option(None, "--target", help="Base URL; default: the reference service.")
+TARGET = typer.Option(
+    None, "--target", help="Base URL; default: perfkit.toml's target, else the reference service."
+)
 SCENARIO = typer.Option(
     None, "--scenario", help="Scenario TOML (default: the project's, else packaged)."
 )
@@ -147,7 +151,9 @@ LOCAL_WORKERS = typer.Option(
 MASTER_BIND = typer.Option(
     None, "--master-bind", help="Locust: HOST:PORT the master listens on (default loopback)."
 )
-OUT = typer.Option(RUNS_DIR, "--out", help="Folder of the run artifacts.")
+OUT = typer.Option(
+    None, "--out", help="Folder of the run artifacts; default: the project's reports/performance."
+)
 THRESHOLDS = typer.Option(
     None, "--thresholds", help="Smoke criteria TOML (default: the project's, else packaged)."
 )
@@ -159,7 +165,7 @@ def baseline(
     duration: float | None = typer.Option(None, "--duration", help="Seconds (default 30)."),
     requests: int | None = REQUESTS, concurrency: int | None = CONCURRENCY,
     rate: float | None = RATE, warmup: float = WARMUP, timeout: float = TIMEOUT,
-    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path = OUT,
+    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path | None = OUT,
     thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
     local_workers: int | None = LOCAL_WORKERS, master_bind: str | None = MASTER_BIND,
 ) -> None:  # fmt: skip
@@ -175,7 +181,7 @@ def smoke(
     duration: float | None = typer.Option(10.0, "--duration", help="Seconds measured."),
     requests: int | None = REQUESTS, concurrency: int | None = CONCURRENCY,
     rate: float | None = RATE, warmup: float = WARMUP, timeout: float = TIMEOUT,
-    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path = OUT,
+    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path | None = OUT,
     thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
 ) -> None:  # fmt: skip
     """The CI smoke test: the seed's criteria (or --thresholds); exit 1 when one fails."""

@@ -10,6 +10,7 @@ import orjson
 import typer
 
 from perfkit.commands.checks import at_least, installed, on_path, positive
+from perfkit.errors import InputError
 
 app = typer.Typer(help="Benchmarks: perfkit vs raw Redis vs peer libraries, side by side.",
                   no_args_is_help=True)  # fmt: skip
@@ -26,6 +27,9 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
     rounds: int = typer.Option(8, help="Alternating rounds per variant."),
     tool: str = typer.Option("auto", help="wrk, httpx or auto."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of the table."),
+    peers: bool = typer.Option(
+        False, "--peers", help="perfkit's stacks beside slowapi and the instrumentator."
+    ),
 ) -> None:
     """Requests/s of an app with and without its perfkit middleware stack, side by side."""
     from perfkit.bench import middleware as measure_bench
@@ -33,6 +37,16 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
     opts = measure_bench.BenchOptions(
         app_spec or measure_bench.DEFAULT_APP, path, duration, connections, rounds, tool=tool
     )
+    if peers:
+        if app_spec is not None:
+            raise InputError("--peers serves its own app; leave out --app")
+        installed("slowapi", "perfkit[dev]", "perfkit bench middleware --peers")
+        installed("prometheus_fastapi_instrumentator", "perfkit[dev]",
+                  "perfkit bench middleware --peers")  # fmt: skip
+        from perfkit.bench import middleware_peers
+
+        typer.echo(middleware_peers.markdown(middleware_peers.run_peers(opts)))
+        return
     result = measure_bench.run_bench(opts)
     if as_json:
         typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())

@@ -22,17 +22,12 @@ from pathlib import Path
 
 from perfkit.errors import InputError, PerfkitError
 from perfkit.importers.build import build_run, imported_load
-from perfkit.loadgen.wrk import latency_ms, parse_wrk
+from perfkit.loadgen.wrk import parse_wrk
 from perfkit.runs.model import EndpointStats, LatencyStats, Run, Stats
 
-_LATENCY = r"^\s+Latency\s+([\d.]+)(us|ms|s|m)\s+\S+\s+([\d.]+)(us|ms|s|m)"
 
-
-def _find(pattern: str, text: str, path: Path, what: str) -> re.Match[str]:
-    match = re.search(pattern, text, re.MULTILINE)
-    if match is None:
-        raise InputError(f"{path}: no {what} (expected the output of wrk --latency)")
-    return match
+def _ms(value: float) -> float:
+    return round(value, 3)
 
 
 def import_wrk(path: Path, *, target: str | None, scenario: str | None) -> Run:
@@ -44,44 +39,50 @@ def import_wrk(path: Path, *, target: str | None, scenario: str | None) -> Run:
         raise InputError(f"{path}: is not text (expected the output of wrk --latency)") from None
     if not text.strip():
         raise InputError(f"{path}: is empty")
-    url = _find(r"Running \S+ test @ (\S+)", text, path, "'Running ... test @ URL' line")[1]
-    shape = _find(r"(\d+) threads and (\d+) connections", text, path, "threads/connections line")
-    average = _find(_LATENCY, text, path, "latency line")
     try:
-        wrk = parse_wrk(text)
-    except PerfkitError:
-        raise InputError(f"{path}: no request count or Requests/sec (is it truncated?)") from None
-    if "Latency Distribution" not in text or not {50.0, 90.0, 99.0} <= set(wrk.percentiles_ms):
-        raise InputError(f"{path}: no latency distribution (run wrk with --latency)")
-    sockets = wrk.socket_errors
-    by_class = {
-        "unexpected": wrk.non_2xx,
-        "connect": sockets.get("connect", 0),
-        "protocol": sockets.get("read", 0) + sockets.get("write", 0),
-        "timeout": sockets.get("timeout", 0),
-    }
+        report = parse_wrk(text)
+    except PerfkitError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    sockets = report.socket_errors
+    connect, read, write = (sockets.get(k, 0) for k in ("connect", "read", "write"))
+    by_class = {"unexpected": report.non_2xx, "connect": connect,
+                "protocol": read + write, "timeout": sockets.get("timeout", 0)}  # fmt: skip
     by_class = {k: v for k, v in by_class.items() if v}
-    count = wrk.requests + by_class.get("connect", 0) + by_class.get("protocol", 0)
+    count = report.requests + connect + read + write
     errors = sum(by_class.values())
+    seconds = report.duration_s
     latency = LatencyStats(
-        mean_ms=round(latency_ms(average[1], average[2]), 3),
-        max_ms=round(latency_ms(average[3], average[4]), 3),
-        p50_ms=round(wrk.percentiles_ms[50.0], 3),
-        p90_ms=round(wrk.percentiles_ms[90.0], 3),
-        p99_ms=round(wrk.percentiles_ms[99.0], 3),
+        mean_ms=_ms(report.mean_ms),
+        max_ms=_ms(report.max_ms),
+        p50_ms=_ms(report.percentile_ms(50.0)),
+        p90_ms=_ms(report.percentile_ms(90.0)),
+        p99_ms=_ms(report.percentile_ms(99.0)),
     )
     stats = Stats(
-        count=count, ok=count - errors, errors=errors, errors_by_class=by_class,
-        status_counts={}, throughput_rps=wrk.requests_per_s, latency=latency, histogram="",
-    )  # fmt: skip
+        count=count,
+        ok=count - errors,
+        errors=errors,
+        errors_by_class=by_class,
+        status_counts={},
+        throughput_rps=report.requests_per_s,
+        latency=latency,
+        histogram="",
+    )
+    url = report.url
     path_part = re.sub(r"^https?://[^/]+", "", url) or "/"
     end = path.stat().st_mtime
     return build_run(
-        "wrk", [path], started_at=datetime.fromtimestamp(end - wrk.duration_s, UTC),
-        finished_at=datetime.fromtimestamp(end, UTC), overall=stats,
+        "wrk",
+        [path],
+        started_at=datetime.fromtimestamp(end - seconds, UTC),
+        finished_at=datetime.fromtimestamp(end, UTC),
+        overall=stats,
         endpoints=[EndpointStats(path_part, "GET", path_part, "api", stats)],
-        precision="summary", target=target or url, scenario=scenario or "wrk",
-        load=imported_load("wrk", concurrency=int(shape[2]), duration_s=wrk.duration_s,
-                           workers=int(shape[1])),
+        precision="summary",
+        target=target or url,
+        scenario=scenario or "wrk",
+        load=imported_load(
+            "wrk", concurrency=report.connections, duration_s=seconds, workers=report.threads
+        ),
         warnings=["wrk prints no date: the time window ends at the file's modification time"],
-    )  # fmt: skip
+    )

@@ -39,10 +39,10 @@ class RouteStats:
         self.hourly = HourlySeries(hours)
         self.codes: dict[str, int] = {}
 
-    def count_code(self, status: int) -> None:
-        """One more response of a code kept one by one (429, each 5xx)."""
+    def count_code(self, status: int, n: int = 1) -> None:
+        """``n`` more responses of a code kept one by one (429, each 5xx)."""
         code = str(status)
-        self.codes[code] = self.codes.get(code, 0) + 1
+        self.codes[code] = self.codes.get(code, 0) + n
 
     def record(self, duration_ms: float, error: bool, slow_class: SlowClass, hour: int) -> None:
         self.count += 1
@@ -55,6 +55,24 @@ class RouteStats:
             self.slow[slow_class] += 1
         self.histogram.record_ms(duration_ms)
         self.hourly.record(hour, duration_ms, error, slow_class != "normal")
+
+    def record_many(
+        self, durations_ms: list[float], errors: int, slow: dict[SlowClass, int], hour: int
+    ) -> None:
+        """`record` for a batch of one hour: the same figures, each updated once."""
+        total = sum(durations_ms)
+        high = max(durations_ms)
+        self.count += len(durations_ms)
+        self.sum_ms += total
+        self.min_ms = min(self.min_ms, *durations_ms)
+        self.max_ms = max(self.max_ms, high)
+        self.errors += errors
+        slow_total = 0
+        for name, n in slow.items():
+            self.slow[name] += n
+            slow_total += n
+        self.histogram.record_many_ms(durations_ms)
+        self.hourly.record_many(hour, len(durations_ms), total, high, errors, slow_total)
 
 
 @dataclass

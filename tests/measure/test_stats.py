@@ -201,3 +201,17 @@ def test_lag_window_summary() -> None:
         window.add(lag)
     summary = window.summary()
     assert summary["samples"] == 3 and summary["max_ms"] == 9.0 and summary["last_ms"] == 2.0
+
+
+def test_bulk_recording_equals_one_by_one() -> None:
+    """`record_many_ms` (array arithmetic) lands every value in the same bucket as
+    `record_ms`, from below the lowest to above the highest trackable value."""
+    values = [0.0, 0.0004, 0.001, 0.9999, 1.0, 2.047, 2.048, 63.5, 1e3, 3_600_000.0, 1e9]
+    values += [1.07**i / 100 for i in range(400)]
+    one, bulk = LatencyHistogram(), LatencyHistogram()
+    for value in values:
+        one.record_ms(value)
+    bulk.record_many_ms(values)
+    assert list(bulk._hdr.counts) == list(one._hdr.counts)
+    assert (bulk.count, bulk._hdr.min_value, bulk._hdr.max_value) == (
+        one.count, one._hdr.min_value, one._hdr.max_value)  # fmt: skip
