@@ -242,7 +242,8 @@ class AsyncRateLimiter(_Base):
                 self._renewing[lease_key] = pending
                 pending.add_done_callback(self._renewed)
             reply = await asyncio.shield(pending)
-            if reply[0] <= 0:
+            # a shadow policy never refuses: without a lease, the exact path decides it
+            if reply[0] <= 0 and not policy.shadow:
                 refused.append(Outcome(policy, False, 0, reply[2], reply[3]))
         return refused
 
