@@ -6,6 +6,7 @@ on them; bad input (unknown run, empty history, incomparable runs) is exit 2.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from perfkit.commands.checks import positive, writable_folder
+from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
 from perfkit.errors import InputError
 from perfkit.paths import ANALYTICS_DIR
@@ -91,6 +93,8 @@ def compare(
     ),
     force: bool = typer.Option(False, "--force", help="Compare runs of different targets."),
     as_json: bool = JSON,
+    junit: Path | None = JUNIT,
+    summary: Path | None = SUMMARY,
 ) -> None:
     """Compare two runs per endpoint; exit 1 when anything regressed."""
     from perfkit.analysis.adapt import resolve, stored_run_data
@@ -99,7 +103,7 @@ def compare(
     from perfkit.runs.history import History
 
     runs = runs or Project.find().runs
-
+    check_files(junit, summary)
     if threshold is not None:
         positive(threshold, "--threshold")
     history = History(runs)
@@ -118,6 +122,11 @@ def compare(
         _echo_json(result.to_dict())
     else:
         _print_comparison(result, Console())
+    if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+        from perfkit.ci import comparison_outcome
+
+        outcome = comparison_outcome(result.to_dict(), b.run.health_score)
+        write_outputs(outcome, junit, summary)
     if result.regressed:
         raise typer.Exit(1)
 
