@@ -6,6 +6,7 @@ on them; bad input (unknown run, empty history, incomparable runs) is exit 2.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from perfkit.commands.checks import writable_folder
+from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
 from perfkit.errors import InputError
 from perfkit.paths import ANALYTICS_DIR
@@ -112,7 +114,9 @@ def _options(threshold: float | None, floor_ms: float | None) -> CompareOptions:
 
 
 def compare(
-    base: str = typer.Argument(..., help="Base run: latest, previous, a path or a run id."),
+    base: str = typer.Argument(
+        ..., help="Base run: latest, previous, latest@BRANCH, a path or a run id."
+    ),
     candidate: str = typer.Argument(..., help="Candidate run, same forms."),
     *,
     runs: Path | None = RUNS,
@@ -125,6 +129,8 @@ def compare(
         False, "--all", help="Show every endpoint metric, not only those that moved."
     ),
     as_json: bool = JSON,
+    junit: Path | None = JUNIT,
+    summary: Path | None = SUMMARY,
 ) -> None:
     """Compare two runs per endpoint; exit 1 when anything regressed.
 
@@ -136,14 +142,27 @@ def compare(
 
     options = _options(threshold, floor_ms)
     runs = runs or Project.find().runs
+    check_files(junit, summary)
     history = History(runs)
-    a = resolve(history, base, target=target, scenario=scenario)
     b = resolve(history, candidate, target=target, scenario=scenario)
+    if base.startswith("latest@"):  # the newest run recorded on that git branch
+        branch = base.removeprefix("latest@")
+        found = history.latest_on_branch(branch, target, scenario, exclude=b.run.run_id)
+        if found is None:
+            raise InputError(f"{base}: no other run of branch {branch!r} in {history.folder}")
+        a = found
+    else:
+        a = resolve(history, base, target=target, scenario=scenario)
     result = compare_stored(history.runs(), a, b, options, force=force)
     if as_json:
         _echo_json(result.to_dict())
     else:
         _print_comparison(result, Console(), everything=everything)
+    if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+        from perfkit.ci import comparison_outcome
+
+        outcome = comparison_outcome(result.to_dict(), b.run.health_score)
+        write_outputs(outcome, junit, summary)
     if result.regressed:
         raise typer.Exit(1)
 

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
 
 if TYPE_CHECKING:
@@ -198,13 +199,16 @@ def baseline(
     local_workers: int | None = LOCAL_WORKERS, master_bind: str | None = MASTER_BIND,
     repeat: int = REPEAT, base_target: str | None = BASE_TARGET,
     target_label: str | None = TARGET_LABEL,
+    junit: Path | None = JUNIT, summary: Path | None = SUMMARY,
 ) -> None:  # fmt: skip
     """Record a baseline run: baseline-<UTC ts>.json + baseline-summary-<UTC ts>.md."""
-    _run("baseline", target=target, scenario=scenario, duration=duration, requests=requests,
-         concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,
-         engine=engine, out=out, thresholds=thresholds, samples=samples,
-         local_workers=local_workers, master_bind=master_bind, repeat=repeat,
-         base_target=base_target, target_label=target_label)  # fmt: skip
+    check_files(junit, summary)
+    run = _run("baseline", target=target, scenario=scenario, duration=duration,
+               requests=requests, concurrency=concurrency, rate=rate, warmup=warmup,
+               timeout=timeout, workers=workers, engine=engine, out=out, thresholds=thresholds,
+               samples=samples, local_workers=local_workers, master_bind=master_bind,
+               repeat=repeat, base_target=base_target, target_label=target_label)  # fmt: skip
+    _report(run, junit, summary)
 
 
 def smoke(
@@ -215,14 +219,25 @@ def smoke(
     workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path | None = OUT,
     thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
     target_label: str | None = TARGET_LABEL,
+    junit: Path | None = JUNIT, summary: Path | None = SUMMARY,
 ) -> None:  # fmt: skip
     """The CI smoke test: the seed's criteria (or --thresholds); exit 1 when one fails."""
+    check_files(junit, summary)
     run = _run("smoke", target=target, scenario=scenario, duration=duration, requests=requests,
                concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,
                engine=engine, out=out, thresholds=thresholds, samples=samples,
                target_label=target_label)  # fmt: skip
+    _report(run, junit, summary)
     if run.smoke is not None and not run.smoke.passed:
         raise typer.Exit(1)
+
+
+def _report(run: Run, junit: Path | None, summary: Path | None) -> None:
+    """JUnit and the Markdown summary of the run's smoke criteria (`perfkit.ci`)."""
+    from perfkit.ci import smoke_outcome
+
+    if run.smoke is not None:
+        write_outputs(smoke_outcome(run), junit, summary)
 
 
 def register(app: typer.Typer) -> None:

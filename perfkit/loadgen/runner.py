@@ -20,7 +20,7 @@ from perfkit.errors import InputError
 from perfkit.loadgen.engines import DEFAULT_ENGINE, ENGINES, EXTERNAL_ENGINES, HttpOptions
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.worker import Samples, Snapshot, WorkerPlan, WorkerResult, run_worker
-from perfkit.runs.histogram import Tally, decode, new_histogram
+from perfkit.runs.histogram import Tally, decode, new_histogram, run_stats
 from perfkit.runs.model import EndpointStats, GeneratorStats, LoadSettings, Model, Stats
 
 SATURATED_CPU = 0.9
@@ -209,9 +209,6 @@ def merge_results(
         for tally, wire in zip(per_endpoint, result.tallies, strict=True):
             tally.add(Tally.from_wire(wire))
         lag.add(decode(result.send_lag))
-    overall = Tally()
-    for tally in per_endpoint:
-        overall.add(tally)
     busiest = max(r.cpu_seconds / max(r.busy_wall_s, 1e-9) for r in results)
     lag_p99 = lag.get_value_at_percentile(99.0) / 1000.0 if lag.get_total_count() else 0.0
     saturated = busiest > SATURATED_CPU or lag_p99 > SATURATED_LAG_MS
@@ -222,14 +219,12 @@ def merge_results(
             f"send lag p99 {lag_p99:.1f} ms): its own queueing is in the latency figures; "
             "use more --workers or less load"
         )
+    overall, endpoints = run_stats(scenario.endpoints, per_endpoint, seconds)
     return LoadResult(
         started_at=datetime.fromtimestamp(start, UTC),
         finished_at=datetime.fromtimestamp(end, UTC),
-        overall=overall.to_stats(seconds),
-        endpoints=[
-            EndpointStats(e.name, e.method, e.path, e.category, t.to_stats(seconds))
-            for e, t in zip(scenario.endpoints, per_endpoint, strict=True)
-        ],
+        overall=overall,
+        endpoints=endpoints,
         generator=GeneratorStats(
             engine=config.engine,
             workers=len(results),

@@ -8,11 +8,13 @@ exactly (histograms add bucket by bucket), and `to_stats` turns a merged tally i
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from hdrh.histogram import HdrHistogram
 
-from perfkit.runs.model import LatencyStats, Stats
+from perfkit.runs.model import EndpointStats, LatencyStats, Stats
 
 LOWEST_US = 1
 HIGHEST_US = 60_000_000
@@ -118,3 +120,30 @@ class Tally:
             latency=latency_stats(self.histogram),
             histogram=encode(self.histogram),
         )
+
+
+class NamedEndpoint(Protocol):
+    """What a run says about an endpoint (a scenario's `Endpoint`, an importer's)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+
+
+def run_stats(
+    endpoints: Sequence[NamedEndpoint], tallies: Sequence[Tally], seconds: float
+) -> tuple[Stats, list[EndpointStats]]:
+    """The overall stats (every endpoint's tally merged) and each endpoint's, over the
+    measured `seconds`."""
+    overall = Tally()
+    for tally in tallies:
+        overall.add(tally)
+    return overall.to_stats(seconds), [
+        EndpointStats(e.name, e.method, e.path, e.category, t.to_stats(seconds))
+        for e, t in zip(endpoints, tallies, strict=True)
+    ]
