@@ -38,9 +38,34 @@ def _read_config(path: Path) -> dict[str, Any]:
     for key in (*_PATH_KEYS, "target"):
         if key in data and not isinstance(data[key], str):
             raise InputError(f"{path}: {key} must be a string")
-    if "history" in data and not isinstance(data["history"], dict):
-        raise InputError(f"{path}: history must be a table ([history])")
+    if "history" in data:
+        _check_history(data["history"], path)
     return data
+
+
+def _check_history(table: object, path: Path) -> None:
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: history must be a table ([history])")
+    unknown = sorted(set(table) - {"remote", "branch", "keep"})
+    if unknown:
+        raise InputError(
+            f"{path}: unknown key history.{unknown[0]} (allowed: remote, branch, keep)"
+        )
+    for key in ("remote", "branch"):
+        if key in table and not (isinstance(table[key], str) and table[key]):
+            raise InputError(f"{path}: history.{key} must be a non-empty string")
+    keep = table.get("keep", 1)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise InputError(f"{path}: history.keep must be an integer >= 1")
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    """Where ``perfkit history push|pull`` carries the runs: ``[history]`` of perfkit.toml."""
+
+    remote: str = "origin"
+    branch: str = "perfkit-history"
+    keep: int | None = None  # None: keep every run
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,20 @@ class Project:
     def reports(self) -> Path:
         """Where reports are written (``reports``, or the ``perfkit.toml``'s)."""
         return self.root / str(self.config.get("reports") or "reports")
+
+    @property
+    def target(self) -> str | None:
+        """The base URL runs load when none is given; None: the reference service."""
+        return str(self.config.get("target") or "") or None
+
+    @property
+    def history(self) -> HistorySettings:
+        table = self.config.get("history", {})
+        return HistorySettings(
+            remote=table.get("remote", HistorySettings.remote),
+            branch=table.get("branch", HistorySettings.branch),
+            keep=table.get("keep"),
+        )
 
     @property
     def runs(self) -> Path:

@@ -69,6 +69,11 @@ def test_no_runtime_module_loads_a_dev_only_library_or_a_benchmark() -> None:
     assert not any(name.startswith("perfkit.bench") for name in loaded)
 
 
+def test_the_locust_engine_loads_locust_only_in_its_own_processes() -> None:
+    _, loaded = loaded_after_import("perfkit.loadgen.locust_engine", "perfkit.loadgen.generators")
+    assert "locust" not in loaded and "gevent" not in loaded
+
+
 def test_the_check_sees_a_dev_only_import() -> None:
     """The benchmark of the limiter imports `limits`: the same check must notice it."""
     _, loaded = loaded_after_import("perfkit.bench.limiter")

@@ -177,12 +177,17 @@ class AsyncRateLimiter(_Base):
         self, identity: str, path: str = "/", *, policies: Sequence[Policy] | None = None
     ) -> Decision:
         """The asyncio flavour of `RateLimiter.hit`."""
-        call = self.core.prepare(identity, path, policies)
-        if isinstance(call, Decision):
-            return call
-        if self.leases is not None:
-            return await self._hit_leased(call, self.leases)
-        return await self._hit_exact(call)
+        core = self.core
+        chosen = core.select(identity, path, policies)
+        if isinstance(chosen, Decision):
+            return chosen
+        book = self.leases
+        if book is not None:
+            outcomes = book.spend(chosen, identity)  # the lease fast path: no keys, no I/O
+            if outcomes is not None:
+                return core.finish(Decision(True, identity, "lease", outcomes))
+            return await self._hit_leased(core.call(identity, chosen), book)
+        return await self._hit_exact(core.call(identity, chosen))
 
     async def _hit_exact(self, call: Call) -> Decision:
         core = self.core
@@ -203,9 +208,6 @@ class AsyncRateLimiter(_Base):
 
     async def _hit_leased(self, call: Call, book: LeaseBook) -> Decision:
         core = self.core
-        outcomes = book.spend(call.policies, call.identity)
-        if outcomes is not None:
-            return core.finish(Decision(True, call.identity, "lease", outcomes))
         if not core.try_redis():
             return core.degraded(call)
         # Concurrent requests share one lease call per key; they may spend a fresh lease
@@ -240,7 +242,8 @@ class AsyncRateLimiter(_Base):
                 self._renewing[lease_key] = pending
                 pending.add_done_callback(self._renewed)
             reply = await asyncio.shield(pending)
-            if reply[0] <= 0:
+            # a shadow policy never refuses: without a lease, the exact path decides it
+            if reply[0] <= 0 and not policy.shadow:
                 refused.append(Outcome(policy, False, 0, reply[2], reply[3]))
         return refused
 

@@ -60,9 +60,11 @@ class LimiterConfig:
         if not 0 < self.lease_fraction <= 1 or not self.lease_ttl > 0:
             raise ConfigError("lease_fraction must be in (0, 1] and lease_ttl > 0")
         if self.mode == "lease":
-            other = [p.name for p in self.policies if p.algorithm != "gcra"]
+            other = [p.name for p in self.policies if p.algorithm != "gcra" or p.count_refused]
             if other:
-                raise ConfigError(f"lease mode needs GCRA policies; not: {', '.join(other)}")
+                raise ConfigError(
+                    "lease mode needs GCRA policies without count_refused; not: " + ", ".join(other)
+                )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LimiterConfig:

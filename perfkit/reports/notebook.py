@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.image import imread
 
 from perfkit.errors import InputError
 from perfkit.project import CONFIG_FILE
@@ -93,11 +94,18 @@ def _enter(folder: Path) -> Path:
     return folder
 
 
+SHARP_DPI = 2  # pixels per display pixel: sharp on high-density screens and when zoomed
+
+
 def show(figure: Figure) -> None:
     """Display ``figure`` as a static PNG (interactive outputs render blank in exported
-    HTML, jupyter/nbconvert#944)."""
+    HTML, jupyter/nbconvert#944), drawn at twice its display size so it stays sharp."""
     from IPython.display import Image, display  # noqa: PLC0415  (only inside a kernel)
 
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    display(Image(data=buffer.getvalue(), format="png"))  # type: ignore[no-untyped-call]
+    dpi = figure.get_dpi()
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=dpi * SHARP_DPI)
+    buffer.seek(0)
+    width = imread(buffer, format="png").shape[1] // SHARP_DPI
+    image = Image(data=buffer.getvalue(), format="png", width=width)  # type: ignore[no-untyped-call]
+    display(image)  # type: ignore[no-untyped-call]

@@ -102,7 +102,7 @@ def _real_file(tool: str, url: str, folder: Path) -> Path:
         return k6_csv(url, folder, requests=20)
     if tool == "wrk":
         return wrk_report(url, folder)
-    return next(p for p in locust_csv(url, folder, seconds=1) if p.name == "run_stats.csv")
+    return next(p for p in locust_csv(url, folder) if p.name == "run_stats.csv")
 
 
 @pytest.mark.parametrize("kind", ["k6-json", "k6", "wrk", "locust", "jmeter"])

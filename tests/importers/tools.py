@@ -62,7 +62,7 @@ def k6_json(url: str, folder: Path, requests: int = 40) -> Path:
     return out
 
 
-def locust_csv(url: str, folder: Path, seconds: int = 2) -> list[Path]:
+def locust_csv(url: str, folder: Path, seconds: int = 3) -> list[Path]:
     """Locust's --csv files (stats, history, failures, exceptions) of a headless run."""
     locustfile = folder / "locustfile.py"
     locustfile.write_text(LOCUSTFILE)

@@ -66,6 +66,22 @@ async def test_one_instance_admits_the_limit_mostly_locally_and_gives_back(
     assert [d.allowed for d in rest] == [True] * 15 + [False]  # 25 used: 15 left, exactly
 
 
+@pytest.mark.anyio
+async def test_a_shadow_policy_in_lease_mode_counts_and_refuses_nothing(
+    redis_target: RedisTarget, keyspace: Keyspace
+) -> None:
+    config = LimiterConfig(policies=PolicySet([Policy("p", 4, 600.0, shadow=True)]),
+                           mode="lease", lease_fraction=0.5)  # fmt: skip
+    limiter = AsyncRateLimiter(async_client(redis_target), config, keyspace=keyspace,
+                               owns_client=True)  # fmt: skip
+    try:
+        decisions = [await limiter.hit("caller") for _ in range(7)]
+    finally:
+        await limiter.aclose()
+    assert all(d.allowed for d in decisions)
+    assert limiter.counters()["p"]["shadow"] == 3  # the exact path decided those
+
+
 CHILD = """
 import asyncio, json, sys, time
 from perfkit.connection import Keyspace, async_client, parse_redis_url
