@@ -21,7 +21,7 @@ from perfkit.histogram import LatencyHistogram
 from perfkit.loadgen.engines import DEFAULT_ENGINE, ENGINES, EXTERNAL_ENGINES, HttpOptions
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.worker import Samples, Snapshot, WorkerPlan, WorkerResult, run_worker
-from perfkit.runs.histogram import Tally
+from perfkit.runs.histogram import Tally, run_stats
 from perfkit.runs.model import EndpointStats, GeneratorStats, LoadSettings, Model, Stats
 
 SATURATED_CPU = 0.9
@@ -210,9 +210,6 @@ def merge_results(
         for tally, wire in zip(per_endpoint, result.tallies, strict=True):
             tally.add(Tally.from_wire(wire))
         lag.merge(LatencyHistogram.decode(result.send_lag))
-    overall = Tally()
-    for tally in per_endpoint:
-        overall.add(tally)
     busiest = max(r.cpu_seconds / max(r.busy_wall_s, 1e-9) for r in results)
     lag_p99 = lag.percentiles_ms([99.0])[99.0]
     saturated = busiest > SATURATED_CPU or lag_p99 > SATURATED_LAG_MS
@@ -223,14 +220,12 @@ def merge_results(
             f"send lag p99 {lag_p99:.1f} ms): its own queueing is in the latency figures; "
             "use more --workers or less load"
         )
+    overall, endpoints = run_stats(scenario.endpoints, per_endpoint, seconds)
     return LoadResult(
         started_at=datetime.fromtimestamp(start, UTC),
         finished_at=datetime.fromtimestamp(end, UTC),
-        overall=overall.to_stats(seconds),
-        endpoints=[
-            EndpointStats(e.name, e.method, e.path, e.category, t.to_stats(seconds))
-            for e, t in zip(scenario.endpoints, per_endpoint, strict=True)
-        ],
+        overall=overall,
+        endpoints=endpoints,
         generator=GeneratorStats(
             engine=config.engine,
             workers=len(results),

@@ -21,7 +21,7 @@ from perfkit.analysis import compare_runs, stored_run_data
 from perfkit.errors import PerfkitError
 from perfkit.reports import headline
 from perfkit.reports.headline import Headline
-from perfkit.reports.selection import load_history, select_pair
+from perfkit.reports.selection import load_history, select_pair, short_commit
 from perfkit.runs.history import StoredRun
 
 log = logging.getLogger("perfkit.reports.dashboard")
@@ -76,7 +76,9 @@ def _comparison(runs: Sequence[StoredRun], state: DashboardState) -> None:
     except PerfkitError as exc:
         state.missing.append(f"no comparison: {exc}")
         return
-    state.comparison = headline.comparison(result)
+    commits = (short_commit(base.run.environment.git_commit),
+               short_commit(candidate.run.environment.git_commit))  # fmt: skip
+    state.comparison = headline.comparison(result, commits)
 
 
 def _trends(runs: Sequence[StoredRun], state: DashboardState) -> None:

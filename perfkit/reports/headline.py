@@ -128,8 +128,9 @@ def moved_metrics(comparison: Comparison, shown: int = MOVED_SHOWN) -> list[str]
     return lines
 
 
-def comparison(result: Comparison) -> Headline:
-    """compare's verdict (regressed, improved or unchanged) and the whole run's changes."""
+def comparison(result: Comparison, commits: tuple[str, str] | None = None) -> Headline:
+    """compare's verdict (regressed, improved or unchanged) and the whole run's changes;
+    ``commits``: the base's and the candidate's short commits, when known."""
     verdicts = {ec.verdict for ec in [result.overall, *result.endpoints]}
     if result.regressed:
         verdict, status = "REGRESSED", "critical"
@@ -141,7 +142,8 @@ def comparison(result: Comparison) -> Headline:
     return Headline(
         verdict,
         status,
-        f"candidate {result.candidate_id} against base {result.base_id}",
+        f"candidate {result.candidate_id} against base {result.base_id}"
+        + (f" (commit {commits[1]} against {commits[0]})" if commits else ""),
         (
             ("p95 change (all requests)", _change(metrics.get("p95"))),
             ("throughput change", _change(metrics.get("throughput"))),

@@ -9,12 +9,14 @@ in its `RUN` layout; its percentile definition (nearest rank) is documented ther
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from hdrh.histogram import HdrHistogram
 
 from perfkit.histogram import RUN, LatencyHistogram, decode_hdr
-from perfkit.runs.model import LatencyStats, Stats
+from perfkit.runs.model import EndpointStats, LatencyStats, Stats
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 
@@ -113,3 +115,30 @@ class Tally:
             latency=latency_stats(self.histogram),
             histogram=self.histogram.encode(),
         )
+
+
+class NamedEndpoint(Protocol):
+    """What a run says about an endpoint (a scenario's `Endpoint`, an importer's)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+
+
+def run_stats(
+    endpoints: Sequence[NamedEndpoint], tallies: Sequence[Tally], seconds: float
+) -> tuple[Stats, list[EndpointStats]]:
+    """The overall stats (every endpoint's tally merged) and each endpoint's, over the
+    measured `seconds`."""
+    overall = Tally()
+    for tally in tallies:
+        overall.add(tally)
+    return overall.to_stats(seconds), [
+        EndpointStats(e.name, e.method, e.path, e.category, t.to_stats(seconds))
+        for e, t in zip(endpoints, tallies, strict=True)
+    ]

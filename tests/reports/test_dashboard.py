@@ -13,7 +13,7 @@ from perfkit.analysis import analytics_from_run, compare_runs, stored_run_data, 
 from perfkit.reports import headline
 from perfkit.reports.dashboard import gather
 from perfkit.reports.dashboard_page import render
-from perfkit.reports.selection import load_history, select_pair
+from perfkit.reports.selection import load_history, select_pair, short_commit
 
 DATA = Path(__file__).resolve().parents[1] / "analysis" / "data"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -34,7 +34,8 @@ def test_dashboard_shows_compare_verdict_health_and_one_target_per_trend(tmp_pat
 
     state = gather(tmp_path / "reports", [history])
 
-    assert state.comparison == headline.comparison(expected)  # compare's verdict, restated
+    commits = tuple(short_commit(s.run.environment.git_commit) for s in (base, candidate))
+    assert state.comparison == headline.comparison(expected, commits)  # compare's, restated
     assert state.comparison.verdict.startswith("REGRESSED") == expected.regressed
     score = report["sections"]["executive_summary"]["health_score"]
     assert state.health is not None and state.health.verdict.startswith(f"Health {score}/100")
@@ -58,3 +59,9 @@ def test_a_folder_without_runs_or_reports_says_what_is_missing(tmp_path: Path) -
     assert any("no analytics report" in m for m in state.missing)
     assert any("no runs found" in m for m in state.missing)
     assert "Not shown" in render(state, [], [], [], NOW)
+
+
+def test_commits_are_named_by_short_sha_with_uncommitted_changes_marked() -> None:
+    assert short_commit("9990fded233fc0bb665b55aed48821131991fa4e+dirty") == "9990fde+dirty"
+    assert short_commit("7e4b2699c927be716233f49955a046d2bd4b37f5") == "7e4b269"
+    assert short_commit(None) == "unknown"
