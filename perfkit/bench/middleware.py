@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import platform
 import shutil
 import statistics
 import sys
@@ -33,6 +31,7 @@ import psutil
 from perfkit.bench.middleware_server import load_factory
 from perfkit.errors import InputError
 from perfkit.loadgen.wrk import run_wrk
+from perfkit.machine import describe_machine
 from perfkit.serving import PORT, serve_process
 
 DEFAULT_APP = "perfkit.bench.middleware_app:create_app"
@@ -66,9 +65,9 @@ class BenchResult:
     tool: str
     rounds: dict[str, list[Round]] = field(default_factory=dict)
     date: str = ""
-    machine: str = platform.machine()
-    cores: int = os.cpu_count() or 1
-    python: str = platform.python_version()
+    machine: str = field(default_factory=lambda: describe_machine().machine)
+    cores: int = field(default_factory=lambda: describe_machine().cpu_count)
+    python: str = field(default_factory=lambda: describe_machine().python)
 
     def median_rps(self, variant: str) -> float:
         return statistics.median(r.requests_per_s for r in self.rounds[variant])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import platform
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from perfkit.bench.middleware import BenchOptions, Round, check_options, run_rou
 from perfkit.bench.middleware_peer_apps import BASELINE, VARIANTS
 from perfkit.config import Settings
 from perfkit.embedded import redis_target
+from perfkit.machine import describe_machine
 
 PEER_APP = "perfkit.bench.middleware_peer_apps:create_app"
 
@@ -35,9 +35,9 @@ class PeersResult:
     rounds: dict[str, list[Round]] = field(default_factory=dict)
     date: str = ""
     load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    machine: str = platform.machine()
-    cores: int = os.cpu_count() or 1
-    python: str = platform.python_version()
+    machine: str = field(default_factory=lambda: describe_machine().machine)
+    cores: int = field(default_factory=lambda: describe_machine().cpu_count)
+    python: str = field(default_factory=lambda: describe_machine().python)
 
     def rps(self, name: str) -> float:
         return statistics.median(r.requests_per_s for r in self.rounds[name])
