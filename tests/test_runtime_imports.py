@@ -16,6 +16,9 @@ DEV_ONLY = (
     "prometheus_fastapi_instrumentator",
 )
 
+# Modules that only a tool's own processes load: they may import that tool (its extra).
+TOOL_SIDE = ("perfkit.loadgen.locust_user",)  # the locustfile of Locust's processes
+
 IMPORT_AND_LIST = """
 import importlib, json, sys
 from pathlib import Path
@@ -25,9 +28,10 @@ modules = sorted(
     ".".join(("perfkit", *path.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
     for path in root.rglob("*.py")
 )
-names = sys.argv[1:] or [
+skip = json.loads(sys.argv[1])
+names = sys.argv[2:] or [
     name for name in modules
-    if not name.startswith("perfkit.bench") and not name.endswith("__main__")
+    if not name.startswith("perfkit.bench") and not name.endswith("__main__") and name not in skip
 ]
 for name in names:
     importlib.import_module(name)
@@ -38,7 +42,7 @@ print(json.dumps({"imported": names, "loaded": sorted(sys.modules)}))
 def loaded_after_import(*modules: str) -> tuple[list[str], set[str]]:
     """Import `modules` (default: every runtime module) in a fresh interpreter; what loaded."""
     out = subprocess.run(
-        [sys.executable, "-c", IMPORT_AND_LIST, *modules],
+        [sys.executable, "-c", IMPORT_AND_LIST, json.dumps(TOOL_SIDE), *modules],
         check=True,
         capture_output=True,
         text=True,
@@ -63,6 +67,11 @@ def test_no_runtime_module_loads_a_dev_only_library_or_a_benchmark() -> None:
     )
     assert loaded.isdisjoint(DEV_ONLY), sorted(loaded & set(DEV_ONLY))
     assert not any(name.startswith("perfkit.bench") for name in loaded)
+
+
+def test_the_locust_engine_loads_locust_only_in_its_own_processes() -> None:
+    _, loaded = loaded_after_import("perfkit.loadgen.locust_engine", "perfkit.loadgen.generators")
+    assert "locust" not in loaded and "gevent" not in loaded
 
 
 def test_the_check_sees_a_dev_only_import() -> None:

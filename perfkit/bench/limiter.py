@@ -12,7 +12,7 @@ over-limit cache, and Redis bytes per limited key (MEMORY USAGE) at 1000/minute.
 from __future__ import annotations
 
 import asyncio
-import platform
+import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -28,6 +28,7 @@ from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateL
 
 from perfkit.connection import Keyspace, RedisTarget, async_client, sync_client
 from perfkit.errors import InputError
+from perfkit.machine import describe_machine
 from perfkit.ratelimit.limiter import AsyncRateLimiter, RateLimiter
 from perfkit.ratelimit.policy import ALGORITHMS, Policy, PolicySet
 from perfkit.ratelimit.settings import LimiterConfig
@@ -43,6 +44,8 @@ AsyncCall = Callable[[int], Awaitable[object]]
 class BenchResult:
     rates: dict[str, dict[str, float]] = field(default_factory=dict)  # name -> column -> /s
     local_over_limit: float = 0.0
+    # perfkit gcra / raw EVALSHA on the sync per-call path, one ratio per interleaved round
+    sync_ratios: list[float] = field(default_factory=list)
     memory_bytes: dict[str, int] = field(default_factory=dict)
     not_from_redis: int = 0  # perfkit decisions that did not come from Redis (must be 0)
     environment: dict[str, Any] = field(default_factory=dict)
@@ -205,11 +208,39 @@ def _environment(target: RedisTarget) -> dict[str, Any]:
     server = "valkey" if "valkey_version" in info else "redis"
     return {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
+        "machine": describe_machine().line(),
         "redis_py": redis.__version__,
         "server": f"{server} {info.get('valkey_version') or info.get('redis_version')}",
     }
+
+
+def _interleaved_sync(
+    target: RedisTarget, keyspace: Keyspace, seconds: float, rounds: int = 12
+) -> list[float]:
+    """perfkit gcra against raw EVALSHA, sync, one caller: short slices back to back, in
+    alternating order, so both see the same machine load; the ratio of each round."""
+    client = sync_client(target)
+    sha = client.script_load(TRIVIAL)
+    limiter = RateLimiter(client, _config("gcra"), keyspace=keyspace)
+
+    def perfkit(_: int) -> object:
+        return limiter.hit("interleaved")
+
+    def raw(_: int) -> object:
+        return client.evalsha(sha, 1, "interleaved")
+
+    slice_s = max(0.05, seconds / 4)
+    ratios = []
+    try:
+        for n in range(rounds):
+            if n % 2:
+                a, b = _sync_rate(perfkit, slice_s), _sync_rate(raw, slice_s)
+            else:
+                b, a = _sync_rate(raw, slice_s), _sync_rate(perfkit, slice_s)
+            ratios.append(a / b)
+    finally:
+        client.close()
+    return ratios
 
 
 def run_bench(target: RedisTarget, *, seconds: float = 2.0, tasks: int = 50) -> BenchResult:
@@ -221,6 +252,7 @@ def run_bench(target: RedisTarget, *, seconds: float = 2.0, tasks: int = 50) -> 
     _sync_rates(target, keyspace, seconds, result)
     asyncio.run(_async_rates(target, keyspace, seconds, tasks, result))
     result.local_over_limit = _local_rate(target, keyspace, seconds)
+    result.sync_ratios = _interleaved_sync(target, keyspace, seconds)
     result.memory_bytes = _memory(target, keyspace)
     return result
 
@@ -242,6 +274,13 @@ def markdown(result: BenchResult) -> str:
         f"Over-limit caller answered by the local cache: {local:,.0f}/s "
         f"({local / raw[columns[0]]:.0f}x raw EVALSHA, sync)."
     )
+    if result.sync_ratios:
+        ratios = sorted(result.sync_ratios)
+        lines.append(
+            f"Sync per-call path, interleaved ({len(ratios)} rounds): perfkit gcra at "
+            f"**{statistics.median(ratios):.2f}x** raw EVALSHA (median of the per-round "
+            f"ratios; range {ratios[0]:.2f}-{ratios[-1]:.2f})."
+        )
     if result.not_from_redis:
         lines.append(
             f"WARNING: {result.not_from_redis} perfkit decisions fell back (Redis errors)."

@@ -5,11 +5,15 @@ The target is a one-route Starlette app in a uvicorn subprocess. Measured in one
 1. Throughput per generator process, closed model, 50 connections: the runner (aiohttp
    engine, and httpx over httpx-aiohttp), `wrk -t1 -c50`, Locust FastHttpUser (headless,
    one process, 50 users, no wait time).
+   Beside them the generators of `perfkit baseline --engine`: k6 (50 VUs).
 2. Latency at a fixed moderate load: wrk cannot pace at a rate (wrk2 can; not packaged),
    so wrk runs 10 connections that each pause 20 ms after every response (a Lua `delay`),
-   which settles at some rate R; the runner then runs the open model at that same R, and
-   the p50/p99 of both are compared. Both measure from the send time of requests the
-   server answers promptly, so the figures are comparable.
+   which settles at some rate R; the runner and the k6 engine then run the open model at
+   that same R, and the p50/p99 are compared. All measure from the send time of requests
+   the server answers promptly, so the figures are comparable.
+3. Locust via perfkit (`--engine locust`, no warm-up) with one and with two worker
+   processes at 50 users: req/s, and the run's request count beside the count of
+   requests the target served (its `/hits` counter).
 """
 
 from __future__ import annotations
@@ -24,13 +28,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from perfkit.loadgen import locust_engine
+from perfkit.loadgen.engines import HttpOptions
+from perfkit.loadgen.k6_engine import run_k6
 from perfkit.loadgen.runner import LoadConfig, run_load
-from perfkit.loadgen.scenario import parse_scenario
+from perfkit.loadgen.scenario import Scenario, parse_scenario
 from perfkit.loadgen.wrk import run_wrk
 from perfkit.serving import PORT, serve_process
 
@@ -48,10 +56,16 @@ _WRK_DELAY = "function delay()\n  return 20\nend\n"
 
 
 async def _hello(request: Request) -> Response:
+    request.app.state.hits += 1
     return PlainTextResponse("hello")
 
 
-trivial_app = Starlette(routes=[Route("/", _hello)])
+async def _hits(request: Request) -> Response:
+    return PlainTextResponse(str(request.app.state.hits))
+
+
+trivial_app = Starlette(routes=[Route("/", _hello), Route("/hits", _hits)])
+trivial_app.state.hits = 0
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,7 @@ class Row:
     p99_ms: float | None = None
     requests: int = 0
     cpu_s: float = 0.0
+    served: int | None = None  # requests the target counted during the measurement
 
     @property
     def per_core(self) -> float:
@@ -120,16 +135,47 @@ def run_locust(url: str, users: int, seconds: float) -> Row:
                _children_cpu() - cpu0)  # fmt: skip
 
 
-def run_runner(url: str, config: LoadConfig, label: str) -> Row:
-    scenario = parse_scenario({"name": "bench", "endpoints": [{"name": "hit", "path": "/"}]}, "")
-    result = run_load(url, scenario, config)
+def _scenario() -> Scenario:
+    return parse_scenario({"name": "bench", "endpoints": [{"name": "hit", "path": "/"}]}, "")
+
+
+def run_k6_engine(url: str, config: LoadConfig, label: str) -> Row:
+    """The k6 engine with the runner's settings (k6 writes per-request points; perfkit
+    reads them into the run's histograms)."""
+    k6 = LoadConfig(**{**config.__dict__, "engine": "k6"})
+    result = run_k6(url, _scenario(), k6, HttpOptions(timeout_s=k6.timeout_s))
     lat = result.overall.latency
     return Row(label, result.overall.throughput_rps, lat.p50_ms, lat.p99_ms,
                result.overall.count, result.generator.cpu_seconds)  # fmt: skip
 
 
-def bench_loadgen(seconds: float = 5.0) -> tuple[list[Row], list[Row]]:
-    """(throughput rows, fixed-rate latency rows), all against one target process."""
+def _served(url: str) -> int:
+    return int(httpx.get(f"{url}/hits", timeout=5).text)
+
+
+def run_locust_engine(url: str, workers: int, users: int, seconds: float) -> Row:
+    """A Locust master and `workers` worker processes; no warm-up, so every request sent
+    is in the run and the target's count must equal the run's."""
+    config = LoadConfig(concurrency=users, duration_s=seconds, warmup_s=0.0, workers=workers,
+                        engine="locust", keep_samples=False)  # fmt: skip
+    before = _served(url)
+    result = locust_engine.run_locust(url, _scenario(), config, HttpOptions())
+    served = _served(url) - before
+    label = f"{workers} worker process" + ("es" if workers > 1 else "")
+    return Row(label, result.overall.throughput_rps, result.overall.latency.p50_ms,
+               result.overall.latency.p99_ms, result.overall.count,
+               result.generator.cpu_seconds, served)  # fmt: skip
+
+
+def run_runner(url: str, config: LoadConfig, label: str) -> Row:
+    result = run_load(url, _scenario(), config)
+    lat = result.overall.latency
+    return Row(label, result.overall.throughput_rps, lat.p50_ms, lat.p99_ms,
+               result.overall.count, result.generator.cpu_seconds)  # fmt: skip
+
+
+def bench_loadgen(seconds: float = 5.0) -> tuple[list[Row], list[Row], list[Row]]:
+    """(throughput, fixed-rate latency, Locust scaling rows), all against one target."""
     closed = LoadConfig(concurrency=50, duration_s=seconds, warmup_s=1.0, keep_samples=False)
     with trivial_target() as url:
         throughput = [
@@ -140,6 +186,7 @@ def bench_loadgen(seconds: float = 5.0) -> tuple[list[Row], list[Row]]:
                 "perfkit runner, httpx-aiohttp engine",
             ),
             run_locust(url, 50, seconds),
+            run_k6_engine(url, closed, "k6 engine, 50 VUs"),
             wrk_row(url, 50, seconds),
         ]
         with tempfile.TemporaryDirectory() as tmp:
@@ -149,11 +196,16 @@ def bench_loadgen(seconds: float = 5.0) -> tuple[list[Row], list[Row]]:
         rate = round(paced.rps)
         open_model = LoadConfig(model="open", rate=float(rate), concurrency=50,
                                 duration_s=seconds, warmup_s=1.0, keep_samples=False)  # fmt: skip
-        latency = [paced, run_runner(url, open_model, f"perfkit runner, open model {rate}/s")]
-    return throughput, latency
+        latency = [
+            paced,
+            run_runner(url, open_model, f"perfkit runner, open model {rate}/s"),
+            run_k6_engine(url, open_model, f"k6 engine, open model {rate}/s"),
+        ]
+        scaling = [run_locust_engine(url, workers, 50, seconds) for workers in (1, 2)]
+    return throughput, latency, scaling
 
 
-def markdown_table(throughput: list[Row], latency: list[Row]) -> str:
+def markdown_table(throughput: list[Row], latency: list[Row], scaling: list[Row]) -> str:
     def ms(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
 
@@ -164,4 +216,7 @@ def markdown_table(throughput: list[Row], latency: list[Row]) -> str:
     lines += [f"| {r.tool} | {r.rps:,.0f} | {r.per_core:,.0f} |" for r in throughput]
     lines += ["", "| same moderate load | req/s | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
     lines += [f"| {r.tool} | {r.rps:,.0f} | {ms(r.p50_ms)} | {ms(r.p99_ms)} |" for r in latency]
+    lines += ["", "| Locust via perfkit, 50 users | req/s | requests in the run | target served |",
+              "|---|---:|---:|---:|"]  # fmt: skip
+    lines += [f"| {r.tool} | {r.rps:,.0f} | {r.requests:,} | {r.served:,} |" for r in scaling]
     return "\n".join(lines)

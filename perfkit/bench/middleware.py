@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import platform
 import shutil
 import statistics
 import sys
@@ -33,6 +31,7 @@ import psutil
 from perfkit.bench.middleware_server import load_factory
 from perfkit.errors import InputError
 from perfkit.loadgen.wrk import run_wrk
+from perfkit.machine import Machine, describe_machine
 from perfkit.serving import PORT, serve_process
 
 DEFAULT_APP = "perfkit.bench.middleware_app:create_app"
@@ -66,9 +65,7 @@ class BenchResult:
     tool: str
     rounds: dict[str, list[Round]] = field(default_factory=dict)
     date: str = ""
-    machine: str = platform.machine()
-    cores: int = os.cpu_count() or 1
-    python: str = platform.python_version()
+    machine: Machine = field(default_factory=describe_machine)
 
     def median_rps(self, variant: str) -> float:
         return statistics.median(r.requests_per_s for r in self.rounds[variant])
@@ -163,7 +160,7 @@ def _cpu_seconds(pid: int) -> float:
     return float(times.user + times.system)
 
 
-def _load(server: Server, opts: BenchOptions, tool: str, duration_s: float) -> Round:
+def load(server: Server, opts: BenchOptions, tool: str, duration_s: float) -> Round:
     """One load run against ``server``, with the server's CPU time per request."""
     cpu_before = _cpu_seconds(server.pid)
     if tool == "wrk":
@@ -176,18 +173,19 @@ def _load(server: Server, opts: BenchOptions, tool: str, duration_s: float) -> R
 
 
 @contextmanager
-def _server(opts: BenchOptions, stack: bool) -> Iterator[Server]:
-    """A uvicorn process serving the app; yields the URL of ``opts.path``."""
+def serve(opts: BenchOptions, stack: str) -> Iterator[Server]:
+    """A uvicorn process serving ``opts.app`` with ``stack`` ("on", "off", or a stack
+    name for a factory that takes one); yields the URL of ``opts.path``."""
     command = [
         sys.executable, "-m", "perfkit.bench.middleware_server",
-        "--app", opts.app, "--stack", "on" if stack else "off", "--port", PORT,
+        "--app", opts.app, "--stack", stack, "--port", PORT,
     ]  # fmt: skip
     with serve_process(command, name="the benchmark server", ready_path=opts.path) as served:
         yield Server(f"{served.url}{opts.path}", served.pid)
 
 
-def run_bench(opts: BenchOptions) -> BenchResult:
-    """Both variants side by side, alternating for ``opts.rounds`` rounds."""
+def check_options(opts: BenchOptions) -> str:
+    """Refuse bad options before anything starts; the load tool to use."""
     if opts.rounds < 1 or opts.duration_s <= 0 or opts.connections < 1:
         raise InputError("--rounds, --duration and --connections must be positive")
     if not opts.path.startswith("/"):
@@ -198,20 +196,35 @@ def run_bench(opts: BenchOptions) -> BenchResult:
         tool = "wrk" if shutil.which("wrk") else "httpx"
     if tool not in ("wrk", "httpx"):
         raise InputError(f"--tool {tool!r} must be wrk, httpx or auto")
+    return tool
+
+
+def run_rounds(opts: BenchOptions, tool: str, stacks: dict[str, str]) -> dict[str, list[Round]]:
+    """Every stack served at once (``{name: --stack value}``), loaded one at a time in
+    ``opts.rounds`` rounds; each round starts one stack later than the previous one, so
+    no stack always follows the same neighbour."""
+    names = list(stacks)
+    rounds: dict[str, list[Round]] = {name: [] for name in names}
+    with ExitStack() as stack:
+        servers = {name: stack.enter_context(serve(opts, stacks[name])) for name in names}
+        for name in names:
+            load(servers[name], opts, tool, opts.warmup_s)
+        for n in range(opts.rounds):
+            shift = n % len(names)
+            for name in names[shift:] + names[:shift]:
+                rounds[name].append(load(servers[name], opts, tool, opts.duration_s))
+    return rounds
+
+
+def run_bench(opts: BenchOptions) -> BenchResult:
+    """Both variants side by side, alternating for ``opts.rounds`` rounds."""
+    tool = check_options(opts)
     result = BenchResult(
         options=opts,
         tool=tool,
-        rounds={v: [] for v in VARIANTS},
         date=datetime.now(UTC).strftime("%Y-%m-%d"),
     )
-    with ExitStack() as stack:
-        servers = {v: stack.enter_context(_server(opts, stack=v == "with")) for v in VARIANTS}
-        for variant in VARIANTS:
-            _load(servers[variant], opts, tool, opts.warmup_s)
-        for n in range(opts.rounds):
-            order = VARIANTS if n % 2 == 0 else VARIANTS[::-1]
-            for variant in order:
-                result.rounds[variant].append(_load(servers[variant], opts, tool, opts.duration_s))
+    result.rounds = run_rounds(opts, tool, {"without": "off", "with": "on"})
     return result
 
 
@@ -219,7 +232,7 @@ def markdown_table(result: BenchResult) -> str:
     """The README table: one line per variant, plus the conditions of the run."""
     o = result.options
     lines = [
-        f"{result.date}, `{result.machine}`, {result.cores} cores, Python {result.python}, "
+        f"{result.date}, {result.machine.line()}, "
         f"{result.tool} with {o.connections} connections, {o.rounds} x {o.duration_s:g} s "
         f"per variant (alternating), `GET {o.path}` of `{o.app}`:",
         "",

@@ -34,11 +34,12 @@ def load_factory(spec: str) -> Callable[..., Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--app", required=True)
-    parser.add_argument("--stack", choices=("on", "off"), required=True)
+    parser.add_argument("--stack", required=True, help="on, off, or the factory's stack name")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    app = load_factory(args.app)(stack=args.stack == "on")
+    flags = {"on": True, "off": False}
+    app = load_factory(args.app)(flags.get(args.stack, args.stack))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
 

@@ -6,6 +6,7 @@ on them; bad input (unknown run, empty history, incomparable runs) is exit 2.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,14 +18,18 @@ from rich.console import Console
 from rich.table import Table
 
 from perfkit.commands.checks import positive, writable_folder
+from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
 from perfkit.errors import InputError
-from perfkit.paths import ANALYTICS_DIR, RUNS_DIR
+from perfkit.paths import ANALYTICS_DIR
 
 if TYPE_CHECKING:
     from perfkit.analysis.compare import Comparison
+    from perfkit.runs.history import StoredRun
 
-RUNS = typer.Option(RUNS_DIR, "--runs", help="The history folder of runs.")
+RUNS = typer.Option(
+    None, "--runs", help="The history folder of runs; default: the project's reports/performance."
+)
 TARGET = typer.Option(None, "--target", help="Only runs of this target label.")
 SCENARIO = typer.Option(None, "--scenario", help="Only runs of this scenario.")
 JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
@@ -77,10 +82,12 @@ def _print_comparison(result: Comparison, console: Console) -> None:
 
 
 def compare(
-    base: str = typer.Argument(..., help="Base run: latest, previous, a path or a run id."),
+    base: str = typer.Argument(
+        ..., help="Base run: latest, previous, latest@BRANCH, a path or a run id."
+    ),
     candidate: str = typer.Argument(..., help="Candidate run, same forms."),
     *,
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     target: str | None = TARGET,
     scenario: str | None = SCENARIO,
     threshold: float | None = typer.Option(
@@ -88,17 +95,29 @@ def compare(
     ),
     force: bool = typer.Option(False, "--force", help="Compare runs of different targets."),
     as_json: bool = JSON,
+    junit: Path | None = JUNIT,
+    summary: Path | None = SUMMARY,
 ) -> None:
     """Compare two runs per endpoint; exit 1 when anything regressed."""
     from perfkit.analysis.adapt import resolve, stored_run_data
     from perfkit.analysis.compare import CompareOptions, compare_runs
+    from perfkit.project import Project
     from perfkit.runs.history import History
 
+    runs = runs or Project.find().runs
+    check_files(junit, summary)
     if threshold is not None:
         positive(threshold, "--threshold")
     history = History(runs)
-    a = resolve(history, base, target=target, scenario=scenario)
     b = resolve(history, candidate, target=target, scenario=scenario)
+    if base.startswith("latest@"):  # the newest run recorded on that git branch
+        branch = base.removeprefix("latest@")
+        found = history.latest_on_branch(branch, target, scenario, exclude=b.run.run_id)
+        if found is None:
+            raise InputError(f"{base}: no other run of branch {branch!r} in {history.folder}")
+        a = found
+    else:
+        a = resolve(history, base, target=target, scenario=scenario)
     settings = Settings.from_env()
     gate = (
         threshold
@@ -112,13 +131,37 @@ def compare(
         _echo_json(result.to_dict())
     else:
         _print_comparison(result, Console())
+    if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+        from perfkit.ci import comparison_outcome
+
+        outcome = comparison_outcome(result.to_dict(), b.run.health_score)
+        write_outputs(outcome, junit, summary)
     if result.regressed:
         raise typer.Exit(1)
 
 
+def _point(stored: StoredRun) -> dict[str, str | None]:
+    """One point of a trend: the run, when, and where it came from."""
+    run, env = stored.run, stored.run.environment
+    return {"run_id": run.run_id, "started_at": run.started_at.isoformat(),
+            "git_commit": env.git_commit, "git_branch": env.git_branch,
+            "ci_job_url": env.ci_job_url}  # fmt: skip
+
+
+def _print_points(stored: list[StoredRun], console: Console) -> None:
+    table = Table(title=f"{len(stored)} runs, oldest first")
+    for column in ("started (UTC)", "run", "commit", "branch"):
+        table.add_column(column)
+    for s in stored:
+        env = s.run.environment
+        table.add_row(f"{s.run.started_at:%Y-%m-%d %H:%M:%S}", s.run.run_id,
+                      (env.git_commit or "-")[:12], env.git_branch or "-")  # fmt: skip
+    console.print(table)
+
+
 def trends_cmd(
     *,
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     target: str | None = TARGET,
     scenario: str | None = SCENARIO,
     metric: list[str] = METRICS,
@@ -130,7 +173,10 @@ def trends_cmd(
     """Change points in each endpoint's metrics over the history of runs."""
     from perfkit.analysis.adapt import stored_run_data
     from perfkit.analysis.trends import gate_run, trends, unavailable
+    from perfkit.project import Project
     from perfkit.runs.history import History
+
+    runs = runs or Project.find().runs
 
     history = History(runs)
     stored = history.runs(target, scenario, "baseline")
@@ -144,6 +190,7 @@ def trends_cmd(
         _echo_json(
             {
                 "runs": len(data),
+                "points": [_point(s) for s in stored],
                 "trends": [t.to_dict() for t in found],
                 "notes": notes,
                 "gate": [{"endpoint": e, **v.to_dict()} for e, v in verdicts],
@@ -151,6 +198,7 @@ def trends_cmd(
         )
     else:
         console = Console()
+        _print_points(stored, console)
         table = Table(title=f"change points over {len(data)} runs")
         for column in ("endpoint", "metric", "run", "before", "after", "change", "p"):
             table.add_column(column)
@@ -183,7 +231,7 @@ def analytics(
     run: str = typer.Argument("latest", help="The run to report on (latest, a path, an id)."),
     *,
     base: str | None = typer.Option(None, "--base", help="A base run for pre/post comparison."),
-    runs: Path = RUNS,
+    runs: Path | None = RUNS,
     live: str | None = typer.Option(
         None, "--live", help="Report on a running service at this URL instead of a run."
     ),
@@ -196,7 +244,10 @@ def analytics(
     from perfkit.analysis.artifacts import write_report
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
     from perfkit.live import analytics_documents
+    from perfkit.project import Project
     from perfkit.runs.history import History
+
+    runs = runs or Project.find().runs
 
     writable_folder(out, "--out")
     options = AnalyticsOptions.from_settings(Settings.from_env())

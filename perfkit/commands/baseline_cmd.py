@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
-from perfkit.paths import RUNS_DIR
 
 if TYPE_CHECKING:
     from perfkit.runs.model import Kind, Run
@@ -64,7 +64,7 @@ def _print_smoke(run: Run, console: Console) -> None:
 
 def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: float | None,
          requests: int | None, concurrency: int | None, rate: float | None, warmup: float,
-         timeout: float, workers: int | None, engine: str | None, out: Path,
+         timeout: float, workers: int | None, engine: str | None, out: Path | None,
          thresholds: Path | None, samples: bool, local_workers: int | None = None,
          master_bind: str | None = None) -> Run:  # fmt: skip
     # the library is imported when a run starts, not when the CLI does
@@ -75,7 +75,10 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
     from perfkit.loadgen.runner import LoadConfig
     from perfkit.loadgen.scenario import default_scenario_path, load_scenario
     from perfkit.loadgen.smoke import load_thresholds
+    from perfkit.project import Project
 
+    project = Project.find()  # perfkit.toml: the target and the runs folder when not given
+    target, out = target or project.target, out or project.runs
     settings = Settings.from_env()
     load = LoadConfig(
         model="open" if rate is not None else "closed",
@@ -114,9 +117,11 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
     return run
 
 
-TARGET = typer.Option(None, "--target", help="Base URL; default: the reference service.")
+TARGET = typer.Option(
+    None, "--target", help="Base URL; default: perfkit.toml's target, else the reference service."
+)
 SCENARIO = typer.Option(
-    None, "--scenario", help="Scenario TOML (default data/scenarios/default.toml)."
+    None, "--scenario", help="Scenario TOML (default: the project's, else packaged)."
 )
 REQUESTS = typer.Option(None, "--requests", help="Closed model: stop after this many requests.")
 CONCURRENCY = typer.Option(
@@ -147,9 +152,11 @@ LOCAL_WORKERS = typer.Option(
 MASTER_BIND = typer.Option(
     None, "--master-bind", help="Locust: HOST:PORT the master listens on (default loopback)."
 )
-OUT = typer.Option(RUNS_DIR, "--out", help="Folder of the run artifacts.")
+OUT = typer.Option(
+    None, "--out", help="Folder of the run artifacts; default: the project's reports/performance."
+)
 THRESHOLDS = typer.Option(
-    None, "--thresholds", help="Smoke criteria TOML (default data/thresholds.toml)."
+    None, "--thresholds", help="Smoke criteria TOML (default: the project's, else packaged)."
 )
 SAMPLES = typer.Option(True, "--samples/--no-samples", help="Keep per-request samples (Parquet).")
 
@@ -159,15 +166,18 @@ def baseline(
     duration: float | None = typer.Option(None, "--duration", help="Seconds (default 30)."),
     requests: int | None = REQUESTS, concurrency: int | None = CONCURRENCY,
     rate: float | None = RATE, warmup: float = WARMUP, timeout: float = TIMEOUT,
-    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path = OUT,
+    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path | None = OUT,
     thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
     local_workers: int | None = LOCAL_WORKERS, master_bind: str | None = MASTER_BIND,
+    junit: Path | None = JUNIT, summary: Path | None = SUMMARY,
 ) -> None:  # fmt: skip
     """Record a baseline run: baseline-<UTC ts>.json + baseline-summary-<UTC ts>.md."""
-    _run("baseline", target=target, scenario=scenario, duration=duration, requests=requests,
-         concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,
-         engine=engine, out=out, thresholds=thresholds, samples=samples,
-         local_workers=local_workers, master_bind=master_bind)  # fmt: skip
+    check_files(junit, summary)
+    run = _run("baseline", target=target, scenario=scenario, duration=duration,
+               requests=requests, concurrency=concurrency, rate=rate, warmup=warmup,
+               timeout=timeout, workers=workers, engine=engine, out=out, thresholds=thresholds,
+               samples=samples, local_workers=local_workers, master_bind=master_bind)  # fmt: skip
+    _report(run, junit, summary)
 
 
 def smoke(
@@ -175,15 +185,26 @@ def smoke(
     duration: float | None = typer.Option(10.0, "--duration", help="Seconds measured."),
     requests: int | None = REQUESTS, concurrency: int | None = CONCURRENCY,
     rate: float | None = RATE, warmup: float = WARMUP, timeout: float = TIMEOUT,
-    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path = OUT,
+    workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path | None = OUT,
     thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
+    junit: Path | None = JUNIT, summary: Path | None = SUMMARY,
 ) -> None:  # fmt: skip
     """The CI smoke test: the seed's criteria (or --thresholds); exit 1 when one fails."""
+    check_files(junit, summary)
     run = _run("smoke", target=target, scenario=scenario, duration=duration, requests=requests,
                concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,
                engine=engine, out=out, thresholds=thresholds, samples=samples)  # fmt: skip
+    _report(run, junit, summary)
     if run.smoke is not None and not run.smoke.passed:
         raise typer.Exit(1)
+
+
+def _report(run: Run, junit: Path | None, summary: Path | None) -> None:
+    """JUnit and the Markdown summary of the run's smoke criteria (`perfkit.ci`)."""
+    from perfkit.ci import smoke_outcome
+
+    if run.smoke is not None:
+        write_outputs(smoke_outcome(run), junit, summary)
 
 
 def register(app: typer.Typer) -> None:

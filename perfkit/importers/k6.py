@@ -95,9 +95,11 @@ def _read_json(path: Path, timings: Timings, seen: K6Points) -> None:
             data = item["data"]
             assert isinstance(data, dict)
             tags = data.get("tags") or {}
+            if tags.get("perfkit_phase") == "warmup":
+                continue
             if item["metric"] == "dropped_iterations":
                 seen.dropped_iterations += int(data["value"])
-            if item["metric"] != DURATION or tags.get("perfkit_phase") == "warmup":
+            if item["metric"] != DURATION:
                 continue
             end = datetime.fromisoformat(str(data["time"])).timestamp()
             value = float(data["value"])
@@ -118,9 +120,11 @@ def _read_csv(path: Path, timings: Timings, seen: K6Points) -> None:
                 raise InputError(f"{path}: row {number} is truncated")
             tags = {k: v for k, v in row.items() if v and k not in _CSV_FIELDS}
             tags.update(parse_qsl(row.get("extra_tags") or ""))  # a script's own tags
+            if tags.get("perfkit_phase") == "warmup":
+                continue
             if row["metric_name"] == "dropped_iterations":
                 seen.dropped_iterations += int(float(row["metric_value"]))
-            if row["metric_name"] != DURATION or tags.get("perfkit_phase") == "warmup":
+            if row["metric_name"] != DURATION:
                 continue
             try:
                 stamp, value = float(row["timestamp"]), float(row["metric_value"])

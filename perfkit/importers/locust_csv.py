@@ -125,6 +125,8 @@ def import_locust(files: Sequence[Path], *, target: str | None, scenario: str | 
     if total is None:
         raise InputError(f"{path}: has no Aggregated row (is it truncated?)")
     count = _number(path, total, "Request Count") or 0
+    if count == 0:
+        raise InputError(f"{path}: holds no requests (Locust sent none)")
     rps = _number(path, total, "Requests/s") or 0
     warnings = []
     if history:

@@ -20,24 +20,14 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from perfkit.errors import InputError
+from perfkit.errors import InputError, PerfkitError
 from perfkit.importers.build import build_run, imported_load
+from perfkit.loadgen.wrk import parse_wrk
 from perfkit.runs.model import EndpointStats, LatencyStats, Run, Stats
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-_PERCENT = re.compile(r"^\s+(50|75|90|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
-_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 
-
-def _ms(value: str, unit: str) -> float:
-    return round(float(value) * _UNITS[unit], 3)
-
-
-def _find(pattern: str, text: str, path: Path, what: str) -> re.Match[str]:
-    match = re.search(pattern, text, re.MULTILINE)
-    if match is None:
-        raise InputError(f"{path}: no {what} (expected the output of wrk --latency)")
-    return match
+def _ms(value: float) -> float:
+    return round(value, 3)
 
 
 def import_wrk(path: Path, *, target: str | None, scenario: str | None) -> Run:
@@ -49,34 +39,24 @@ def import_wrk(path: Path, *, target: str | None, scenario: str | None) -> Run:
         raise InputError(f"{path}: is not text (expected the output of wrk --latency)") from None
     if not text.strip():
         raise InputError(f"{path}: is empty")
-    head = _find(r"Running \S+ test @ (\S+)", text, path, "'Running ... test @ URL' line")
-    url = head[1]
-    shape = _find(r"(\d+) threads and (\d+) connections", text, path, "threads/connections line")
-    average = _find(
-        r"^\s+Latency\s+([\d.]+)(us|ms|s|m)\s+\S+\s+([\d.]+)(us|ms|s|m)", text, path, "latency line"
-    )
-    total = _find(
-        r"(\d+) requests in ([\d.]+)(us|ms|s|m)", text, path, "request count (truncated?)"
-    )
-    rps = float(_find(r"Requests/sec:\s+([\d.]+)", text, path, "Requests/sec (truncated?)")[1])
-    percentiles = {p: _ms(v, u) for p, v, u in _PERCENT.findall(text)}
-    if "Latency Distribution" not in text or len(percentiles) < 4:
-        raise InputError(f"{path}: no latency distribution (run wrk with --latency)")
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    sockets = _SOCKET.search(text)
-    connect, read, write, timeout = (int(x) for x in sockets.groups()) if sockets else (0, 0, 0, 0)
-    by_class = {"unexpected": int(non_2xx[1]) if non_2xx else 0, "connect": connect,
-                "protocol": read + write, "timeout": timeout}  # fmt: skip
+    try:
+        report = parse_wrk(text)
+    except PerfkitError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    sockets = report.socket_errors
+    connect, read, write = (sockets.get(k, 0) for k in ("connect", "read", "write"))
+    by_class = {"unexpected": report.non_2xx, "connect": connect,
+                "protocol": read + write, "timeout": sockets.get("timeout", 0)}  # fmt: skip
     by_class = {k: v for k, v in by_class.items() if v}
-    count = int(total[1]) + connect + read + write
+    count = report.requests + connect + read + write
     errors = sum(by_class.values())
-    seconds = _ms(total[2], total[3]) / 1000.0
+    seconds = report.duration_s
     latency = LatencyStats(
-        mean_ms=_ms(average[1], average[2]),
-        max_ms=_ms(average[3], average[4]),
-        p50_ms=percentiles["50"],
-        p90_ms=percentiles["90"],
-        p99_ms=percentiles["99"],
+        mean_ms=_ms(report.mean_ms),
+        max_ms=_ms(report.max_ms),
+        p50_ms=_ms(report.percentile_ms(50.0)),
+        p90_ms=_ms(report.percentile_ms(90.0)),
+        p99_ms=_ms(report.percentile_ms(99.0)),
     )
     stats = Stats(
         count=count,
@@ -84,10 +64,11 @@ def import_wrk(path: Path, *, target: str | None, scenario: str | None) -> Run:
         errors=errors,
         errors_by_class=by_class,
         status_counts={},
-        throughput_rps=rps,
+        throughput_rps=report.requests_per_s,
         latency=latency,
         histogram="",
     )
+    url = report.url
     path_part = re.sub(r"^https?://[^/]+", "", url) or "/"
     end = path.stat().st_mtime
     return build_run(
@@ -101,7 +82,7 @@ def import_wrk(path: Path, *, target: str | None, scenario: str | None) -> Run:
         target=target or url,
         scenario=scenario or "wrk",
         load=imported_load(
-            "wrk", concurrency=int(shape[2]), duration_s=seconds, workers=int(shape[1])
+            "wrk", concurrency=report.connections, duration_s=seconds, workers=report.threads
         ),
         warnings=["wrk prints no date: the time window ends at the file's modification time"],
     )

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from perfkit.lab.limiter_lab import LabPolicy, admitted_over_time
 from perfkit.lab.outage import PHASES, Drill
-from perfkit.reports.plots import PALETTE, STYLE
+from perfkit.reports.plots import PALETTE, STYLE, legend_outside
 
 
 def cold_warm_chart(samples: pd.DataFrame) -> Figure:
@@ -30,7 +30,7 @@ def cold_warm_chart(samples: pd.DataFrame) -> Figure:
         ax.set_yscale("log")
         ax.set_ylabel("latency (ms, log scale)")
         ax.set_title("Cold (cache miss) vs warm (cache hit), median marked")
-        ax.legend()
+        legend_outside(ax)
         return fig
 
 
@@ -50,7 +50,7 @@ def admitted_chart(samples: pd.DataFrame, policy: LabPolicy) -> Figure:
         ax.set_xlabel("seconds")
         ax.set_ylabel("admitted requests (cumulative)")
         ax.set_title("Admitted by each algorithm at 3x its limit")
-        ax.legend()
+        legend_outside(ax)
         return fig
 
 
@@ -74,5 +74,5 @@ def drill_chart(drill: Drill) -> Figure:
         ax.set_xlabel("seconds")
         ax.set_ylabel("latency (ms, log scale)")
         ax.set_title("Redis outage drill: every request")
-        ax.legend()
+        legend_outside(ax)
         return fig

@@ -88,7 +88,7 @@ def _executor(
         # k6 takes an integer rate per time unit: R/s as round(R * 1000) per 1000 s
         rate, unit = (int(config.rate), "1s") if float(config.rate).is_integer() else (
             round(config.rate * 1000), "1000s")  # fmt: skip
-        vus = min(config.concurrency, max(20, math.ceil(config.rate * 0.05)))
+        vus = min(config.concurrency, max(50, math.ceil(config.rate * 0.1)))
         return {"executor": "constant-arrival-rate", "rate": rate, "timeUnit": unit,
                 "duration": _seconds(seconds or 0), "preAllocatedVUs": vus,
                 "maxVUs": config.concurrency, "gracefulStop": grace}  # fmt: skip

@@ -1,4 +1,4 @@
-"""Scenarios: the endpoints a run hits, read from a TOML file in `data/scenarios/`.
+"""Scenarios: the endpoints a run hits, read from a TOML file (default: `perfkit.project`).
 
 A scenario file::
 
@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 import orjson
 
 from perfkit.errors import InputError
+from perfkit.project import Project
 from perfkit.runs.model import CATEGORIES
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -82,8 +83,8 @@ class Scenario:
 
 
 def default_scenario_path() -> Path:
-    """`data/scenarios/default.toml` of the checkout perfkit runs from."""
-    return Path(__file__).resolve().parents[2] / "data" / "scenarios" / "default.toml"
+    """The project's scenario, else the packaged default (see `perfkit.project`)."""
+    return Project.find().scenario()
 
 
 def load_scenario(path: Path) -> Scenario:

@@ -3,7 +3,8 @@
 Pure: `evaluate(thresholds, overall, endpoints)` builds the verdict from stats. Health
 endpoints are held to `health_latency_ms`, API and critical endpoints to
 `api_latency_ms`, all endpoints together to `error_rate_pct`, and each critical
-endpoint to `critical_error_rate_pct` (0: not a single error). See data/thresholds.toml.
+endpoint to `critical_error_rate_pct` (0: not a single error). The defaults:
+perfkit/resources/thresholds.toml.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from perfkit.errors import InputError
+from perfkit.project import Project
 from perfkit.runs.model import Criterion, EndpointStats, SmokeVerdict, Stats
 
 STATISTICS = ("p50", "p90", "p95", "p99", "p999", "max")
@@ -49,16 +51,11 @@ class Thresholds:
         return cls(**values)
 
 
-def default_thresholds_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "data" / "thresholds.toml"
-
-
 def load_thresholds(path: Path | None = None) -> Thresholds:
-    """Thresholds from `path`; without one, the bundled file, or the seed's defaults."""
+    """Thresholds from `path`; without one, the project's (see `perfkit.project`), which
+    fall back to the packaged file of the seed's defaults."""
     if path is None:
-        path = default_thresholds_path()
-        if not path.is_file():
-            return Thresholds()
+        path = Project.find().thresholds()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

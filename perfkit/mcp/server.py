@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from mcp.server import MCPServer
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from perfkit import __version__
 from perfkit.mcp import prompts, resources
@@ -36,10 +38,17 @@ def build_server(config: McpConfig) -> MCPServer:
 
 
 def serve(config: McpConfig, http: tuple[str, int] | None = None) -> None:
-    """Serve over stdio, or streamable HTTP at ``http://HOST:PORT/mcp``."""
+    """Serve over stdio, or streamable HTTP at ``http://HOST:PORT/mcp`` (and ``/health``)."""
     server = build_server(config)
     if http is None:
         server.run("stdio")
-    else:
-        host, port = http
-        server.run("streamable-http", host=host, port=port)
+        return
+
+    # the SDK leaves custom_route unannotated
+    @server.custom_route("/health", methods=["GET"])  # type: ignore[untyped-decorator]
+    async def health(request: Request) -> Response:
+        """For load balancers and start-up probes."""
+        return JSONResponse({"status": "ok"})
+
+    host, port = http
+    server.run("streamable-http", host=host, port=port)

@@ -90,6 +90,19 @@ class HourlySeries:
         if slow:
             bucket.slow += 1
 
+    def record_many(  # noqa: PLR0917 (the figures of one batch, side by side)
+        self, hour: int, count: int, sum_ms: float, max_ms: float, errors: int, slow: int
+    ) -> None:
+        """`record` for ``count`` requests of one hour at once."""
+        bucket = self._current
+        if bucket is None or bucket.hour != hour:
+            bucket = self._bucket(hour)
+        bucket.count += count
+        bucket.sum_ms += sum_ms
+        bucket.max_ms = max(bucket.max_ms, max_ms)
+        bucket.errors += errors
+        bucket.slow += slow
+
     def _bucket(self, hour: int) -> HourBucket:
         bucket = self._buckets.get(hour)
         if bucket is None:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perfkit.errors import ConfigError, RedisUnavailable
-from perfkit.measure.config import STATUS_CLASSES, TOO_MANY_REQUESTS, MeasureConfig
+from perfkit.measure.config import STATUS_CLASSES, TOO_MANY_REQUESTS, MeasureConfig, SlowClass
 from perfkit.measure.report import ReportContext, build_report, iso
 from perfkit.measure.routes import OVERFLOW
 from perfkit.measure.runtime import LoopLagSampler, rss_bytes
@@ -37,6 +37,7 @@ from perfkit.measure.workers import RedisWorkerStore
 logger = logging.getLogger(__name__)
 
 RouteKey = tuple[str, str, str]  # (method, route template, status class)
+DRAIN_EVERY = 256
 
 
 def default_worker_id() -> str:
@@ -77,47 +78,89 @@ class PerformanceMonitor:
         )
         self.lag = LoopLagSampler(self.config.loop_lag_interval_s)
         self._flusher: asyncio.Task[None] | None = None
+        self._pending: list[tuple[str, str, int, float, float]] = []
+        self._slow_ms = self.config.thresholds.slow_ms
 
     # -- the hot path -------------------------------------------------------------------
 
     def observe(
         self, method: str, route: str, status: int, duration_ms: float, request_id: str
     ) -> None:
-        """Record one finished request (``method`` already normalised)."""
-        now = self.clock()
-        sclass = STATUS_CLASSES[status // 100] if 100 <= status < 600 else "5xx"  # status_class
+        """Record one finished request (``method`` already normalised).
+
+        Queued, then counted in bulk by `drain` (every ``DRAIN_EVERY`` requests, and before
+        any read): per request only an append, and for a slow one its log entry."""
+        pending = self._pending
+        pending.append((method, route, status, duration_ms, self.clock()))
+        if duration_ms >= self._slow_ms:
+            self._slow_request(method, route, status, duration_ms, request_id)
+        if len(pending) >= DRAIN_EVERY:
+            self.drain()
+
+    def _slow_request(
+        self, method: str, route: str, status: int, duration_ms: float, request_id: str
+    ) -> None:
+        entry = {
+            "time": iso(self.clock()),
+            "route": route,
+            "method": method,
+            "status": status,
+            "duration_ms": round(duration_ms, 3),
+            "class": self.config.thresholds.classify(duration_ms),
+            "request_id": request_id,
+            "worker": self.worker_id,
+        }
+        self._recent.append(entry)
+        if self.slow_log is not None:
+            self.slow_log.write(entry)
+
+    def drain(self) -> None:
+        """Count the queued requests: grouped by (method, route, status, hour), each
+        group's figures updated once (histogram counts with one array operation)."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        groups: dict[tuple[str, str, int, int], list[float]] = {}
+        for method, route, status, duration_ms, at in pending:
+            key = (method, route, status, int(at // 3600))  # hour_of, inlined
+            durations = groups.get(key)
+            if durations is None:
+                groups[key] = [duration_ms]
+            else:
+                durations.append(duration_ms)
+        thresholds = self.config.thresholds
+        for (method, route, status, hour), durations in groups.items():
+            sclass = STATUS_CLASSES[status // 100] if 100 <= status < 600 else "5xx"
+            slow: dict[SlowClass, int] = {}
+            if max(durations) >= self._slow_ms:
+                for duration_ms in durations:
+                    name = thresholds.classify(duration_ms)
+                    if name != "normal":
+                        slow[name] = slow.get(name, 0) + 1
+            errors = len(durations) if status >= 500 else 0
+            stats = self._stats_for(method, route, sclass, len(durations))
+            stats.record_many(durations, errors, slow, hour)
+            if status == TOO_MANY_REQUESTS or status >= 500:  # kept by code beside the class
+                stats.count_code(status, len(durations))
+
+    def _stats_for(self, method: str, route: str, sclass: str, requests: int) -> RouteStats:
         key = (method, route, sclass)
-        stats = self._stats.get(key)  # the common case: one lookup, no allocation
+        stats = self._stats.get(key)
         if stats is None:
             if len(self._stats) >= self.config.max_routes:
-                self.overflow_requests += 1
+                self.overflow_requests += requests
                 key = ("*", OVERFLOW, sclass)
                 stats = self._stats.get(key)
             if stats is None:
                 stats = self._stats[key] = RouteStats(self.config.hours)
-        slow_class = self.config.thresholds.classify(duration_ms)
-        stats.record(duration_ms, status >= 500, slow_class, int(now // 3600))  # hour_of, inlined
-        if status == TOO_MANY_REQUESTS or status >= 500:  # kept by code beside the class
-            stats.count_code(status)
-        if slow_class != "normal":
-            entry = {
-                "time": iso(now),
-                "route": route,
-                "method": method,
-                "status": status,
-                "duration_ms": round(duration_ms, 3),
-                "class": slow_class,
-                "request_id": request_id,
-                "worker": self.worker_id,
-            }
-            self._recent.append(entry)
-            if self.slow_log is not None:
-                self.slow_log.write(entry)
+        return stats
 
     # -- reading ------------------------------------------------------------------------
 
     def entries(self) -> list[tuple[RouteKey, RouteStats]]:
         """The live statistics (for exporters); read-only."""
+        self.drain()
         return list(self._stats.items())
 
     def snapshot(self, *, encode: bool = False) -> WorkerSnapshot:
@@ -236,4 +279,5 @@ class PerformanceMonitor:
     async def _flush_forever(self) -> None:
         while True:
             await asyncio.sleep(self.config.flush_interval_s)
+            self.drain()  # hourly buckets stay within one interval of the requests' hour
             await self.flush()

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfkit.histogram import MONITOR, LatencyHistogram
 from perfkit.measure.config import SLOW_CLASSES, SlowClass
-from perfkit.measure.histogram import LatencyHistogram
 from perfkit.measure.hourly import HourBucket, HourlySeries, merge_hours
 
 PERCENTILES = (50.0, 95.0, 99.0)
@@ -35,14 +35,14 @@ class RouteStats:
         self.min_ms = float("inf")
         self.max_ms = 0.0
         self.slow: dict[str, int] = dict.fromkeys(SLOW_CLASSES, 0)
-        self.histogram = LatencyHistogram()
+        self.histogram = LatencyHistogram(MONITOR)
         self.hourly = HourlySeries(hours)
         self.codes: dict[str, int] = {}
 
-    def count_code(self, status: int) -> None:
-        """One more response of a code kept one by one (429, each 5xx)."""
+    def count_code(self, status: int, n: int = 1) -> None:
+        """``n`` more responses of a code kept one by one (429, each 5xx)."""
         code = str(status)
-        self.codes[code] = self.codes.get(code, 0) + 1
+        self.codes[code] = self.codes.get(code, 0) + n
 
     def record(self, duration_ms: float, error: bool, slow_class: SlowClass, hour: int) -> None:
         self.count += 1
@@ -55,6 +55,24 @@ class RouteStats:
             self.slow[slow_class] += 1
         self.histogram.record_ms(duration_ms)
         self.hourly.record(hour, duration_ms, error, slow_class != "normal")
+
+    def record_many(
+        self, durations_ms: list[float], errors: int, slow: dict[SlowClass, int], hour: int
+    ) -> None:
+        """`record` for a batch of one hour: the same figures, each updated once."""
+        total = sum(durations_ms)
+        high = max(durations_ms)
+        self.count += len(durations_ms)
+        self.sum_ms += total
+        self.min_ms = min(self.min_ms, *durations_ms)
+        self.max_ms = max(self.max_ms, high)
+        self.errors += errors
+        slow_total = 0
+        for name, n in slow.items():
+            self.slow[name] += n
+            slow_total += n
+        self.histogram.record_many_ms(durations_ms)
+        self.hourly.record_many(hour, len(durations_ms), total, high, errors, slow_total)
 
 
 @dataclass
@@ -71,7 +89,7 @@ class RouteSnapshot:
     throughput_rps: float = 0.0
     status: dict[str, int] = field(default_factory=dict)
     slow: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SLOW_CLASSES, 0))
-    histogram: LatencyHistogram = field(default_factory=LatencyHistogram)
+    histogram: LatencyHistogram = field(default_factory=lambda: LatencyHistogram(MONITOR))
     hourly: list[HourBucket] = field(default_factory=list)
     # An encoding of ``histogram`` made earlier (the flusher reuses it while counts are
     # unchanged); merging clears it.
@@ -156,6 +174,9 @@ class RouteSnapshot:
     def from_wire(cls, data: dict[str, Any]) -> RouteSnapshot:
         """Inverse of `to_wire`; raises KeyError/TypeError/ValueError on a bad record."""
         min_ms = data["min_ms"]
+        histogram = LatencyHistogram.decode(str(data["histogram"]), MONITOR)
+        if min_ms is not None:  # the exact extremes, which the encoding does not keep
+            histogram.with_extremes(float(min_ms), float(data["max_ms"]))
         return cls(
             method=str(data["method"]),
             route=str(data["route"]),
@@ -167,7 +188,7 @@ class RouteSnapshot:
             throughput_rps=float(data["throughput_rps"]),
             status={str(k): int(v) for k, v in dict(data["status"]).items()},
             slow={str(k): int(v) for k, v in dict(data["slow"]).items()},
-            histogram=LatencyHistogram.decode(str(data["histogram"])),
+            histogram=histogram,
             hourly=[HourBucket.from_dict(b) for b in data["hourly"]],
         )
 

@@ -77,6 +77,15 @@ class LimiterCore:
     ) -> Call | Decision:
         """A `Call` for a backend, or a `Decision` made without one (no policy applies,
         or the identity is in the local over-limit cache)."""
+        chosen = self.select(identity, path, policies)
+        if isinstance(chosen, Decision):
+            return chosen
+        return self.call(identity, chosen)
+
+    def select(
+        self, identity: str, path: str, policies: Sequence[Policy] | None = None
+    ) -> tuple[Policy, ...] | Decision:
+        """The policies that apply, or a `Decision` made without a backend."""
         chosen = self.config.policies.for_path(path) if policies is None else tuple(policies)
         if not chosen:
             return Decision(True, identity, "none", ())
@@ -84,9 +93,17 @@ class LimiterCore:
             local = self._local_refusal(identity, chosen)
             if local is not None:
                 return self.finish(local)
+        return chosen
+
+    def call(self, identity: str, chosen: tuple[Policy, ...]) -> Call:
+        """The backend call deciding ``chosen`` for ``identity``."""
         compiled = self._compiled(chosen)
         tag = f":{{{identity}}}"
         return Call(identity, chosen, [base + tag for base in compiled.bases], compiled.argv)
+
+    def key(self, policy: Policy, identity: str) -> str:
+        """The Redis key of ``policy`` for ``identity``."""
+        return f"{self._base(policy)}:{{{identity}}}"
 
     def _base(self, policy: Policy) -> str:
         base = self._key_base.get((policy.key_name, policy.algorithm))

@@ -12,9 +12,10 @@ from typing import Literal, NamedTuple
 
 from perfkit.ratelimit.policy import Policy
 
-Backend = Literal["redis", "memory", "local", "fail_open", "fail_closed", "none"]
-"""Who decided: Redis; the in-process fallback; the local over-limit cache; the
-fail-open / fail-closed rule during an outage; or nobody (no policy applies)."""
+Backend = Literal["redis", "lease", "memory", "local", "fail_open", "fail_closed", "none"]
+"""Who decided: Redis; a lease of quota from Redis (lease mode); the in-process fallback;
+the local over-limit cache; the fail-open / fail-closed rule during an outage; or nobody
+(no policy applies)."""
 
 
 class Outcome(NamedTuple):

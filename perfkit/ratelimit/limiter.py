@@ -31,9 +31,10 @@ from perfkit.connection import (
     sync_client,
     target_from_settings,
 )
-from perfkit.errors import RedisUnavailable
+from perfkit.errors import ConfigError, RedisUnavailable
 from perfkit.ratelimit.core import Call, LimiterCore
 from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.lease_client import LeaseClient
 from perfkit.ratelimit.policy import Policy
 from perfkit.ratelimit.scripts import AsyncScriptRunner, Script, SyncScriptRunner
 from perfkit.ratelimit.settings import LimiterConfig
@@ -76,8 +77,11 @@ class RateLimiter(_Base):
         wall_clock: Callable[[], float] = time.time,
         owns_client: bool = False,
     ) -> None:
-        self.core = LimiterCore(config or LimiterConfig(), keyspace or Keyspace(),
-                                clock=clock, wall_clock=wall_clock)  # fmt: skip
+        config = config or LimiterConfig()
+        if config.mode != "exact":
+            raise ConfigError("lease mode is for the asyncio limiter (AsyncRateLimiter)")
+        self.core = LimiterCore(config, keyspace or Keyspace(), clock=clock,
+                                wall_clock=wall_clock)  # fmt: skip
         self.runner = SyncScriptRunner(client, Script())
         self._owns_client = owns_client
         self._probe: threading.Thread | None = None
@@ -153,6 +157,7 @@ class AsyncRateLimiter(_Base):
         self.runner = AsyncScriptRunner(client, Script(), pipelining=config.pipelining)
         self._owns_client = owns_client
         self._probe: asyncio.Task[None] | None = None
+        self.leases = LeaseClient(self.core, client, clock) if config.mode == "lease" else None
 
     @classmethod
     def from_settings(
@@ -167,9 +172,19 @@ class AsyncRateLimiter(_Base):
         self, identity: str, path: str = "/", *, policies: Sequence[Policy] | None = None
     ) -> Decision:
         """The asyncio flavour of `RateLimiter.hit`."""
-        call = self.core.prepare(identity, path, policies)
-        if isinstance(call, Decision):
-            return call
+        core = self.core
+        chosen = core.select(identity, path, policies)
+        if isinstance(chosen, Decision):
+            return chosen
+        leases = self.leases
+        if leases is not None:
+            outcomes = leases.book.spend(chosen, identity)  # the fast path: no keys, no I/O
+            if outcomes is not None:
+                return core.finish(Decision(True, identity, "lease", outcomes))
+            return await self._hit_leased(core.call(identity, chosen), leases)
+        return await self._hit_exact(core.call(identity, chosen))
+
+    async def _hit_exact(self, call: Call) -> Decision:
         core = self.core
         if core.try_redis():
             try:
@@ -181,6 +196,25 @@ class AsyncRateLimiter(_Base):
                 core.redis_ok()
                 return core.from_reply(call, reply)
         return core.degraded(call)
+
+    async def _hit_leased(self, call: Call, leases: LeaseClient) -> Decision:
+        core = self.core
+        if core.try_redis():
+            try:
+                decision = await leases.decide(call)
+            except RedisUnavailable:
+                core.redis_failed()
+                self._start_probe()
+            else:
+                core.redis_ok()
+                return decision if decision is not None else await self._hit_exact(call)
+        return core.degraded(call)
+
+    def stats(self) -> dict[str, Any]:
+        document = super().stats()
+        if self.leases is not None:
+            document["lease"] = self.leases.stats()
+        return document
 
     def _start_probe(self) -> None:
         if self._probe is None or self._probe.done():
@@ -198,6 +232,8 @@ class AsyncRateLimiter(_Base):
                 "pipelined_calls": self.runner.batched_calls}  # fmt: skip
 
     async def aclose(self) -> None:
+        if self.leases is not None:
+            await self.leases.aclose()
         if self._probe is not None:
             self._probe.cancel()
             await asyncio.gather(self._probe, return_exceptions=True)

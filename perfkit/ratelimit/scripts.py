@@ -44,6 +44,11 @@ def script_source() -> str:
     return "\n".join((folder / name).read_text(encoding="utf-8") for name in _PARTS)
 
 
+def lease_source() -> str:
+    """The lease script of lease mode."""
+    return (resources.files("perfkit.ratelimit") / "lua" / "lease.lua").read_text("utf-8")
+
+
 class Script:
     """A Lua body and its SHA1, read once."""
 

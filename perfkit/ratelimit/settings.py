@@ -12,6 +12,8 @@ from perfkit.ratelimit.policy import ALGORITHMS, PolicySet, default_policies
 
 OnRedisError = Literal["fallback", "open", "closed"]
 _ON_ERROR: tuple[OnRedisError, ...] = ("fallback", "open", "closed")
+Mode = Literal["exact", "lease"]
+_MODES: tuple[Mode, ...] = ("exact", "lease")
 DEFAULT_EXEMPT = ("/health", "/ready", "/api/health", "/metrics")
 
 
@@ -25,6 +27,10 @@ class LimiterConfig:
     admitting limit/N keep the fleet near the limit during an outage).
     ``retry_interval``: seconds between background PINGs while Redis is down.
     ``local_cache``: refuse in-process while an identity is known to be over a limit.
+    ``mode``: ``exact`` (every decision in Redis, the default) or ``lease`` (asyncio only,
+    GCRA policies: see `perfkit.ratelimit.lease`; ``lease_fraction`` of a policy's limit
+    per lease, spendable for ``lease_ttl`` seconds). ``fallback_instances`` is also the
+    instance count in lease mode's worst-case figures.
     """
 
     policies: PolicySet = field(default_factory=lambda: PolicySet(default_policies()))
@@ -38,6 +44,9 @@ class LimiterConfig:
     hash_identities: bool = False
     exempt_paths: tuple[str, ...] = DEFAULT_EXEMPT
     enabled: bool = True
+    mode: Mode = "exact"
+    lease_fraction: float = 0.01
+    lease_ttl: float = 1.0
 
     def __post_init__(self) -> None:
         if self.on_redis_error not in _ON_ERROR:
@@ -46,6 +55,16 @@ class LimiterConfig:
             )
         if self.fallback_instances < 1:
             raise ConfigError("fallback_instances must be >= 1")
+        if self.mode not in _MODES:
+            raise ConfigError(f"rate limit mode {self.mode!r} must be one of {', '.join(_MODES)}")
+        if not 0 < self.lease_fraction <= 1 or not self.lease_ttl > 0:
+            raise ConfigError("lease_fraction must be in (0, 1] and lease_ttl > 0")
+        if self.mode == "lease":
+            other = [p.name for p in self.policies if p.algorithm != "gcra" or p.count_refused]
+            if other:
+                raise ConfigError(
+                    "lease mode needs GCRA policies without count_refused; not: " + ", ".join(other)
+                )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LimiterConfig:
@@ -67,7 +86,13 @@ class LimiterConfig:
                 f"PERFKIT_RATELIMIT_ON_REDIS_ERROR={on_error!r} must be one of "
                 f"{', '.join(_ON_ERROR)}"
             )
+        mode = settings.env_text("PERFKIT_RATELIMIT_MODE", "exact")
+        if mode not in _MODES:
+            raise ConfigError(f"PERFKIT_RATELIMIT_MODE={mode!r} must be one of {', '.join(_MODES)}")
         return cls(
+            mode=mode,
+            lease_fraction=settings.env_float("PERFKIT_RATELIMIT_LEASE_FRACTION", 0.01, 1e-9),
+            lease_ttl=settings.env_float("PERFKIT_RATELIMIT_LEASE_TTL", 1.0, 0.001),
             policies=policies,
             on_redis_error=on_error,
             fallback_instances=settings.env_int("PERFKIT_RATELIMIT_FALLBACK_INSTANCES", 1, 1),
@@ -87,6 +112,9 @@ class LimiterConfig:
         """JSON-able configuration for the stats endpoint."""
         return {
             "enabled": self.enabled,
+            "mode": self.mode,
+            "lease_fraction": self.lease_fraction,
+            "lease_ttl_seconds": self.lease_ttl,
             "policies": [p.describe() for p in self.policies],
             "on_redis_error": self.on_redis_error,
             "fallback_instances": self.fallback_instances,

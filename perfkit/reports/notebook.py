@@ -30,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.image import imread
 
 from perfkit.errors import InputError
+from perfkit.project import CONFIG_FILE
 
 
 class ParameterError(InputError):
@@ -75,22 +77,35 @@ def coerce(name: str, value: Any, kind: type) -> Any:
 
 
 def enter_project(start: Path | None = None) -> Path:
-    """Change to the project folder: the nearest of ``start`` (cwd) and its parents that
-    holds a ``notebooks/`` folder, so relative paths (``data/history``, ``reports``) mean the
-    same under papermill (run from the project) and nbval (run from ``notebooks/``)."""
+    """Change to the project folder, so relative paths (``data/history``, ``reports``) mean
+    the same under papermill (run from the project) and nbval (run from ``notebooks/``):
+    the nearest of ``start`` (cwd) and its parents holding a ``perfkit.toml``; else the
+    parent of a ``notebooks`` folder; else ``start`` itself (a packaged notebook run in a
+    project without files of its own)."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "notebooks").is_dir():
-            os.chdir(folder)
-            return folder
-    return here
+        if (folder / CONFIG_FILE).is_file():
+            return _enter(folder)
+    return _enter(here.parent if here.name == "notebooks" else here)
+
+
+def _enter(folder: Path) -> Path:
+    os.chdir(folder)
+    return folder
+
+
+SHARP_DPI = 2  # pixels per display pixel: sharp on high-density screens and when zoomed
 
 
 def show(figure: Figure) -> None:
     """Display ``figure`` as a static PNG (interactive outputs render blank in exported
-    HTML, jupyter/nbconvert#944)."""
+    HTML, jupyter/nbconvert#944), drawn at twice its display size so it stays sharp."""
     from IPython.display import Image, display  # noqa: PLC0415  (only inside a kernel)
 
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    display(Image(data=buffer.getvalue(), format="png"))  # type: ignore[no-untyped-call]
+    dpi = figure.get_dpi()
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=dpi * SHARP_DPI)
+    buffer.seek(0)
+    width = imread(buffer, format="png").shape[1] // SHARP_DPI
+    image = Image(data=buffer.getvalue(), format="png", width=width)  # type: ignore[no-untyped-call]
+    display(image)  # type: ignore[no-untyped-call]

@@ -9,13 +9,16 @@ latency axes, and a title that says what is plotted.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import matplotlib
 import matplotlib.style
 import numpy as np
+from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.patches import Wedge
 
@@ -40,12 +43,39 @@ STYLE: dict[str, Any] = {
     "legend.fontsize": 9,
 }
 STATUS_COLOURS = {"good": "#2ca02c", "warning": "#ff7f0e", "critical": "#d62728"}
+OVERALL_COLOUR = "#333333"
+
+
+class RunLabel(NamedTuple):
+    """How a trend chart names a run: the series it belongs to (runs of one target and
+    scenario are joined by a line, never runs of another) and its commit (short SHA)."""
+
+    series: str
+    commit: str
+
+
+def endpoint_colours(names: Sequence[str]) -> dict[str, str]:
+    """One colour per endpoint, the same in every chart drawn from the same endpoints:
+    ``overall`` dark grey, the others in `PALETTE` order of their sorted names."""
+    others = sorted({n for n in names if n != "overall"})
+    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(others)}
+    colours["overall"] = OVERALL_COLOUR
+    return colours
+
+
+def legend_outside(ax: Any, **kwargs: Any) -> None:
+    """The legend to the right of the axes, never over the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
 
 
 @contextlib.contextmanager
 def _styled() -> Iterator[None]:
     with matplotlib.style.context(STYLE):
         yield
+
+
+def _run_colours(run: RunData) -> dict[str, str]:
+    return endpoint_colours([*run.endpoints, "overall"])
 
 
 def _selected(run: RunData, endpoints: Sequence[str] | None) -> list[EndpointData]:
@@ -73,10 +103,11 @@ def latency_cdf(run: RunData, endpoints: Sequence[str] | None = None) -> Figure:
     with _styled():
         fig = Figure()
         ax = fig.subplots()
-        for colour, ep in zip(PALETTE * 3, _selected(run, endpoints), strict=False):
+        colours = _run_colours(run)
+        for ep in _selected(run, endpoints):
             points = _cdf_points(ep)
             if points is not None:
-                ax.plot(points[0], points[1], label=ep.name, linewidth=1.6, color=colour)
+                ax.plot(points[0], points[1], label=ep.name, linewidth=1.6, color=colours[ep.name])
         for q in (0.5, 0.95, 0.99):
             ax.axhline(q, color="#999999", linewidth=0.8, linestyle=":")
         ax.set_xscale("log")
@@ -86,7 +117,7 @@ def latency_cdf(run: RunData, endpoints: Sequence[str] | None = None) -> Figure:
             ylabel="fraction of requests at or below",
             ylim=(0, 1.01),
         )
-        ax.legend(loc="lower right")
+        legend_outside(ax)
     return fig
 
 
@@ -103,7 +134,8 @@ def latency_histogram(
     with _styled():
         fig = Figure()
         ax = fig.subplots()
-        for colour, ep in zip(PALETTE * 3, selected, strict=False):
+        colours = _run_colours(run)
+        for ep in selected:
             assert ep.latencies_ms is not None
             ax.hist(
                 ep.latencies_ms.tolist(),
@@ -111,7 +143,7 @@ def latency_histogram(
                 histtype="step",
                 linewidth=1.5,
                 label=ep.name,
-                color=colour,
+                color=colours[ep.name],
             )
         ax.set_xscale("log")
         ax.set(
@@ -119,7 +151,7 @@ def latency_histogram(
             xlabel="latency (ms, log scale)",
             ylabel="requests",
         )
-        ax.legend()
+        legend_outside(ax)
     return fig
 
 
@@ -133,7 +165,9 @@ def latency_over_time(
     with _styled():
         fig = Figure()
         ax = fig.subplots()
-        for colour, ep in zip(PALETTE * 3, selected, strict=False):
+        colours = _run_colours(run)
+        for ep in selected:
+            colour = colours[ep.name]
             assert ep.latencies_ms is not None and ep.latency_times_s is not None
             answered = ep.latency_times_s
             ax.scatter(answered, ep.latencies_ms, s=3, alpha=0.25, color=colour)
@@ -154,7 +188,7 @@ def latency_over_time(
             xlabel="seconds into the run",
             ylabel="latency (ms, log scale)",
         )
-        ax.legend()
+        legend_outside(ax)
     return fig
 
 
@@ -178,44 +212,83 @@ def runs_overlay(base: RunData, candidate: RunData, endpoint: str = "overall") -
             ylabel="fraction of requests at or below",
             ylim=(0, 1.01),
         )
-        ax.legend(loc="lower right")
+        legend_outside(ax)
     return fig
 
 
-def trend_chart(trend: Trend) -> Figure:
-    """A metric over runs with each level drawn flat and change points marked."""
-    x = np.arange(len(trend.values))
+METRIC_AXES = {"throughput": "throughput (requests/s)",
+               "error_rate": "error rate (fraction of requests)"}  # fmt: skip
+
+
+def metric_axis(metric: str) -> str:
+    """The axis label of a run metric, with its unit (latencies are in ms)."""
+    return METRIC_AXES.get(metric, f"{metric} latency (ms)")
+
+
+def _date_axis(ax: Any, times: Sequence[datetime]) -> list[float]:
+    """``times`` as matplotlib date numbers, and the x axis formatted as dates."""
+    numbers = [float(x) for x in mdates.date2num(list(times))]  # type: ignore[no-untyped-call]
+    ax.xaxis_date()
+    locator = ax.xaxis.get_major_locator()
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    return numbers
+
+
+def _series_of(trend: Trend, labels: Mapping[str, RunLabel]) -> dict[str, list[int]]:
+    series: dict[str, list[int]] = {}
+    for i, run_id in enumerate(trend.run_ids):
+        series.setdefault(labels[run_id].series if run_id in labels else "", []).append(i)
+    return series
+
+
+def _label_commits(ax: Any, trend: Trend, labels: Mapping[str, RunLabel]) -> None:
+    """A dotted line and the short SHA where each commit's first run starts."""
+    previous = None
+    for time, run_id in zip(_date_axis(ax, trend.times), trend.run_ids, strict=True):
+        commit = labels[run_id].commit if run_id in labels else None
+        if commit is None or commit == previous:
+            continue
+        previous = commit
+        ax.axvline(time, color="#999999", linewidth=0.6, linestyle=":")
+        ax.annotate(commit, (time, 0.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
+                    textcoords="offset points", rotation=90, fontsize=7, color="#555555",
+                    ha="left", va="bottom")  # fmt: skip
+
+
+def trend_chart(
+    trend: Trend, labels: Mapping[str, RunLabel] | None = None, colour: str | None = None
+) -> Figure:
+    """A metric on a time axis: one line per series (runs of another target or scenario
+    are never joined to these), each level between change points drawn flat, change points
+    marked, and the first run of each commit labelled with its short SHA (``labels``)."""
+    labels = labels or {}
     with _styled():
         fig = Figure()
         ax = fig.subplots()
-        ax.plot(
-            x,
-            trend.values,
-            marker="o",
-            markersize=3,
-            linewidth=1.0,
-            color=PALETTE[0],
-            label=trend.metric,
-        )
-        for lo, hi, mean in segments(trend.values, trend.change_points):
-            ax.hlines(mean, lo, hi - 1, color=PALETTE[1], linewidth=2.2)
+        times = _date_axis(ax, trend.times)
+        series = _series_of(trend, labels)
+        styles = ["-", "--", "-.", ":"]
+        for n, (name, idx) in enumerate(series.items()):
+            ax.plot([times[i] for i in idx], trend.values[idx], marker="o", markersize=3,
+                    linewidth=1.0, linestyle=styles[n % len(styles)],
+                    color=colour or PALETTE[0],
+                    label=f"{trend.metric}, {name}" if name else trend.metric)  # fmt: skip
+        for k, (lo, hi, mean) in enumerate(segments(trend.values, trend.change_points)):
+            ax.hlines(mean, times[lo], times[hi - 1], color=PALETTE[1], linewidth=2.2,
+                      label="level between change points" if k == 0 else "_")  # fmt: skip
         for cp in trend.change_points:
-            ax.axvline(cp.index - 0.5, color=STATUS_COLOURS["critical"], linestyle="--")
-            ax.annotate(
-                f"{cp.change:+.0%}",
-                (cp.index - 0.5, 1.0),
-                xycoords=("data", "axes fraction"),
-                ha="left",
-                va="top",
-                color=STATUS_COLOURS["critical"],
-            )
+            at = times[cp.index - 1] + (times[cp.index] - times[cp.index - 1]) / 2
+            ax.axvline(at, color=STATUS_COLOURS["critical"], linestyle="--")
+            ax.annotate(f"{cp.change:+.0%}", (at, 1.0), xycoords=("data", "axes fraction"),
+                        ha="left", va="top", color=STATUS_COLOURS["critical"])  # fmt: skip
+        _label_commits(ax, trend, labels)
         ax.set(
-            title=f"{trend.endpoint} {trend.metric} over {len(x)} runs "
+            title=f"{trend.endpoint} {trend.metric} over {len(times)} runs "
             f"({len(trend.change_points)} change points)",
-            xlabel="run (oldest first)",
-            ylabel=trend.metric,
+            xlabel="run start (UTC); dotted lines: first run of a commit",
+            ylabel=metric_axis(trend.metric),
         )
-        ax.legend(["value", "level between change points"])
+        legend_outside(ax)
     return fig
 
 
@@ -255,3 +328,28 @@ def health_gauge(score: float, status: str | None = None) -> Figure:
         ax.set_aspect("equal")
         ax.axis("off")
     return fig
+
+
+def p95_sparkline(times: Sequence[datetime], p95_ms: Sequence[float], colour: str) -> Figure:
+    """A small p95 chart for the dashboard: the recent runs evenly spaced, oldest first,
+    the first and last run's date under the ends (a glance, not a time axis: the trend
+    charts of the trends report carry time and commits)."""
+    with _styled():
+        fig = Figure(figsize=(3.2, 1.3))
+        ax = fig.subplots()
+        x = list(range(len(p95_ms)))
+        ax.plot(x, list(p95_ms), marker="o", markersize=2.5, linewidth=1.2, color=colour)
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("p95 (ms)", fontsize=8)
+        ends = sorted({0, len(x) - 1})
+        ax.set_xticks(ends, [f"{times[i]:%m-%d %H:%M}" for i in ends])
+        ax.tick_params(labelsize=7)
+    return fig
+
+
+def svg_text(figure: Figure) -> str:
+    """``figure`` as an inline ``<svg>`` element (text drawn as paths: no font to fetch)."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]

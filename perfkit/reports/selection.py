@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from perfkit.reports.notebook import ParameterError
+from perfkit.reports.plots import RunLabel
 from perfkit.runs.history import History, StoredRun
 
 
@@ -79,3 +80,22 @@ def split_names(text: str, name: str) -> list[str]:
     if not names:
         raise ParameterError(f"parameter {name!r} names nothing")
     return names
+
+
+def short_commit(commit: str | None) -> str:
+    """``abc1234`` or ``abc1234+dirty`` (uncommitted changes), ``unknown`` when not recorded."""
+    if not commit:
+        return "unknown"
+    sha, _, dirty = commit.partition("+")
+    return sha[:7] + ("+dirty" if dirty else "")
+
+
+def run_labels(runs: Sequence[StoredRun]) -> dict[str, RunLabel]:
+    """Per run id: its series (target and scenario: runs of another are never joined on a
+    chart) and its short commit, for `perfkit.plots.trend_chart`."""
+    return {
+        s.run.run_id: RunLabel(
+            f"{s.run.target} / {s.run.scenario}", short_commit(s.run.environment.git_commit)
+        )
+        for s in runs
+    }

@@ -1,4 +1,5 @@
-"""The notebook suite: papermill executes each notebook, nbconvert exports it to HTML.
+"""The notebook suite: papermill executes each notebook, nbconvert exports it to HTML,
+and each suite run is archived under ``html/<UTC timestamp>/`` with a dashboard index.
 
 One notebook failing is reported with its failing cell and does not stop the others.
 Kernels are named (``perfkit``, installed into the venv by ``make setup``) and every cell
@@ -8,27 +9,32 @@ has an execution timeout, because papermill's default waits forever (papermill#1
 from __future__ import annotations
 
 import ast
-import html
-import os
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import papermill
-from jupyter_client.kernelspec import NoSuchKernel
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
 from traitlets.config import Config
 
-from perfkit.atomic import write_text
 from perfkit.errors import InputError
+from perfkit.reports.archive import check_keep, new_archive, point_latest, prune
+from perfkit.reports.dashboard import gather
+from perfkit.reports.export import export_html
+from perfkit.reports.index import write_indexes
+from perfkit.reports.selection import history_folders
 
 KERNEL = "perfkit"
+FALLBACK_KERNEL = "python3"
 CELL_TIMEOUT_S = 300
+KEEP_ARCHIVES = 20  # suite runs kept under html/ (perfkit report --keep)
+log = logging.getLogger("perfkit.suite")
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,13 @@ def _kernel_config() -> Config:
     return config
 
 
+def kernel_name() -> str:
+    """``perfkit`` when installed (``make setup``), else ``python3``: the kernel of the
+    running interpreter (jupyter_client starts a ``python`` kernelspec with sys.executable),
+    so a perfkit installed from its wheel runs its notebooks with no kernel to install."""
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else FALLBACK_KERNEL
+
+
 def run_notebook(
     notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path
 ) -> str | None:
@@ -126,7 +139,7 @@ def run_notebook(
             str(notebook),
             str(executed),
             parameters=dict(parameters),
-            kernel_name=KERNEL,
+            kernel_name=kernel_name(),
             progress_bar=False,
             cwd=str(cwd),
             execution_timeout=CELL_TIMEOUT_S,
@@ -136,21 +149,10 @@ def run_notebook(
         evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
         return f"cell {exc.exec_count}: {exc.ename}: {evalue}"
     except NoSuchKernel:
-        return f"no Jupyter kernel named {KERNEL!r}: run `make setup`"
+        return f"no Jupyter kernel named {KERNEL!r} or {FALLBACK_KERNEL!r}: install ipykernel"
     except (CellTimeoutError, DeadKernelError) as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return None
-
-
-def export_html(executed: Path, target: Path, show_code: bool = False) -> Path:
-    """Static HTML with charts embedded as images; code hidden unless ``show_code``."""
-    notebook = nbformat.read(str(executed), as_version=4)
-    exporter = HTMLExporter(
-        exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(notebook)
-    write_text(target, body)
-    return target
 
 
 def run_suite(
@@ -163,11 +165,19 @@ def run_suite(
     show_code: bool = False,
     cwd: Path | None = None,
     progress: Callable[[NotebookResult], None] | None = None,
+    keep: int = KEEP_ARCHIVES,
+    now: datetime | None = None,
 ) -> list[NotebookResult]:
-    """Run every notebook (or those ``only`` names), export it, write ``html/index.html``;
-    never stop at a failure. ``context``: see `assign_parameters`."""
+    """Run every notebook (or those ``only`` names) and export it into a new archive
+    ``html/<UTC timestamp>/``; then the archives beyond ``keep`` are removed, the dashboard
+    written (``index.html`` there and in ``html/``) and ``html/latest`` pointed at it. Never
+    stops at a failure. ``context``: see `assign_parameters`."""
+    check_keep(keep)
     notebooks = discover(notebooks_dir, only)
     assigned = assign_parameters(notebooks, parameters, context)
+    now = now or datetime.now(UTC)
+    html_root = reports_dir / "html"
+    archive = new_archive(html_root, now)
     results = []
     for notebook in notebooks:
         started = time.perf_counter()
@@ -175,56 +185,19 @@ def run_suite(
         error = run_notebook(notebook, executed, assigned[notebook], cwd or Path.cwd())
         html_path = None
         if executed.exists():
-            html_path = export_html(executed, reports_dir / "html" / f"{notebook.stem}.html",
-                                    show_code)  # fmt: skip
+            exported = export_html(executed, archive / f"{notebook.stem}.html", show_code)
+            for note in exported.notes:
+                log.warning("%s: %s", notebook.stem, note)
+            html_path = exported.html
         result = NotebookResult(
             notebook.stem, error is None, time.perf_counter() - started, executed, html_path, error
         )
         results.append(result)
         if progress is not None:
             progress(result)
-    write_index(reports_dir, results)
+    base = cwd or Path.cwd()
+    history = [base / folder for folder in history_folders("", str(reports_dir))]
+    prune(html_root, keep, current=archive)
+    write_indexes(reports_dir, archive, results, gather(base / reports_dir, history), now)
+    point_latest(html_root, archive)
     return results
-
-
-def _newest(directory: Path, pattern: str) -> Path | None:
-    found = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
-
-
-def write_index(reports_dir: Path, results: list[NotebookResult]) -> Path:
-    """``html/index.html``: every report with its status, and the newest artifacts."""
-    html_dir = reports_dir / "html"
-    rows = []
-    for r in results:
-        link = (
-            f'<a href="{html.escape(r.html.name)}">{html.escape(r.name)}</a>' if r.html else r.name
-        )
-        status = "ok" if r.ok else f"FAILED: {html.escape(r.error or '')}"
-        rows.append(f"<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td></tr>")
-    artifacts = []
-    for label, directory, pattern in (
-        ("latest baseline (JSON)", reports_dir / "performance", "baseline-*.json"),
-        ("latest baseline summary", reports_dir / "performance", "baseline-summary-*.md"),
-        ("latest smoke run (JSON)", reports_dir / "performance", "smoke-*.json"),
-        ("latest smoke summary", reports_dir / "performance", "smoke-summary-*.md"),
-        ("latest analytics report", reports_dir / "mcp-analytics", "*.json"),
-        ("latest analytics summary", reports_dir / "mcp-analytics", "*.md"),
-    ):
-        newest = _newest(directory, pattern) if directory.is_dir() else None
-        if newest is not None:
-            href = html.escape(os.path.relpath(newest, html_dir))
-            artifacts.append(f'<li>{label}: <a href="{href}">{html.escape(newest.name)}</a></li>')
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>perfkit reports</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td{padding:4px 12px}</style></head>"
-        f"<body><h1>perfkit reports</h1><p>Generated {time.strftime('%Y-%m-%d %H:%M:%S %Z')}</p>"
-        "<table><tr><th>report</th><th>status</th><th>time</th></tr>"
-        + "".join(rows)
-        + "</table><h2>Artifacts</h2><ul>"
-        + ("".join(artifacts) or "<li>none yet</li>")
-        + "</ul></body></html>"
-    )
-    index = html_dir / "index.html"
-    write_text(index, page)
-    return index

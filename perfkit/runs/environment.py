@@ -1,43 +1,35 @@
-"""Where a run was measured: perfkit and Python versions, host, and the git commit."""
+"""Where a run was measured: perfkit and Python versions, host, and where it came from
+(the project's git commit and branch, the CI job: `perfkit.runs.provenance`)."""
 
 from __future__ import annotations
 
 import os
-import platform
-import socket
-import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from perfkit import __version__
+from perfkit.machine import describe_machine
+from perfkit.project import Project
 from perfkit.runs.model import Environment
+from perfkit.runs.provenance import capture
 
 
-def git_commit(cwd: Path | None = None) -> str | None:
-    """The checked-out commit (with ``+dirty`` when there are changes), or None."""
-    where = cwd or Path(__file__).resolve().parents[2]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5
-        )
-        if head.returncode != 0:
-            return None
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=where, capture_output=True, text=True, timeout=5,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-
-
-def capture_environment() -> Environment:
+def capture_environment(
+    project: Path | None = None, env: Mapping[str, str] | None = None
+) -> Environment:
+    """This machine, and the provenance of the project (default: the one perfkit runs in)."""
+    origin = capture(project or Project.find().root, os.environ if env is None else env)
+    here = describe_machine()
     return Environment(
         perfkit_version=__version__,
-        python=platform.python_version(),
-        implementation=platform.python_implementation(),
-        platform=platform.platform(),
-        machine=platform.machine(),
-        host=socket.gethostname(),
-        cpu_count=os.cpu_count() or 1,
-        git_commit=git_commit(),
+        python=here.python,
+        implementation=here.implementation,
+        platform=here.platform,
+        machine=here.machine,
+        host=here.host,
+        cpu_count=here.cpu_count,
+        git_commit=origin.commit,
+        git_branch=origin.branch,
+        ci=origin.ci,
+        ci_job_url=origin.job_url,
     )

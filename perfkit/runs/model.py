@@ -14,7 +14,9 @@ Schema (``schema_version`` 1; JSON object, every key always present, ``null`` wh
                      only, else null), duration_s, requests (closed, request count, else null),
                      warmup_s, timeout_s, workers, engine ("aiohttp" | "httpx-aiohttp" | "httpx")
     environment      perfkit_version, python, implementation, platform, machine, host,
-                     cpu_count, git_commit (null when unknown)
+                     cpu_count, git_commit (null when unknown); git_branch, ci
+                     ("github-actions" | "gitlab-ci") and ci_job_url: null when unknown,
+                     absent in older files (perfkit.runs.provenance)
     generator        the load generator's own health: engine, workers, cpu_seconds,
                      cpu_utilisation (busiest worker, 0..1 of one core), send_lag_p99_ms
                      (how late sends started vs. their intended time), saturated (bool)
@@ -211,6 +213,9 @@ class Environment:
     host: str
     cpu_count: int
     git_commit: str | None
+    git_branch: str | None = None
+    ci: str | None = None
+    ci_job_url: str | None = None
 
     def to_dict(self) -> JSON:
         return dict(self.__dict__)
@@ -226,6 +231,9 @@ class Environment:
             host=r.text("host"),
             cpu_count=r.integer("cpu_count"),
             git_commit=r.opt_text("git_commit"),
+            git_branch=r.opt_text("git_branch") if r.has("git_branch") else None,
+            ci=r.opt_text("ci") if r.has("ci") else None,
+            ci_job_url=r.opt_text("ci_job_url") if r.has("ci_job_url") else None,
         )
 
 

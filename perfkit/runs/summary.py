@@ -39,7 +39,9 @@ def render_summary(run: Run) -> str:
         f"- Load: {shape}, {length}, warm-up {load.warmup_s:g} s excluded, timeout "
         f"{load.timeout_s:g} s, {load.workers} worker(s), engine {load.engine}",
         f"- Environment: perfkit {env.perfkit_version}, {env.implementation} {env.python}, "
-        f"{env.machine}, {env.cpu_count} CPUs, host {env.host}, commit {commit}",
+        f"{env.machine}, {env.cpu_count} CPUs, host {env.host}, commit {commit}"
+        + (f" on {env.git_branch}" if env.git_branch else "")
+        + (f", CI job {env.ci_job_url}" if env.ci_job_url else ""),
         f"- Generator: {run.generator.cpu_utilisation:.0%} of a core (busiest worker), send lag "
         f"p99 {run.generator.send_lag_p99_ms:.1f} ms"
         + (" **(saturated)**" if run.generator.saturated else ""),

@@ -13,7 +13,7 @@ from perfkit.analysis.adapt import load_run_data
 from perfkit.analysis.compare import compare_runs
 from perfkit.analysis.trends import unavailable
 from perfkit.importers import import_files, read_files
-from tests.importers.tools import k6_csv, k6_json, locust_csv, wrk_report
+from tests.importers.tools import jmeter_jtl, k6_csv, k6_json, locust_csv, wrk_report
 from tests.loadgen.apps import Counter
 
 
@@ -78,18 +78,34 @@ def test_wrk_report_keeps_wrks_percentiles_and_nulls_the_rest(status_url: str,
     ]
 
 
+def test_jmeter_jtl_becomes_a_per_request_run(status_url: str, counter: Counter,
+                                              tmp_path: Path) -> None:  # fmt: skip
+    jtl = jmeter_jtl(status_url, tmp_path, loops=10)
+    [(run, samples)] = read_files("jmeter", [jtl])
+    assert run.precision == "per-request" and run.source.tool == "jmeter"
+    assert run.target == status_url and run.load.concurrency == 2
+    ok, boom = run.endpoint("ok").stats, run.endpoint("boom").stats
+    assert (ok.count, boom.count) == (20, 20) and counter.hits == 20
+    assert ok.errors == 0 and boom.errors_by_class == {"5xx": 20}
+    assert run.endpoint("ok").path == "/ok"
+    assert samples is not None and samples.num_rows == 40
+    assert run.overall.latency.p50_ms is not None
+
+
 def _real_file(tool: str, url: str, folder: Path) -> Path:
     folder.mkdir()
+    if tool == "jmeter":
+        return jmeter_jtl(url, folder, loops=3)
     if tool == "k6-json":
         return k6_json(url, folder)
     if tool == "k6":
         return k6_csv(url, folder, requests=20)
     if tool == "wrk":
         return wrk_report(url, folder)
-    return next(p for p in locust_csv(url, folder, seconds=1) if p.name == "run_stats.csv")
+    return next(p for p in locust_csv(url, folder) if p.name == "run_stats.csv")
 
 
-@pytest.mark.parametrize("kind", ["k6-json", "k6", "wrk", "locust"])
+@pytest.mark.parametrize("kind", ["k6-json", "k6", "wrk", "locust", "jmeter"])
 def test_empty_truncated_or_foreign_files_are_refused_and_nothing_is_written(
     kind: str, status_url: str, tmp_path: Path
 ) -> None:

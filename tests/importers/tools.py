@@ -36,33 +36,30 @@ class Mixed(FastHttpUser):
 """
 
 
-def k6_csv(url: str, folder: Path, requests: int = 80) -> Path:
-    """k6's CSV output (microsecond timestamps) of `requests` requests to /ok and /boom."""
+def k6_output(url: str, folder: Path, out: str, requests: int) -> Path:
+    """k6's `--out json` or `--out csv` file (microsecond CSV times) of `requests` requests
+    to /ok and /boom (3 to 1)."""
     config = LoadConfig(concurrency=2, requests=requests, duration_s=None, warmup_s=0, engine="k6")
     script = folder / "run.js"
     script.write_text(build_script(url, OK_AND_BOOM, config, HttpOptions()))
-    out = folder / "k6.csv"
+    path = folder / f"k6.{out}"
     subprocess.run(
-        [str(k6_binary()), "run", "--quiet", "--no-usage-report", f"--out=csv={out}", str(script)],
+        [str(k6_binary()), "run", "--quiet", "--no-usage-report", f"--out={out}={path}",
+         str(script)],
         check=True, capture_output=True, env={**os.environ, "K6_CSV_TIME_FORMAT": "unix_micro"},
     )  # fmt: skip
-    return out
+    return path
+
+
+def k6_csv(url: str, folder: Path, requests: int = 80) -> Path:
+    return k6_output(url, folder, "csv", requests)
 
 
 def k6_json(url: str, folder: Path, requests: int = 40) -> Path:
-    """k6's --out json points of `requests` requests to /ok and /boom."""
-    config = LoadConfig(concurrency=2, requests=requests, duration_s=None, warmup_s=0, engine="k6")
-    script = folder / "run.js"
-    script.write_text(build_script(url, OK_AND_BOOM, config, HttpOptions()))
-    out = folder / "k6.json"
-    subprocess.run(
-        [str(k6_binary()), "run", "--quiet", "--no-usage-report", f"--out=json={out}", str(script)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return out
+    return k6_output(url, folder, "json", requests)
 
 
-def locust_csv(url: str, folder: Path, seconds: int = 2) -> list[Path]:
+def locust_csv(url: str, folder: Path, seconds: int = 3) -> list[Path]:
     """Locust's --csv files (stats, history, failures, exceptions) of a headless run."""
     locustfile = folder / "locustfile.py"
     locustfile.write_text(LOCUSTFILE)
@@ -84,4 +81,31 @@ def wrk_report(url: str, folder: Path) -> Path:
     report = subprocess.run([wrk, "-t1", "-c2", "-d1s", "--latency", url],
                             check=True, capture_output=True, text=True)  # fmt: skip
     out.write_text(report.stdout)
+    return out
+
+
+JMETER_HOME = Path("/usr/share/jmeter")
+_JMETER_RUN = Path(__file__).with_name("JMeterRun.java")
+
+
+def jmeter_jtl(url: str, folder: Path, loops: int = 10) -> Path:
+    """A CSV .jtl written by JMeter's engine (Debian's jmeter, jmeter-http and a JDK)."""
+    javac, java = shutil.which("javac"), shutil.which("java")
+    if (
+        javac is None
+        or java is None
+        or not (JMETER_HOME / "lib/ext/ApacheJMeter_http.jar").is_file()
+    ):
+        pytest.fail("JMeter is not installed (apt-get install jmeter jmeter-http "
+                    "default-jdk-headless; .ci/run installs them)")  # fmt: skip
+    classpath = ":".join([str(folder), str(JMETER_HOME / "bin/ApacheJMeter.jar"),
+                          str(JMETER_HOME / "lib/ext/*"), str(JMETER_HOME / "lib/*")])  # fmt: skip
+    subprocess.run([javac, "-cp", classpath, "-d", str(folder), str(_JMETER_RUN)],
+                   check=True, capture_output=True)  # fmt: skip
+    host, port = url.removeprefix("http://").split(":")
+    out = folder / "results.jtl"
+    subprocess.run(
+        [java, "-cp", classpath, "JMeterRun", str(JMETER_HOME), host, port, str(out), str(loops)],
+        check=True, capture_output=True, timeout=120, cwd=folder,
+    )  # fmt: skip
     return out

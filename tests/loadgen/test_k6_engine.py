@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -48,10 +49,11 @@ def test_open_model_runs_at_the_rate_through_constant_arrival_rate(status_url: s
     config = LoadConfig(model="open", rate=100.0, concurrency=50, duration_s=2.0,
                         warmup_s=1.0, engine="k6")  # fmt: skip
     result = run_k6(status_url, SCENARIO, config, HttpOptions())
-    # 2 s at 100/s: the warm-up's requests are left out, the schedule keeps its pace
-    assert 195 <= result.overall.count <= 201
-    assert result.warnings == []
-    assert 90 <= result.overall.throughput_rps <= 110
+    # 2 s at 100/s, the warm-up's requests left out: every scheduled request is either sent
+    # or, when no VU was free (a loaded machine), counted as dropped and warned about
+    dropped = [int(m[1]) for w in result.warnings if (m := re.search(r"dropped (\d+)", w))]
+    assert 195 <= result.overall.count + sum(dropped) <= 201
+    assert result.generator.saturated == bool(dropped)
 
 
 def test_a_run_imported_from_k6_output_has_the_recorded_runs_percentiles(

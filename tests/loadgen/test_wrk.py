@@ -36,6 +36,9 @@ Transfer/sec:      0.90MB
 
 def test_a_recorded_output() -> None:
     result = parse_wrk(WRK_OUTPUT)
+    assert result.url == "http://127.0.0.1:18765/api/users/42"
+    assert (result.threads, result.connections) == (1, 4)
+    assert (result.mean_ms, result.max_ms) == pytest.approx((1.47, 20.64))
     assert result.requests_per_s == 4829.16
     assert result.requests == 4866
     assert result.duration_s == pytest.approx(1.01)
@@ -45,8 +48,14 @@ def test_a_recorded_output() -> None:
 
 
 def test_output_without_a_result_is_refused() -> None:
-    with pytest.raises(PerfkitError, match="wrk printed no result"):
+    with pytest.raises(PerfkitError, match=r"no 'Running \.\.\. test @ URL' line"):
         parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")
+    truncated = WRK_OUTPUT[: WRK_OUTPUT.index("Requests/sec")]
+    with pytest.raises(PerfkitError, match=r"no Requests/sec \(truncated\?\)"):
+        parse_wrk(truncated)
+    without_distribution = WRK_OUTPUT.replace("     99%   13.37ms\n", "")
+    with pytest.raises(PerfkitError, match="no latency distribution"):
+        parse_wrk(without_distribution)
 
 
 async def _status(request: Request) -> Response:

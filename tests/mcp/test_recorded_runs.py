@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from perfkit.reports.suite import write_index
+from perfkit.reports.archive import new_archive
+from perfkit.reports.dashboard import gather
+from perfkit.reports.index import write_indexes
 from perfkit.runs.history import History
 from tests.mcp.conftest import TOOLS, call_error, call_ok, mcp_client, resource_text
 
@@ -175,7 +178,9 @@ async def test_resources_by_uri(history: Path, tmp_path: Path) -> None:
         latest_md = await client.read_resource("perfkit://analytics/latest/markdown")
         with pytest.raises(Exception, match="no reports index"):
             await client.read_resource("perfkit://reports/index")
-        index_path = write_index(reports, [])
+        now = datetime.now(UTC)
+        state = gather(reports, [history])  # the suite's dashboard, with no notebook run
+        index_path = write_indexes(reports, new_archive(reports / "html", now), [], state, now)
         index = await client.read_resource("perfkit://reports/index")
         prompt = await client.get_prompt("explain_regression", {"base": "a", "candidate": "b"})
     assert json.loads(resource_text(document)) == json.loads(stored.path.read_text())

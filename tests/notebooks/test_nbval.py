@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted(
-    p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb")
-)
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "perfkit" / "resources" / "notebooks"
+NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb"))
 
 
 def test_there_are_the_five_notebooks() -> None:

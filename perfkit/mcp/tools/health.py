@@ -8,7 +8,7 @@ tool reads; it does not write the report to disk.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 from mcp.server import MCPServer
@@ -21,15 +21,15 @@ from perfkit.live import analytics_documents
 from perfkit.mcp.context import ServerContext
 from perfkit.mcp.locate import find_run
 from perfkit.mcp.models import HealthReport
-from perfkit.mcp.tools.history import READ_ONLY, History_
+from perfkit.mcp.tools.history import READ_ONLY, HistoryFolder
 
 _LIVE_TIMEOUT_S = 10.0
 
 
-def _health_report(source: str, report: dict[str, Any]) -> HealthReport:
+def _health_report(source: Literal["run", "live"], report: dict[str, Any]) -> HealthReport:
     summary = report["sections"]["executive_summary"]
     return HealthReport(
-        source="live" if source == "live" else "run",
+        source=source,
         status=summary["status"],
         health_score=summary["health_score"],
         headline=summary["headline"],
@@ -51,7 +51,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         base: Annotated[
             str | None, Field(description="with run: a base run for a pre/post comparison")
         ] = None,
-        history: History_ = None,
+        history: HistoryFolder = None,
         force: Annotated[bool, Field(description="compare runs of different targets")] = False,
     ) -> HealthReport:
         """The analytics report: health score, deductions, alerts and recommendations.

@@ -30,11 +30,11 @@ from perfkit.runs.history import History
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 Metric = Literal["p50", "p95", "p99", "mean", "throughput", "error_rate"]
-History_ = Annotated[
+HistoryFolder = Annotated[
     str | None, Field(description="a history folder of the server (default: its first)")
 ]
-Target = Annotated[str | None, Field(description="only runs of this target label")]
-Scenario = Annotated[str | None, Field(description="only runs of this scenario")]
+TargetLabel = Annotated[str | None, Field(description="only runs of this target label")]
+ScenarioName = Annotated[str | None, Field(description="only runs of this scenario")]
 RunRef = Annotated[str, Field(description="latest, previous, a run id, or a file name")]
 
 
@@ -60,9 +60,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
 
     @server.tool(annotations=READ_ONLY)
     def list_runs(
-        history: History_ = None,
-        target: Target = None,
-        scenario: Scenario = None,
+        history: HistoryFolder = None,
+        target: TargetLabel = None,
+        scenario: ScenarioName = None,
         limit: Annotated[int, Field(ge=1, le=1000, description="how many, newest first")] = 20,
     ) -> RunList:
         """The recorded runs of a history folder, newest first, with their headline figures."""
@@ -88,9 +88,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             float | None,
             Field(gt=0, le=10, description="practical gate as a fraction (default 0.10)"),
         ] = None,
-        history: History_ = None,
-        target: Target = None,
-        scenario: Scenario = None,
+        history: HistoryFolder = None,
+        target: TargetLabel = None,
+        scenario: ScenarioName = None,
         force: Annotated[bool, Field(description="compare runs of different targets")] = False,
     ) -> CompareResult:
         """Did the candidate run get slower than the base, where, and on what evidence.
@@ -136,9 +136,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         gate: Annotated[
             bool, Field(description="also test the latest run against the history")
         ] = False,
-        history: History_ = None,
-        target: Target = None,
-        scenario: Scenario = None,
+        history: HistoryFolder = None,
+        target: TargetLabel = None,
+        scenario: ScenarioName = None,
     ) -> TrendsResult:
         """Change points in each endpoint's metrics over the history, with the commit at each."""
         with guard.tool():

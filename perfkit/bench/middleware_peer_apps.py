@@ -1,0 +1,99 @@
+"""The apps of `perfkit bench middleware --peers`: one app, many middleware stacks.
+
+Every stack wraps the same one-route Starlette app (`perfkit.bench.middleware_app`), and
+every limiter (perfkit's, slowapi's `limits`) uses the same Redis (``REDIS_URL``, set by
+the benchmark). Each limiter has one policy, enforcing, with a limit so large that every
+request is admitted: what is measured is the cost of a real decision per request.
+
+``create_app(variant)`` is the factory the benchmark's server process calls.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_fastapi_instrumentator import Instrumentator
+from slowapi import Limiter
+from slowapi.middleware import SlowAPIMiddleware
+from slowapi.util import get_remote_address
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from perfkit.bench.middleware_app import health, user
+from perfkit.config import Settings
+from perfkit.connection import Keyspace, async_client, target_from_settings
+from perfkit.errors import InputError
+from perfkit.measure.config import MeasureConfig
+from perfkit.measure.middleware import PerformanceMiddleware
+from perfkit.measure.monitor import PerformanceMonitor
+from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, PolicySet
+from perfkit.ratelimit.middleware import RateLimitMiddleware
+
+BIG_LIMIT = 10**9
+WINDOW_S = 60.0
+
+# name -> what the row is called in the table; the order is the table's.
+VARIANTS: dict[str, str] = {
+    "none": "no middleware",
+    "measure": "perfkit measurement middleware",
+    "instrumentator": "prometheus-fastapi-instrumentator",
+    "limiter": "perfkit rate limiter (exact, one policy, enforcing)",
+    "lease": "perfkit rate limiter (lease mode)",
+    "slowapi": "slowapi (limits on Redis)",
+    "limiter+measure": "perfkit limiter (exact) + measurement",
+    "lease+measure": "perfkit limiter (lease) + measurement",
+    "slowapi+instrumentator": "slowapi + instrumentator",
+}
+BASELINE = "none"
+
+
+def _routes() -> list[Route]:
+    return [Route("/api/users/{id:int}", user), Route("/health", health)]
+
+
+def _limiter(mode: str) -> AsyncRateLimiter:
+    settings = Settings.from_env()
+    policy = Policy("bench", BIG_LIMIT, WINDOW_S)
+    config = LimiterConfig(policies=PolicySet([policy]), mode=mode)  # type: ignore[arg-type]
+    client = async_client(target_from_settings(settings))
+    keyspace = Keyspace(settings.redis_key_prefix)
+    return AsyncRateLimiter(client, config, keyspace=keyspace, owns_client=True)
+
+
+def _slowapi(app: Starlette) -> None:
+    limiter = Limiter(
+        key_func=get_remote_address,
+        default_limits=[f"{BIG_LIMIT}/minute"],
+        storage_uri=os.environ["REDIS_URL"],
+    )
+    app.state.limiter = limiter
+    app.add_middleware(SlowAPIMiddleware)
+
+
+def _instrumentator(app: Starlette) -> None:
+    Instrumentator().instrument(app)
+
+
+def create_app(variant: str) -> Starlette:
+    """The app with the stack ``variant`` (a key of `VARIANTS`)."""
+    if variant not in VARIANTS:
+        raise InputError(f"unknown stack {variant!r} (use one of {', '.join(VARIANTS)})")
+    parts = set(variant.split("+"))
+    middleware: list[Middleware] = []
+    # Starlette runs the first listed outermost: the limiter, then measurement (as the
+    # reference service orders them).
+    if parts & {"limiter", "lease"}:
+        mode = "lease" if "lease" in parts else "exact"
+        middleware.append(Middleware(RateLimitMiddleware, limiter=_limiter(mode)))
+    if "measure" in parts:
+        monitor = PerformanceMonitor(MeasureConfig.from_settings(Settings.from_env()))
+        middleware.append(Middleware(PerformanceMiddleware, monitor=monitor))
+    app = Starlette(routes=_routes(), middleware=middleware)
+    # Peers add themselves with add_middleware, which puts each outermost: the limiter
+    # last, so it runs first, like perfkit's.
+    if "instrumentator" in parts:
+        _instrumentator(app)
+    if "slowapi" in parts:
+        _slowapi(app)
+    return app

@@ -1,0 +1,34 @@
+"""`perfkit init`: starter files for perfkit in any project (`perfkit.starter`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+FOLDER = typer.Argument(Path("."), help="The project folder (default: here).")
+
+
+def init(
+    folder: Path = FOLDER,
+    *,
+    target: str = typer.Option(
+        "", "--target", help="Base URL of your service; default: the reference service."
+    ),
+    notebooks: bool = typer.Option(
+        False, "--notebooks", help="Also copy the five notebooks, to customise."
+    ),
+) -> None:
+    """Write perfkit.toml, a scenario and thresholds to edit (and notebooks); never overwrites."""
+    from perfkit.errors import InputError
+    from perfkit.starter import init_project
+
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder")
+    for path in init_project(folder, target, notebooks):
+        typer.echo(f"wrote {path}")
+    typer.echo("next: perfkit smoke, perfkit report; add reports/ to .gitignore")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)

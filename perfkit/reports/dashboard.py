@@ -1,0 +1,117 @@
+"""The dashboard's facts: the latest health score, comparison, smoke verdict and p95 trends.
+
+Everything is read from what the suite just wrote (the analytics report of notebook 04,
+the runs of the history) and judged by the analysis itself: the comparison is
+`perfkit.analysis.compare_runs` on the newest run and the previous comparable one (the
+same selection and default options as notebook 02), the smoke verdict is the newest
+run's own. What cannot be read becomes a line in ``missing``, never a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from perfkit.analysis import compare_runs, stored_run_data
+from perfkit.errors import PerfkitError
+from perfkit.reports import headline
+from perfkit.reports.headline import Headline
+from perfkit.reports.selection import load_history, select_pair, short_commit
+from perfkit.runs.history import StoredRun
+
+log = logging.getLogger("perfkit.reports.dashboard")
+TREND_RUNS = 20
+
+
+@dataclass(frozen=True)
+class Series:
+    """p95 of one endpoint over the recent runs of one target and scenario."""
+
+    endpoint: str
+    times: list[datetime]
+    p95_ms: list[float]
+
+
+@dataclass
+class DashboardState:
+    health: Headline | None = None
+    comparison: Headline | None = None
+    smoke: Headline | None = None
+    series_label: str = ""
+    trends: list[Series] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def newest(directory: Path, pattern: str) -> Path | None:
+    """The file of ``directory`` matching ``pattern`` with the newest name-embedded time
+    (our artifacts are named by UTC timestamp), or None."""
+    found = sorted(directory.glob(pattern)) if directory.is_dir() else []
+    return found[-1] if found else None
+
+
+def _health(reports_dir: Path, state: DashboardState) -> None:
+    path = newest(reports_dir / "mcp-analytics", "*.json")
+    if path is None:
+        state.missing.append("no analytics report yet (notebook 04 writes it)")
+        return
+    try:
+        state.health = headline.health(orjson.loads(path.read_bytes()))
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        state.missing.append(f"{path.name}: not a readable analytics report ({exc})")
+
+
+def _comparison(runs: Sequence[StoredRun], state: DashboardState) -> None:
+    baselines = [s for s in runs if s.run.kind == "baseline"]
+    if not baselines:
+        state.missing.append("no comparison: no baseline run in the history")
+        return
+    try:
+        base, candidate = select_pair(baselines, "previous", "latest")
+        result = compare_runs(stored_run_data(base), stored_run_data(candidate), force=True)
+    except PerfkitError as exc:
+        state.missing.append(f"no comparison: {exc}")
+        return
+    commits = (short_commit(base.run.environment.git_commit),
+               short_commit(candidate.run.environment.git_commit))  # fmt: skip
+    state.comparison = headline.comparison(result, commits)
+
+
+def _trends(runs: Sequence[StoredRun], state: DashboardState) -> None:
+    latest = runs[-1].run
+    same = [s.run for s in runs if (s.run.target, s.run.scenario, s.run.kind)
+            == (latest.target, latest.scenario, latest.kind)][-TREND_RUNS:]  # fmt: skip
+    state.series_label = (
+        f"{len(same)} most recent {latest.kind} runs of {latest.target}, scenario {latest.scenario}"
+    )
+    names = [e.name for e in latest.endpoints]
+    for name in ["overall", *names]:
+        times, values = [], []
+        for run in same:
+            stats = run.overall if name == "overall" else next(
+                (e.stats for e in run.endpoints if e.name == name), None)  # fmt: skip
+            if stats is not None and stats.count and stats.latency.p95_ms is not None:
+                times.append(run.started_at)
+                values.append(stats.latency.p95_ms)
+        state.trends.append(Series(name, times, values))
+
+
+def gather(reports_dir: Path, history: Sequence[Path]) -> DashboardState:
+    """The dashboard's facts from ``reports_dir`` and the ``history`` folders."""
+    state = DashboardState()
+    _health(reports_dir, state)
+    try:
+        runs = load_history(list(history), kind=None)
+    except PerfkitError as exc:
+        state.missing.append(str(exc))
+        return state
+    state.smoke = headline.baseline(runs[-1].run)
+    _comparison(runs, state)
+    _trends(runs, state)
+    for line in state.missing:
+        log.info("dashboard: %s", line)
+    return state
