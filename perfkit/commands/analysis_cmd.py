@@ -82,7 +82,9 @@ def _print_comparison(result: Comparison, console: Console) -> None:
 
 
 def compare(
-    base: str = typer.Argument(..., help="Base run: latest, previous, a path or a run id."),
+    base: str = typer.Argument(
+        ..., help="Base run: latest, previous, latest@BRANCH, a path or a run id."
+    ),
     candidate: str = typer.Argument(..., help="Candidate run, same forms."),
     *,
     runs: Path | None = RUNS,
@@ -107,8 +109,15 @@ def compare(
     if threshold is not None:
         positive(threshold, "--threshold")
     history = History(runs)
-    a = resolve(history, base, target=target, scenario=scenario)
     b = resolve(history, candidate, target=target, scenario=scenario)
+    if base.startswith("latest@"):  # the newest run recorded on that git branch
+        branch = base.removeprefix("latest@")
+        found = history.latest_on_branch(branch, target, scenario, exclude=b.run.run_id)
+        if found is None:
+            raise InputError(f"{base}: no other run of branch {branch!r} in {history.folder}")
+        a = found
+    else:
+        a = resolve(history, base, target=target, scenario=scenario)
     settings = Settings.from_env()
     gate = (
         threshold
