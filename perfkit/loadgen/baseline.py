@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -58,22 +58,24 @@ class RunPlan:
             raise InputError("--target-label must not be empty")
 
 
-def check_target(url: str) -> str:
+def check_target(url: str, headers: Mapping[str, str] | None = None) -> str:
     """The URL without a trailing slash, once it answers HTTP; else one-line `InputError`."""
     parsed = httpx.URL(url)
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InputError(f"target {url!r} is not an http(s) URL")
     try:
-        httpx.get(url, timeout=_PROBE_TIMEOUT_S)
+        httpx.get(url, headers=headers, timeout=_PROBE_TIMEOUT_S)
     except httpx.HTTPError as exc:
         raise InputError(f"target {url} is unreachable: {exc or type(exc).__name__}") from None
     return url.rstrip("/")
 
 
-def fetch_json(url: str, path: str = "/api/performance") -> dict[str, Any] | None:
+def fetch_json(
+    url: str, path: str = "/api/performance", headers: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """`GET <path>` as a JSON object, or None when the target has no such route."""
     try:
-        response = httpx.get(f"{url}{path}", timeout=_PROBE_TIMEOUT_S)
+        response = httpx.get(f"{url}{path}", headers=headers, timeout=_PROBE_TIMEOUT_S)
         data = response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None
@@ -81,9 +83,9 @@ def fetch_json(url: str, path: str = "/api/performance") -> dict[str, Any] | Non
 
 
 @contextlib.contextmanager
-def _target(plan: RunPlan) -> Iterator[tuple[str, str]]:
+def _target(plan: RunPlan, headers: Mapping[str, str]) -> Iterator[tuple[str, str]]:
     if plan.target_url is not None:
-        url = check_target(plan.target_url)
+        url = check_target(plan.target_url, headers)
         yield url, plan.target_label or url
     else:
         with reference_target() as url:
@@ -116,10 +118,10 @@ def execute_session(
     options = plan.options or HttpOptions(timeout_s=plan.load.timeout_s)
     generator_for(plan.load.engine).check(plan.load, options)
     with contextlib.ExitStack() as stack:
-        url, label = stack.enter_context(_target(plan))
+        url, label = stack.enter_context(_target(plan, options.headers))
         urls = [url]
         if plan.base_target_url is not None:
-            urls.insert(0, check_target(plan.base_target_url))
+            urls.insert(0, check_target(plan.base_target_url, options.headers))
         return interleave(plan, urls, label, progress)
 
 
@@ -135,9 +137,10 @@ def interleave(
     and a drift of the machine falls on every build alike; the runs share a session id,
     which tells the verdict their trials are paired."""
     options = plan.options or HttpOptions(timeout_s=plan.load.timeout_s)
+    headers = options.headers  # the probes are requests to the target like any other
     generator = generator_for(plan.load.engine)
     environment = capture_environment()
-    sides = [_Side(url, label, fetch_json(url)) for url in urls]
+    sides = [_Side(url, label, fetch_json(url, headers=headers)) for url in urls]
     for trial in range(plan.repeat):
         shift = trial % len(sides)
         for side in sides[shift:] + sides[:shift]:
@@ -145,8 +148,8 @@ def interleave(
                 generator.run(side.url, plan.scenario, plan.load, options, progress)
             )
     extras = [
-        (fetch_json(s.url), fetch_json(s.url, "/api/cache/stats"),
-         fetch_json(s.url, "/api/redis/health"))
+        (fetch_json(s.url, headers=headers), fetch_json(s.url, "/api/cache/stats", headers),
+         fetch_json(s.url, "/api/redis/health", headers))
         for s in sides
     ]  # fmt: skip
     session = uuid.uuid4().hex[:12] if len(sides) > 1 else None
