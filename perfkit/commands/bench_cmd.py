@@ -99,5 +99,5 @@ def limiter(
     with redis_target(Settings.from_env()) as target:
         result = limiter_bench.run_bench(target, seconds=seconds, tasks=tasks)
     env = result.environment
-    typer.echo(f"{env['date']}, {env['machine']}, Python {env['python']}, {env['server']}\n")
+    typer.echo(f"{env['date']}, {env['machine']}, {env['server']}\n")
     typer.echo(limiter_bench.markdown(result))
