@@ -18,6 +18,9 @@ is comparable with them:
 the scenario asks for the same few keys, so only the first request of each misses.)
 
 Each run starts the reference service on a fresh embedded Redis with those settings.
+The script writes data/history/README.md: which run belongs to which level, and what each
+change between neighbours should be called (tests/analysis/test_story.py holds
+`perfkit compare` and notebook 02 to that story).
 """
 
 from __future__ import annotations
@@ -36,7 +39,47 @@ LEVELS: list[tuple[str, int, dict[str, str]]] = [
     ("slowdown", 3, {"PERFKIT_CHAT_LATENCY_MS": "180"}),
     ("normal", 3, {}),
 ]
+#: the endpoints whose latency a level changes against "normal"
+AFFECTS: dict[str, tuple[str, ...]] = {
+    "normal": (),
+    "cache-off": ("spotify-me", "audio-features", "recommendations"),
+    "slowdown": ("chat",),
+}
 _VARIABLES = {name for _, _, env in LEVELS for name in env}
+
+
+def levels() -> list[str]:
+    """The level of each run of the history, oldest first."""
+    return [level for level, count, _ in LEVELS for _ in range(count)]
+
+
+def write_story(out: Path, names: list[str]) -> None:
+    """data/history/README.md: each run's level and what changed from its predecessor."""
+    settings = {level: ", ".join(f"{k}={v}" for k, v in env.items()) or "defaults"
+                for level, _, env in LEVELS}  # fmt: skip
+    lines = [
+        "# The sample history",
+        "",
+        "Real runs of the reference service recorded by `data/record_history.py`, oldest",
+        "first. Neighbours of one level are unchanged builds: `perfkit compare` calls them",
+        "unchanged. Where the level changes the change is real, and the verdict names the",
+        "endpoints it moved (tests/analysis/test_story.py checks both, on the CLI and in",
+        "notebook 02).",
+        "",
+        "| run | level | settings | change from the previous run |",
+        "|---|---|---|---|",
+    ]
+    previous = None
+    for name, level in zip(names, levels(), strict=True):
+        if previous is None:
+            change = "(first run)"
+        elif previous == level:
+            change = "nothing"
+        else:
+            change = f"{previous} -> {level}: {', '.join(AFFECTS[level] or AFFECTS[previous])}"
+        lines.append(f"| {name} | {level} | {settings[level]} | {change} |")
+        previous = level
+    (out / "README.md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -47,15 +90,19 @@ def main() -> None:
     if args.out.exists():
         shutil.rmtree(args.out)
     spec = BaselineSpec(duration=args.duration)
+    names: list[str] = []
     for level, count, env in LEVELS:
         for i in range(count):
             for name in _VARIABLES:
                 os.environ.pop(name, None)
             os.environ.update(env)
             written = record_baseline(spec, args.out)
+            names.append(written.json.name)
             run = written.run
             print(f"{level} {i + 1}/{count}: {written.json.name} {run.overall.count} requests, "
                   f"p50 {run.overall.latency.p50_ms:.1f} ms")  # fmt: skip
+
+    write_story(args.out, names)
 
 
 if __name__ == "__main__":

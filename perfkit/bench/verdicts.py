@@ -26,12 +26,12 @@ from pathlib import Path
 from perfkit.analysis.adapt import run_data, stored_run_data
 from perfkit.analysis.compare import Comparison, compare_runs
 from perfkit.analysis.data import RunData
-from perfkit.bench.machine import describe_machine
 from perfkit.errors import InputError
 from perfkit.loadgen.baseline import RunPlan, interleave
 from perfkit.loadgen.local_target import REFERENCE_LABEL, reference_target
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import default_scenario_path, load_scenario
+from perfkit.machine import describe_machine
 from perfkit.runs.artifacts import write_run
 from perfkit.runs.history import History, StoredRun
 
@@ -85,7 +85,7 @@ class Tally:
 @dataclass
 class VerdictBenchResult:
     options: VerdictBenchOptions
-    machine: dict[str, str]
+    machine: str  # `perfkit.machine`'s line: architecture, cores, Python, load at the start
     seconds: float = 0.0
     #: (mode, size or None for A/A) -> tally
     tallies: dict[tuple[str, float | None], Tally] = field(default_factory=dict)
@@ -125,7 +125,7 @@ def _judge(result: VerdictBenchResult, runs: Sequence[RunData], sizes: Sequence[
 def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
     """Start the instances, run ``opts.sessions`` sessions, tally every verdict."""
     opts.validate()
-    result = VerdictBenchResult(opts, describe_machine())
+    result = VerdictBenchResult(opts, describe_machine().line())
     plan = _plan(opts)
     envs: list[dict[str, str]] = [{}, {}] + [
         {"PERFKIT_CHAT_LATENCY_MS": f"{_CHAT_MS * (1 + size):g}"} for size in opts.sizes
@@ -147,7 +147,7 @@ def rejudge(folder: Path, opts: VerdictBenchOptions) -> VerdictBenchResult:
     """Judge the sessions kept by an earlier ``--keep`` run again (after a change of the
     rule): each session's runs, in the order their first trials started, are the base, the
     A/A candidate and the slowdowns of ``opts.sizes``."""
-    result = VerdictBenchResult(opts, describe_machine())
+    result = VerdictBenchResult(opts, f"{describe_machine().line()}; judged again from {folder}")
     sessions: dict[str, list[StoredRun]] = {}
     for stored in History(folder).runs():
         if stored.run.session is not None:
@@ -169,10 +169,11 @@ def markdown(result: VerdictBenchResult) -> str:
     opts = result.options
     sessions = result.tally("interleaved", None).pairs
     lines = [
-        f"{result.machine['date']}, {result.machine['machine']}, {result.machine['load']}; "
+        f"{time.strftime('%Y-%m-%d')}, {result.machine} (1-minute load average at the start); "
         f"{sessions} sessions of {opts.repeat} interleaved trials per instance "
         f"({opts.duration_s:g} s measured after {opts.warmup_s:g} s warm-up, "
-        f"{opts.concurrency} users), {result.seconds / 60:.1f} min in all.",
+        f"{opts.concurrency} users)"
+        + (f", {result.seconds / 60:.1f} min in all." if result.seconds else "."),
         "",
         "| comparison | judged | flagged | also flagged elsewhere | median smallest "
         "detectable change of chat p50 |",

@@ -441,6 +441,10 @@ class Run:
 
     @property
     def duration_s(self) -> float:
+        """Measured seconds: the trials' own when the run has any (interleaved trials of
+        other builds fall between them), else the span from start to finish."""
+        if self.trials:
+            return sum((t.finished_at - t.started_at).total_seconds() for t in self.trials)
         return (self.finished_at - self.started_at).total_seconds()
 
     @property
