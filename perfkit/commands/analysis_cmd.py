@@ -242,6 +242,8 @@ def trends_cmd(
 
 
 def _print_trends(found: list[Trend], n_runs: int, console: Console) -> None:
+    from perfkit.reports.selection import short_commit
+
     table = Table(title=f"change points over {n_runs} runs (each point one run)")
     for column in ("endpoint", "metric", "run", "commit", "before", "after", "change", "p"):
         table.add_column(column)
@@ -251,7 +253,7 @@ def _print_trends(found: list[Trend], n_runs: int, console: Console) -> None:
                 t.endpoint,
                 t.metric,
                 t.run_ids[cp.index],
-                t.commits[cp.index] or "-",
+                short_commit(t.commits[cp.index]),
                 _num(cp.mean_before),
                 _num(cp.mean_after),
                 f"{cp.change:+.1%}",
