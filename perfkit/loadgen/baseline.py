@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -46,22 +46,24 @@ class RunPlan:
     options: HttpOptions | None = None
 
 
-def check_target(url: str) -> str:
+def check_target(url: str, headers: Mapping[str, str] | None = None) -> str:
     """The URL without a trailing slash, once it answers HTTP; else one-line `InputError`."""
     parsed = httpx.URL(url)
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InputError(f"target {url!r} is not an http(s) URL")
     try:
-        httpx.get(url, timeout=_PROBE_TIMEOUT_S)
+        httpx.get(url, headers=headers, timeout=_PROBE_TIMEOUT_S)
     except httpx.HTTPError as exc:
         raise InputError(f"target {url} is unreachable: {exc or type(exc).__name__}") from None
     return url.rstrip("/")
 
 
-def fetch_json(url: str, path: str = "/api/performance") -> dict[str, Any] | None:
+def fetch_json(
+    url: str, path: str = "/api/performance", headers: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """`GET <path>` as a JSON object, or None when the target has no such route."""
     try:
-        response = httpx.get(f"{url}{path}", timeout=_PROBE_TIMEOUT_S)
+        response = httpx.get(f"{url}{path}", headers=headers, timeout=_PROBE_TIMEOUT_S)
         data = response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None
@@ -69,9 +71,9 @@ def fetch_json(url: str, path: str = "/api/performance") -> dict[str, Any] | Non
 
 
 @contextlib.contextmanager
-def _target(plan: RunPlan) -> Iterator[tuple[str, str]]:
+def _target(plan: RunPlan, headers: Mapping[str, str]) -> Iterator[tuple[str, str]]:
     if plan.target_url is not None:
-        url = check_target(plan.target_url)
+        url = check_target(plan.target_url, headers)
         yield url, url
     else:
         with reference_target() as url:
@@ -87,12 +89,13 @@ def execute(
     generator = generator_for(plan.load.engine)
     generator.check(plan.load, options)
     environment = capture_environment()
-    with _target(plan) as (url, label):
-        before = fetch_json(url)
+    headers = options.headers  # the probes are requests to the target like any other
+    with _target(plan, headers) as (url, label):
+        before = fetch_json(url, headers=headers)
         result = generator.run(url, plan.scenario, plan.load, options, progress)
-        after = fetch_json(url)
-        cache_stats = fetch_json(url, "/api/cache/stats")
-        redis_health = fetch_json(url, "/api/redis/health")
+        after = fetch_json(url, headers=headers)
+        cache_stats = fetch_json(url, "/api/cache/stats", headers)
+        redis_health = fetch_json(url, "/api/redis/health", headers)
     names = [e.name for e in plan.scenario.endpoints]
     samples = samples_table(result.samples, names) if plan.load.keep_samples else None
     run = Run(

@@ -32,6 +32,8 @@ class ReportContext:
     recent_limit: int
     source: str = "local"  # "local": this worker only; "redis": every live worker merged
     error: str | None = None  # why the merge fell back to local figures
+    slow_log_dropped: int = 0  # entries the full queue turned away (this worker)
+    slow_log_error: str | None = None  # why the slow log is off although enabled
 
 
 def iso(unix_time: float) -> str:
@@ -58,7 +60,12 @@ def build_report(
         "thresholds": ctx.thresholds.to_dict(),
         "slow_requests": {
             "counts": {name: overall.slow.get(name, 0) for name in SLOW_CLASSES},
-            "logging": {"enabled": ctx.slow_log_enabled, "path": ctx.slow_log_path},
+            "logging": {
+                "enabled": ctx.slow_log_enabled,
+                "path": ctx.slow_log_path,
+                "dropped": ctx.slow_log_dropped,
+                "error": ctx.slow_log_error,
+            },
             "recent": _recent_slow(workers, ctx.recent_limit),
         },
         "routes": [route.summary() for route in routes],
