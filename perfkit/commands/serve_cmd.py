@@ -25,6 +25,15 @@ def _check_port(host: str, port: int) -> None:
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+def _connect_host(host: str) -> str:
+    """Where a process on this machine reaches a server listening on ``host``."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
@@ -39,6 +48,8 @@ def serve(
             server = stack.enter_context(EmbeddedServer())
             os.environ["REDIS_URL"] = server.url  # the workers read it in create_app
             typer.echo(f"embedded Redis at {server.url}")
+        # the self-baseline's target: this address, never a request's Host header
+        os.environ.setdefault("PERFKIT_SELF_URL", f"http://{_connect_host(host)}:{port}")
         typer.echo(f"serving the reference service on http://{host}:{port} ({workers} worker(s))")
         uvicorn.run(
             APP_FACTORY,

@@ -15,7 +15,6 @@ late each send started: the two signs of a saturated generator.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import math
 import time
 from array import array
@@ -32,6 +31,7 @@ from perfkit.loadgen.engines import (
     classify_status,
     open_engine,
 )
+from perfkit.loadgen.pacing import send_on_schedule
 from perfkit.loadgen.scenario import Scenario
 from perfkit.runs.histogram import Tally
 
@@ -162,28 +162,18 @@ class _Worker:
 
     async def _open(self, engine: Engine) -> None:
         assert self.plan.rate is not None
-        interval = 1.0 / self.plan.rate
         in_flight = asyncio.Semaphore(self.plan.concurrency)
-        running: set[asyncio.Task[None]] = set()
 
-        async def send(index: int, intended: float, measured: bool) -> None:
+        async def send(taken: tuple[int, bool], intended: float) -> None:
             async with in_flight:
-                await self._one(engine, index, intended, measured)
+                await self._one(engine, taken[0], intended, taken[1])
 
-        for i in itertools.count():
-            intended = self.t0 + self.plan.phase_s + i * interval
-            taken = self._take(intended)
-            if taken is None:
-                break
-            delay = intended - time.perf_counter()
-            if delay > 0.0005:
-                await asyncio.sleep(delay)
+        def due(taken: tuple[int, bool], intended: float) -> None:
             if taken[1]:
                 self.lag.record_ms(max(time.perf_counter() - intended, 0.0) * 1000.0)
-            task = asyncio.create_task(send(taken[0], intended, taken[1]))
-            running.add(task)
-            task.add_done_callback(running.discard)
-        await asyncio.gather(*running)
+
+        first = self.t0 + self.plan.phase_s
+        await send_on_schedule(first, 1.0 / self.plan.rate, self._take, send, due)
 
     async def _report(self) -> None:
         assert self.progress is not None
