@@ -111,9 +111,10 @@ def _uvicorn(app: Any, port: int, log_level: str) -> uvicorn.Server:
 
 
 @contextlib.contextmanager
-def serve_app(app: Any, *, log_level: str = "warning") -> Iterator[str]:
-    """Yield ``http://127.0.0.1:<port>`` while uvicorn serves `app` on a thread."""
-    port = free_port()
+def serve_app(app: Any, *, port: int | None = None, log_level: str = "warning") -> Iterator[str]:
+    """Yield ``http://127.0.0.1:<port>`` while uvicorn serves `app` on a thread (on ``port``
+    when given: an app that must know its own address before it starts)."""
+    port = free_port() if port is None else port
     server = _uvicorn(app, port, log_level)
     thread = threading.Thread(target=server.run, name=f"perfkit-serve-{port}", daemon=True)
     thread.start()

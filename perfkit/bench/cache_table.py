@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import platform
 from typing import TYPE_CHECKING
+
+from perfkit.machine import describe_machine
 
 if TYPE_CHECKING:
     from perfkit.bench.cache import BenchOptions, BenchResult
 
 
 def machine() -> str:
-    """``uname -m``, cores and Python: the line printed under the table."""
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    """The line printed under the table: `perfkit.machine`'s."""
+    return describe_machine().line()
 
 
 def render_markdown(result: BenchResult, options: BenchOptions) -> str:

@@ -12,7 +12,6 @@ over-limit cache, and Redis bytes per limited key (MEMORY USAGE) at 1000/minute.
 from __future__ import annotations
 
 import asyncio
-import platform
 import statistics
 import time
 import uuid
@@ -29,6 +28,7 @@ from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateL
 
 from perfkit.connection import Keyspace, RedisTarget, async_client, sync_client
 from perfkit.errors import InputError
+from perfkit.machine import describe_machine
 from perfkit.ratelimit.limiter import AsyncRateLimiter, RateLimiter
 from perfkit.ratelimit.policy import ALGORITHMS, Policy, PolicySet
 from perfkit.ratelimit.settings import LimiterConfig
@@ -208,8 +208,7 @@ def _environment(target: RedisTarget) -> dict[str, Any]:
     server = "valkey" if "valkey_version" in info else "redis"
     return {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
+        "machine": describe_machine().line(),
         "redis_py": redis.__version__,
         "server": f"{server} {info.get('valkey_version') or info.get('redis_version')}",
     }

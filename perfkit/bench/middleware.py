@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import platform
 import shutil
 import statistics
 import sys
@@ -33,6 +31,7 @@ import psutil
 from perfkit.bench.middleware_server import load_factory
 from perfkit.errors import InputError
 from perfkit.loadgen.wrk import run_wrk
+from perfkit.machine import Machine, describe_machine
 from perfkit.serving import PORT, serve_process
 
 DEFAULT_APP = "perfkit.bench.middleware_app:create_app"
@@ -66,9 +65,7 @@ class BenchResult:
     tool: str
     rounds: dict[str, list[Round]] = field(default_factory=dict)
     date: str = ""
-    machine: str = platform.machine()
-    cores: int = os.cpu_count() or 1
-    python: str = platform.python_version()
+    machine: Machine = field(default_factory=describe_machine)
 
     def median_rps(self, variant: str) -> float:
         return statistics.median(r.requests_per_s for r in self.rounds[variant])
@@ -235,7 +232,7 @@ def markdown_table(result: BenchResult) -> str:
     """The README table: one line per variant, plus the conditions of the run."""
     o = result.options
     lines = [
-        f"{result.date}, `{result.machine}`, {result.cores} cores, Python {result.python}, "
+        f"{result.date}, {result.machine.line()}, "
         f"{result.tool} with {o.connections} connections, {o.rounds} x {o.duration_s:g} s "
         f"per variant (alternating), `GET {o.path}` of `{o.app}`:",
         "",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import platform
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from perfkit.bench.middleware import BenchOptions, Round, check_options, run_rou
 from perfkit.bench.middleware_peer_apps import BASELINE, VARIANTS
 from perfkit.config import Settings
 from perfkit.embedded import redis_target
+from perfkit.machine import Machine, describe_machine
 
 PEER_APP = "perfkit.bench.middleware_peer_apps:create_app"
 
@@ -35,9 +35,7 @@ class PeersResult:
     rounds: dict[str, list[Round]] = field(default_factory=dict)
     date: str = ""
     load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    machine: str = platform.machine()
-    cores: int = os.cpu_count() or 1
-    python: str = platform.python_version()
+    machine: Machine = field(default_factory=describe_machine)
 
     def rps(self, name: str) -> float:
         return statistics.median(r.requests_per_s for r in self.rounds[name])
@@ -122,7 +120,7 @@ def markdown(result: PeersResult) -> str:
     o = result.options
     load = ", ".join(f"{x:.2f}" for x in result.load_average)
     lines = [
-        f"{result.date}, `{result.machine}`, {result.cores} cores, Python {result.python}, "
+        f"{result.date}, {result.machine.line()}, "
         f"{result.tool} with {o.connections} connections, {o.rounds} rounds x "
         f"{o.duration_s:g} s per stack, `GET {o.path}`; load average after the run: {load}.",
         "",

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from perfkit.loadgen.worker import Samples
-from perfkit.runs.histogram import Tally
+from perfkit.runs.histogram import Tally, run_stats
 from perfkit.runs.model import EndpointStats, Stats
 from perfkit.runs.samples import samples_table
 
@@ -113,16 +113,11 @@ class Timings:
                 error_class=rows.error_class,
             )
             parts.append((worker, shifted))
-        overall = Tally()
-        for tally in self._tallies:
-            overall.add(tally)
+        overall, endpoints = run_stats(self.endpoints, self._tallies, seconds)
         return Measured(
             started_at=datetime.fromtimestamp(start, UTC),
             finished_at=datetime.fromtimestamp(end, UTC),
-            overall=overall.to_stats(seconds),
-            endpoints=[
-                EndpointStats(e.name, e.method, e.path, e.category, t.to_stats(seconds))
-                for e, t in zip(self.endpoints, self._tallies, strict=True)
-            ],
+            overall=overall,
+            endpoints=endpoints,
             samples=parts,
         )

@@ -1,9 +1,10 @@
 """Send requests at a fixed rate and record every answer, with timed events in between.
 
-The lab's own small open-model client: requests leave on a fixed schedule whatever the
-server does (so an outage shows as slow or failed requests, never as fewer requests),
-round-robin over the given requests. It runs its event loop on a thread of its own, so
-it works inside a Jupyter kernel (whose loop is already running).
+The lab's open-model client: requests leave on the load runner's schedule
+(`perfkit.loadgen.pacing`) whatever the server does, so an outage shows as slow or failed
+requests, never as fewer requests, and each is timed from its intended send time, as the
+runner times them. Round-robin over the given requests. It runs its event loop on a
+thread of its own, so it works inside a Jupyter kernel (whose loop is already running).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import httpx
 import pandas as pd
 
 from perfkit.errors import InputError
+from perfkit.loadgen.pacing import send_on_schedule
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ class Event:
 
 
 async def _send(
-    client: httpx.AsyncClient, request: Request, t0: float, rows: list[tuple[object, ...]]
-) -> None:
-    sent = time.perf_counter()
+    client: httpx.AsyncClient, request: Request, intended: float, t0: float,
+    rows: list[tuple[object, ...]],
+) -> None:  # fmt: skip
     try:
         response = await client.request(
             request.method, request.path, headers=request.headers, json=request.json
@@ -54,7 +56,7 @@ async def _send(
     except httpx.HTTPError:
         status = 0
     done = time.perf_counter()
-    rows.append((sent - t0, request.name, status, (done - sent) * 1000))
+    rows.append((intended - t0, request.name, status, (done - intended) * 1000))
 
 
 async def _run(
@@ -64,13 +66,12 @@ async def _run(
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=url, timeout=10.0, limits=limits) as client:
         t0 = started.set()
-        tasks: list[asyncio.Task[None]] = []
-        for i in range(int(rate * duration)):
-            delay = t0 + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(_send(client, mix[i % len(mix)], t0, rows)))
-        await asyncio.gather(*tasks)
+        numbers = iter(range(int(rate * duration)))
+
+        async def send(i: int, intended: float) -> None:
+            await _send(client, mix[i % len(mix)], intended, t0, rows)
+
+        await send_on_schedule(t0, 1.0 / rate, lambda _: next(numbers, None), send)
     frame = pd.DataFrame(rows, columns=["t_s", "request", "status", "latency_ms"])
     return frame.sort_values("t_s").reset_index(drop=True)
 
@@ -103,8 +104,9 @@ def send_paced(
     duration: float,
     events: Sequence[Event] = (),
 ) -> pd.DataFrame:
-    """One row per request: t_s (send time, s), request (name), status (0: no answer),
-    latency_ms. Events run at their times; all are done when this returns."""
+    """One row per request: t_s (intended send time, s), request (name), status (0: no
+    answer), latency_ms (from the intended send time). Events run at their times; all
+    are done when this returns."""
     if not mix:
         raise InputError("the request mix is empty")
     if not rate > 0 or not duration > 0:

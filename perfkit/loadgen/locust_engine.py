@@ -33,8 +33,8 @@ from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.runner import LoadConfig, LoadResult
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.worker import Samples
-from perfkit.runs.histogram import Tally
-from perfkit.runs.model import EndpointStats, GeneratorStats
+from perfkit.runs.histogram import Tally, run_stats
+from perfkit.runs.model import GeneratorStats
 
 MISSING = "Locust is not installed: pip install 'perfkit[locust]'"
 _STOP_GRACE_S = 30.0
@@ -166,17 +166,12 @@ def _result(
     start, end = merged["start"], merged["end"]
     seconds = max(end - start, 1e-9)
     tallies = [Tally.from_wire(w) for w in merged["tallies"]]
-    overall = Tally()
-    for tally in tallies:
-        overall.add(tally)
+    overall, endpoints = run_stats(scenario.endpoints, tallies, seconds)
     return LoadResult(
         started_at=datetime.fromtimestamp(start, UTC),
         finished_at=datetime.fromtimestamp(end, UTC),
-        overall=overall.to_stats(seconds),
-        endpoints=[
-            EndpointStats(e.name, e.method, e.path, e.category, t.to_stats(seconds))
-            for e, t in zip(scenario.endpoints, tallies, strict=True)
-        ],
+        overall=overall,
+        endpoints=endpoints,
         generator=GeneratorStats(
             engine="locust",
             workers=len(merged["workers"]),

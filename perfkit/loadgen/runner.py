@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from perfkit.errors import InputError
+from perfkit.histogram import LatencyHistogram
 from perfkit.loadgen.engines import DEFAULT_ENGINE, ENGINES, EXTERNAL_ENGINES, HttpOptions
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.worker import Samples, Snapshot, WorkerPlan, WorkerResult, run_worker
-from perfkit.runs.histogram import Tally, decode, new_histogram
+from perfkit.runs.histogram import Tally, run_stats
 from perfkit.runs.model import EndpointStats, GeneratorStats, LoadSettings, Model, Stats
 
 SATURATED_CPU = 0.9
@@ -204,16 +205,13 @@ def merge_results(
     end = max(r.measured_end_wall for r in results)
     seconds = max(end - start, 1e-9)
     per_endpoint = [Tally() for _ in scenario.endpoints]
-    lag = new_histogram()
+    lag = LatencyHistogram()
     for result in results:
         for tally, wire in zip(per_endpoint, result.tallies, strict=True):
             tally.add(Tally.from_wire(wire))
-        lag.add(decode(result.send_lag))
-    overall = Tally()
-    for tally in per_endpoint:
-        overall.add(tally)
+        lag.merge(LatencyHistogram.decode(result.send_lag))
     busiest = max(r.cpu_seconds / max(r.busy_wall_s, 1e-9) for r in results)
-    lag_p99 = lag.get_value_at_percentile(99.0) / 1000.0 if lag.get_total_count() else 0.0
+    lag_p99 = lag.percentiles_ms([99.0])[99.0]
     saturated = busiest > SATURATED_CPU or lag_p99 > SATURATED_LAG_MS
     warnings = []
     if saturated:
@@ -222,14 +220,12 @@ def merge_results(
             f"send lag p99 {lag_p99:.1f} ms): its own queueing is in the latency figures; "
             "use more --workers or less load"
         )
+    overall, endpoints = run_stats(scenario.endpoints, per_endpoint, seconds)
     return LoadResult(
         started_at=datetime.fromtimestamp(start, UTC),
         finished_at=datetime.fromtimestamp(end, UTC),
-        overall=overall.to_stats(seconds),
-        endpoints=[
-            EndpointStats(e.name, e.method, e.path, e.category, t.to_stats(seconds))
-            for e, t in zip(scenario.endpoints, per_endpoint, strict=True)
-        ],
+        overall=overall,
+        endpoints=endpoints,
         generator=GeneratorStats(
             engine=config.engine,
             workers=len(results),

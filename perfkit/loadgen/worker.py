@@ -15,7 +15,6 @@ late each send started: the two signs of a saturated generator.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import math
 import time
 from array import array
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 
 import uvloop
 
+from perfkit.histogram import LatencyHistogram
 from perfkit.loadgen.engines import (
     Engine,
     HttpOptions,
@@ -31,8 +31,9 @@ from perfkit.loadgen.engines import (
     classify_status,
     open_engine,
 )
+from perfkit.loadgen.pacing import send_on_schedule
 from perfkit.loadgen.scenario import Scenario
-from perfkit.runs.histogram import Tally, encode, new_histogram, record_ms
+from perfkit.runs.histogram import Tally
 
 PROGRESS_INTERVAL_S = 0.5
 
@@ -97,8 +98,8 @@ class _Worker:
         self.progress = progress
         self.tallies = [Tally() for _ in plan.scenario.endpoints]
         self.samples = Samples() if plan.keep_samples else None
-        self.lag = new_histogram()
-        self.window = new_histogram()
+        self.lag = LatencyHistogram()
+        self.window = LatencyHistogram()
         self.window_requests = 0
         self.window_errors = 0
         self.urls = [plan.base_url.rstrip("/") + e.target for e in plan.scenario.endpoints]
@@ -142,7 +143,7 @@ class _Worker:
         self.window_requests += 1
         self.window_errors += error is not None
         if got_response:
-            record_ms(self.window, latency_ms)
+            self.window.record_ms(latency_ms)
         if self.samples is not None:
             s = self.samples
             s.t_intended.append(intended - self.measure_start)
@@ -161,28 +162,18 @@ class _Worker:
 
     async def _open(self, engine: Engine) -> None:
         assert self.plan.rate is not None
-        interval = 1.0 / self.plan.rate
         in_flight = asyncio.Semaphore(self.plan.concurrency)
-        running: set[asyncio.Task[None]] = set()
 
-        async def send(index: int, intended: float, measured: bool) -> None:
+        async def send(taken: tuple[int, bool], intended: float) -> None:
             async with in_flight:
-                await self._one(engine, index, intended, measured)
+                await self._one(engine, taken[0], intended, taken[1])
 
-        for i in itertools.count():
-            intended = self.t0 + self.plan.phase_s + i * interval
-            taken = self._take(intended)
-            if taken is None:
-                break
-            delay = intended - time.perf_counter()
-            if delay > 0.0005:
-                await asyncio.sleep(delay)
+        def due(taken: tuple[int, bool], intended: float) -> None:
             if taken[1]:
-                record_ms(self.lag, max(time.perf_counter() - intended, 0.0) * 1000.0)
-            task = asyncio.create_task(send(taken[0], intended, taken[1]))
-            running.add(task)
-            task.add_done_callback(running.discard)
-        await asyncio.gather(*running)
+                self.lag.record_ms(max(time.perf_counter() - intended, 0.0) * 1000.0)
+
+        first = self.t0 + self.plan.phase_s
+        await send_on_schedule(first, 1.0 / self.plan.rate, self._take, send, due)
 
     async def _report(self) -> None:
         assert self.progress is not None
@@ -193,7 +184,7 @@ class _Worker:
     def _flush(self) -> None:
         if self.progress is None:
             return
-        p95 = self.window.get_value_at_percentile(95.0) / 1000.0 if self.window_requests else None
+        p95 = self.window.percentiles_ms([95.0])[95.0] if self.window_requests else None
         self.progress(Snapshot(self.plan.worker, self.window_requests, self.window_errors, p95))
         self.window.reset()
         self.window_requests = self.window_errors = 0
@@ -220,7 +211,7 @@ class _Worker:
             busy_wall_s=end - wall0,
             measured_start_wall=self.measure_start + offset,
             measured_end_wall=end + offset,
-            send_lag=encode(self.lag),
+            send_lag=self.lag.encode(),
         )
 
 

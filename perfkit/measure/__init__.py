@@ -12,8 +12,8 @@ The pieces a service wires together::
 See README's measurement section for thresholds, the slow log and worker merging.
 """
 
+from perfkit.histogram import LatencyHistogram
 from perfkit.measure.config import MeasureConfig, Thresholds, status_class
-from perfkit.measure.histogram import LatencyHistogram
 from perfkit.measure.middleware import PerformanceMiddleware
 from perfkit.measure.monitor import PerformanceMonitor
 from perfkit.measure.prometheus import MonitorCollector, register_metrics

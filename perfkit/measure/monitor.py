@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import secrets
 import socket
@@ -23,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from perfkit.errors import RedisUnavailable
+from perfkit.errors import ConfigError, RedisUnavailable
 from perfkit.measure.config import STATUS_CLASSES, TOO_MANY_REQUESTS, MeasureConfig, SlowClass
 from perfkit.measure.report import ReportContext, build_report, iso
 from perfkit.measure.routes import OVERFLOW
@@ -32,6 +33,8 @@ from perfkit.measure.slowlog import SlowRequestLog
 from perfkit.measure.snapshot import WorkerSnapshot
 from perfkit.measure.stats import RouteSnapshot, RouteStats
 from perfkit.measure.workers import RedisWorkerStore
+
+logger = logging.getLogger(__name__)
 
 RouteKey = tuple[str, str, str]  # (method, route template, status class)
 DRAIN_EVERY = 256
@@ -60,6 +63,7 @@ class PerformanceMonitor:
         self.overflow_requests = 0
         self.last_flush_at: float | None = None
         self.last_flush_error: str | None = None
+        self.slow_log_error: str | None = None
         self._stats: dict[RouteKey, RouteStats] = {}
         self._encoded: dict[RouteKey, tuple[int, str]] = {}
         self._recent: deque[dict[str, Any]] = deque(maxlen=self.config.recent_slow)
@@ -195,6 +199,8 @@ class PerformanceMonitor:
             thresholds=self.config.thresholds,
             slow_log_enabled=log is not None,
             slow_log_path=str(log.path) if log is not None else None,
+            slow_log_dropped=log.dropped if log is not None else 0,
+            slow_log_error=self.slow_log_error,
             hours=self.config.hours,
             recent_limit=self.config.recent_slow,
             source=source,
@@ -228,11 +234,21 @@ class PerformanceMonitor:
         if self._flusher is not None:
             return
         if self.slow_log is not None:
-            self.slow_log.start()
+            self._start_slow_log(self.slow_log)
         self.lag.start()
         self._flusher = asyncio.get_running_loop().create_task(
             self._flush_forever(), name="perfkit-measure-flush"
         )
+
+    def _start_slow_log(self, log: SlowRequestLog) -> None:
+        """A log that cannot be written is reported once (logged, and in the report) and
+        left off: the requests are still served and counted, only not written down."""
+        try:
+            log.start()
+        except ConfigError as exc:
+            logger.error("slow-request log off: %s", exc)
+            self.slow_log_error = str(exc)
+            self.slow_log = None
 
     async def stop(self) -> None:
         """Stop the tasks, publish a last snapshot, close the slow log; idempotent."""

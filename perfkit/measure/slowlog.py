@@ -2,7 +2,9 @@
 
 The middleware only serialises the entry and puts it on a queue; a
 `logging.handlers.QueueListener` thread writes the line through a `RotatingFileHandler`,
-so a slow disk never slows a request. No global `logging` logger is involved: two monitors in
+so a slow disk never slows a request. The queue is bounded (``max_queued`` entries): when
+the disk cannot keep up, new entries are dropped and counted (``dropped``), never held in
+memory without limit. No global `logging` logger is involved: two monitors in
 one process (tests, several apps) keep separate files.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import queue
+from logging import Handler
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +22,27 @@ import orjson
 from perfkit.errors import ConfigError
 
 
+class _Listener(logging.handlers.QueueListener):
+    """Stops on a full bounded queue too (the base class's ``put_nowait`` of its sentinel,
+    None, would raise ``queue.Full``): it waits for room, as `stop` waits for the drain."""
+
+    def __init__(self, bounded: queue.Queue[logging.LogRecord | None], handler: Handler) -> None:
+        super().__init__(bounded, handler)
+        self._bounded = bounded
+
+    def enqueue_sentinel(self) -> None:
+        self._bounded.put(None)
+
+
 class SlowRequestLog:
     """``write(entry)`` appends one JSON line to ``path`` (rotated at ``max_bytes``)."""
 
-    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+    def __init__(self, path: Path, max_bytes: int, backups: int, max_queued: int = 10_000) -> None:
         self.path = path
         self.max_bytes = max_bytes
         self.backups = backups
-        self._queue: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        self.dropped = 0
+        self._queue: queue.Queue[logging.LogRecord | None] = queue.Queue(max_queued)
         self._listener: logging.handlers.QueueListener | None = None
         self._handler: logging.handlers.RotatingFileHandler | None = None
 
@@ -45,7 +61,7 @@ class SlowRequestLog:
             ) from None
         handler.setFormatter(logging.Formatter("%(message)s"))
         self._handler = handler
-        self._listener = logging.handlers.QueueListener(self._queue, handler)
+        self._listener = _Listener(self._queue, handler)
         self._listener.start()
 
     def write(self, entry: dict[str, Any]) -> None:
@@ -53,7 +69,10 @@ class SlowRequestLog:
         if self._listener is None:
             self.start()
         line = orjson.dumps(entry).decode()
-        self._queue.put(logging.makeLogRecord({"msg": line, "levelno": logging.INFO}))
+        try:
+            self._queue.put_nowait(logging.makeLogRecord({"msg": line, "levelno": logging.INFO}))
+        except queue.Full:
+            self.dropped += 1
 
     def stop(self) -> None:
         """Write what is queued, then close the file; `write` reopens it."""

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfkit.histogram import MONITOR, LatencyHistogram
 from perfkit.measure.config import SLOW_CLASSES, SlowClass
-from perfkit.measure.histogram import LatencyHistogram
 from perfkit.measure.hourly import HourBucket, HourlySeries, merge_hours
 
 PERCENTILES = (50.0, 95.0, 99.0)
@@ -35,7 +35,7 @@ class RouteStats:
         self.min_ms = float("inf")
         self.max_ms = 0.0
         self.slow: dict[str, int] = dict.fromkeys(SLOW_CLASSES, 0)
-        self.histogram = LatencyHistogram()
+        self.histogram = LatencyHistogram(MONITOR)
         self.hourly = HourlySeries(hours)
         self.codes: dict[str, int] = {}
 
@@ -89,7 +89,7 @@ class RouteSnapshot:
     throughput_rps: float = 0.0
     status: dict[str, int] = field(default_factory=dict)
     slow: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SLOW_CLASSES, 0))
-    histogram: LatencyHistogram = field(default_factory=LatencyHistogram)
+    histogram: LatencyHistogram = field(default_factory=lambda: LatencyHistogram(MONITOR))
     hourly: list[HourBucket] = field(default_factory=list)
     # An encoding of ``histogram`` made earlier (the flusher reuses it while counts are
     # unchanged); merging clears it.
@@ -174,6 +174,9 @@ class RouteSnapshot:
     def from_wire(cls, data: dict[str, Any]) -> RouteSnapshot:
         """Inverse of `to_wire`; raises KeyError/TypeError/ValueError on a bad record."""
         min_ms = data["min_ms"]
+        histogram = LatencyHistogram.decode(str(data["histogram"]), MONITOR)
+        if min_ms is not None:  # the exact extremes, which the encoding does not keep
+            histogram.with_extremes(float(min_ms), float(data["max_ms"]))
         return cls(
             method=str(data["method"]),
             route=str(data["route"]),
@@ -185,7 +188,7 @@ class RouteSnapshot:
             throughput_rps=float(data["throughput_rps"]),
             status={str(k): int(v) for k, v in dict(data["status"]).items()},
             slow={str(k): int(v) for k, v in dict(data["slow"]).items()},
-            histogram=LatencyHistogram.decode(str(data["histogram"])),
+            histogram=histogram,
             hourly=[HourBucket.from_dict(b) for b in data["hourly"]],
         )
 

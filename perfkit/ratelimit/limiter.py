@@ -33,10 +33,10 @@ from perfkit.connection import (
 )
 from perfkit.errors import ConfigError, RedisUnavailable
 from perfkit.ratelimit.core import Call, LimiterCore
-from perfkit.ratelimit.decision import Decision, Outcome
-from perfkit.ratelimit.lease import LeaseBook, lease_slice
+from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.lease_client import LeaseClient
 from perfkit.ratelimit.policy import Policy
-from perfkit.ratelimit.scripts import AsyncScriptRunner, Script, SyncScriptRunner, lease_source
+from perfkit.ratelimit.scripts import AsyncScriptRunner, Script, SyncScriptRunner
 from perfkit.ratelimit.settings import LimiterConfig
 
 
@@ -157,12 +157,7 @@ class AsyncRateLimiter(_Base):
         self.runner = AsyncScriptRunner(client, Script(), pipelining=config.pipelining)
         self._owns_client = owns_client
         self._probe: asyncio.Task[None] | None = None
-        self.leases: LeaseBook | None = None
-        if config.mode == "lease":
-            self.leases = LeaseBook(config.lease_ttl, clock)
-            self._lease_runner = AsyncScriptRunner(client, Script(lease_source()),
-                                                   pipelining=config.pipelining)  # fmt: skip
-            self._renewing: dict[tuple[str, str], asyncio.Task[list[int]]] = {}
+        self.leases = LeaseClient(self.core, client, clock) if config.mode == "lease" else None
 
     @classmethod
     def from_settings(
@@ -181,12 +176,12 @@ class AsyncRateLimiter(_Base):
         chosen = core.select(identity, path, policies)
         if isinstance(chosen, Decision):
             return chosen
-        book = self.leases
-        if book is not None:
-            outcomes = book.spend(chosen, identity)  # the lease fast path: no keys, no I/O
+        leases = self.leases
+        if leases is not None:
+            outcomes = leases.book.spend(chosen, identity)  # the fast path: no keys, no I/O
             if outcomes is not None:
                 return core.finish(Decision(True, identity, "lease", outcomes))
-            return await self._hit_leased(core.call(identity, chosen), book)
+            return await self._hit_leased(core.call(identity, chosen), leases)
         return await self._hit_exact(core.call(identity, chosen))
 
     async def _hit_exact(self, call: Call) -> Decision:
@@ -202,109 +197,23 @@ class AsyncRateLimiter(_Base):
                 return core.from_reply(call, reply)
         return core.degraded(call)
 
-    # -- lease mode (see perfkit.ratelimit.lease) ----------------------------------------
-
-    _LEASE_ATTEMPTS = 3
-
-    async def _hit_leased(self, call: Call, book: LeaseBook) -> Decision:
+    async def _hit_leased(self, call: Call, leases: LeaseClient) -> Decision:
         core = self.core
-        if not core.try_redis():
-            return core.degraded(call)
-        # Concurrent requests share one lease call per key; they may spend a fresh lease
-        # before this one gets to it, so try again a few times, then decide exactly.
-        for _ in range(self._LEASE_ATTEMPTS):
+        if core.try_redis():
             try:
-                refused = await self._renew(call, book)
+                decision = await leases.decide(call)
             except RedisUnavailable:
                 core.redis_failed()
                 self._start_probe()
-                return core.degraded(call)
-            core.redis_ok()
-            if refused:
-                return core.finish(Decision(False, call.identity, "redis", tuple(refused)))
-            outcomes = book.spend(call.policies, call.identity)
-            if outcomes is not None:
-                return core.finish(Decision(True, call.identity, "lease", outcomes))
-        return await self._hit_exact(call)
-
-    async def _renew(self, call: Call, book: LeaseBook) -> list[Outcome]:
-        """Lease every policy of ``call`` that has no live lease; the refusals."""
-        refused = []
-        for policy, key in zip(call.policies, call.keys, strict=True):
-            if not book.needs(policy, call.identity):
-                continue
-            lease_key = (policy.name, call.identity)
-            pending = self._renewing.get(lease_key)
-            if pending is None:
-                pending = asyncio.get_running_loop().create_task(
-                    self._lease(policy, key, call.identity, book)
-                )
-                self._renewing[lease_key] = pending
-                pending.add_done_callback(self._renewed)
-            reply = await asyncio.shield(pending)
-            # a shadow policy never refuses: without a lease, the exact path decides it
-            if reply[0] <= 0 and not policy.shadow:
-                refused.append(Outcome(policy, False, 0, reply[2], reply[3]))
-        return refused
-
-    def _renewed(self, task: asyncio.Task[list[int]]) -> None:
-        for lease_key, pending in list(self._renewing.items()):
-            if pending is task:
-                del self._renewing[lease_key]
-
-    async def _lease(self, policy: Policy, key: str, identity: str, book: LeaseBook) -> list[int]:
-        config = self.core.config
-        back = book.take_unused(policy, identity)  # an expired lease's leftovers
-        want = lease_slice(policy, config.lease_fraction)
-        window_us = round(policy.window * 1e6)
-        argv = ("", policy.limit, window_us, policy.effective_burst, want, back)
-        reply = await self._lease_runner.run([key], argv)
-        book.add(policy, identity, reply, back)
-        return reply
-
-    async def _give_back(self, book: LeaseBook) -> None:
-        """Return every unspent leased request (on close); best effort."""
-        for (name, identity), tokens in book.drain():
-            policy = next((p for p in self.core.config.policies if p.name == name), None)
-            if policy is None or not self.core.try_redis():
-                continue
-            window_us = round(policy.window * 1e6)
-            argv = ("", policy.limit, window_us, policy.effective_burst, 0, tokens)
-            try:
-                await self._lease_runner.run([self.core.key(policy, identity)], argv)
-            except RedisUnavailable:
-                return
-            book.counters.returned += tokens
-
-    def _lease_stats(self, book: LeaseBook) -> dict[str, Any]:
-        config = self.core.config
-        n = config.fallback_instances
-        counters = book.counters
-        return {
-            "ttl_seconds": config.lease_ttl,
-            "fraction": config.lease_fraction,
-            "instances": n,
-            "policies": {
-                p.name: {
-                    "slice": lease_slice(p, config.lease_fraction),
-                    "worst_case_over_admission": n * lease_slice(p, config.lease_fraction),
-                    "worst_case_early_refusals": n * lease_slice(p, config.lease_fraction),
-                }
-                for p in config.policies
-            },
-            "leases": counters.leases,
-            "leased": counters.leased,
-            "returned": counters.returned,
-            "refused_leases": counters.refused,
-            "local_decisions": counters.local,
-            "live_leases": len(book),
-            "held": book.held(),
-        }
+            else:
+                core.redis_ok()
+                return decision if decision is not None else await self._hit_exact(call)
+        return core.degraded(call)
 
     def stats(self) -> dict[str, Any]:
         document = super().stats()
         if self.leases is not None:
-            document["lease"] = self._lease_stats(self.leases)
+            document["lease"] = self.leases.stats()
         return document
 
     def _start_probe(self) -> None:
@@ -324,8 +233,7 @@ class AsyncRateLimiter(_Base):
 
     async def aclose(self) -> None:
         if self.leases is not None:
-            await self._give_back(self.leases)
-            await self._lease_runner.aclose()
+            await self.leases.aclose()
         if self._probe is not None:
             self._probe.cancel()
             await asyncio.gather(self._probe, return_exceptions=True)

@@ -29,12 +29,15 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Identify = Callable[[Scope], str]
+Exempt = Callable[[Scope], Awaitable[bool]]
 
 
 class RateLimitMiddleware:
     """``identify``: scope -> identity key (default: an `IdentityResolver` built from the
     limiter's config: trusted proxies, IPv6 prefix, hashing). ``exempt_paths``: exact
-    paths never limited (default: the config's, i.e. the health checks and /metrics)."""
+    paths never limited (default: the config's, i.e. the health checks and /metrics).
+    ``exempt``: an async predicate; requests it answers True for pass unlimited and
+    uncounted (the reference service's own baseline, recognised by a secret)."""
 
     def __init__(
         self,
@@ -43,6 +46,7 @@ class RateLimitMiddleware:
         *,
         identify: Identify | None = None,
         exempt_paths: Iterable[str] | None = None,
+        exempt: Exempt | None = None,
     ) -> None:
         config = limiter.config
         self.app = app
@@ -55,9 +59,15 @@ class RateLimitMiddleware:
         paths = config.exempt_paths if exempt_paths is None else exempt_paths
         self.exempt_paths = frozenset(paths)
         self.enabled = config.enabled
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.enabled or scope["path"] in self.exempt_paths:
+        if (
+            scope["type"] != "http"
+            or not self.enabled
+            or scope["path"] in self.exempt_paths
+            or (self.exempt is not None and await self.exempt(scope))
+        ):
             await self.app(scope, receive, send)
             return
         decision = await self.limiter.hit(self.identify(scope), scope["path"])

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import os
-import platform
-import socket
 from collections.abc import Mapping
 from pathlib import Path
 
 from perfkit import __version__
+from perfkit.machine import describe_machine
 from perfkit.project import Project
 from perfkit.runs.model import Environment
 from perfkit.runs.provenance import capture
@@ -20,14 +19,15 @@ def capture_environment(
 ) -> Environment:
     """This machine, and the provenance of the project (default: the one perfkit runs in)."""
     origin = capture(project or Project.find().root, os.environ if env is None else env)
+    here = describe_machine()
     return Environment(
         perfkit_version=__version__,
-        python=platform.python_version(),
-        implementation=platform.python_implementation(),
-        platform=platform.platform(),
-        machine=platform.machine(),
-        host=socket.gethostname(),
-        cpu_count=os.cpu_count() or 1,
+        python=here.python,
+        implementation=here.implementation,
+        platform=here.platform,
+        machine=here.machine,
+        host=here.host,
+        cpu_count=here.cpu_count,
         git_commit=origin.commit,
         git_branch=origin.branch,
         ci=origin.ci,

@@ -96,6 +96,16 @@ class History:
         found = self.runs(target, scenario, kind)
         return found[-2] if len(found) >= 2 else None
 
+    def latest_on_branch(
+        self, branch: str, target: str | None = None, scenario: str | None = None,
+        exclude: str | None = None,
+    ) -> StoredRun | None:  # fmt: skip
+        """The newest baseline recorded on git ``branch`` (its provenance), other than the
+        run id ``exclude``: "the latest run on main" for a pull request's comparison."""
+        found = [s for s in self.runs(target, scenario, "baseline")
+                 if s.run.environment.git_branch == branch and s.run.run_id != exclude]  # fmt: skip
+        return found[-1] if found else None
+
     def load(self, key: str) -> StoredRun:
         """A run by run id, file name or path."""
         for stored in self._load_all():

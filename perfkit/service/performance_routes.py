@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from perfkit.service.baseline_job import BaselineBusy
+from perfkit.service.baseline_job import BaselineBusy, BaselineUnavailable
 from perfkit.service.metrics import exposition
 from perfkit.service.music_routes import json
 from perfkit.service.state import ServiceState
@@ -80,18 +80,20 @@ async def start_baseline(request: Request) -> Response:
                      "message": "a valid token is required (Authorization: Bearer ...)"},
                     401)  # fmt: skip
     try:
-        job = jobs.start(str(request.base_url).rstrip("/"))
+        job = await jobs.start()  # the service's configured address, never the Host header
     except BaselineBusy:
         return json({"error": "busy", "message": "a baseline is already running"}, 409)
+    except BaselineUnavailable as exc:
+        return json({"error": "unavailable", "message": str(exc)}, 503)
     body = {**job.to_dict(), "status_url": f"/api/performance/baseline/{job.run_id}"}
     return json(body, 202)
 
 
 async def baseline_status(request: Request) -> Response:
-    job = _state(request).baselines.jobs.get(request.path_params["run_id"])
-    if job is None:
+    status = await _state(request).baselines.status(request.path_params["run_id"])
+    if status is None:
         return json({"error": "not_found", "message": "no such baseline run"}, 404)
-    return json(job.to_dict())
+    return json(status)
 
 
 async def metrics(request: Request) -> Response:

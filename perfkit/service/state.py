@@ -59,7 +59,7 @@ class ServiceState:
                 redis, LimiterConfig.from_settings(settings), keyspace=keyspace
             ),
             monitor=PerformanceMonitor(measure, store=store),
-            baselines=BaselineJobs.from_settings(settings),
+            baselines=BaselineJobs.from_settings(settings, redis, keyspace),
         )
 
     def middleware(self) -> list[Middleware]:
@@ -68,7 +68,7 @@ class ServiceState:
         the client waited for, and the rate-limit advice needs to see it)."""
         return [
             Middleware(PerformanceMiddleware, monitor=self.monitor),
-            Middleware(RateLimitMiddleware, limiter=self.limiter),
+            Middleware(RateLimitMiddleware, limiter=self.limiter, exempt=self.baselines.exempts),
         ]
 
     async def start(self) -> None:

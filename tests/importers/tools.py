@@ -36,30 +36,27 @@ class Mixed(FastHttpUser):
 """
 
 
-def k6_csv(url: str, folder: Path, requests: int = 80) -> Path:
-    """k6's CSV output (microsecond timestamps) of `requests` requests to /ok and /boom."""
+def k6_output(url: str, folder: Path, out: str, requests: int) -> Path:
+    """k6's `--out json` or `--out csv` file (microsecond CSV times) of `requests` requests
+    to /ok and /boom (3 to 1)."""
     config = LoadConfig(concurrency=2, requests=requests, duration_s=None, warmup_s=0, engine="k6")
     script = folder / "run.js"
     script.write_text(build_script(url, OK_AND_BOOM, config, HttpOptions()))
-    out = folder / "k6.csv"
+    path = folder / f"k6.{out}"
     subprocess.run(
-        [str(k6_binary()), "run", "--quiet", "--no-usage-report", f"--out=csv={out}", str(script)],
+        [str(k6_binary()), "run", "--quiet", "--no-usage-report", f"--out={out}={path}",
+         str(script)],
         check=True, capture_output=True, env={**os.environ, "K6_CSV_TIME_FORMAT": "unix_micro"},
     )  # fmt: skip
-    return out
+    return path
+
+
+def k6_csv(url: str, folder: Path, requests: int = 80) -> Path:
+    return k6_output(url, folder, "csv", requests)
 
 
 def k6_json(url: str, folder: Path, requests: int = 40) -> Path:
-    """k6's --out json points of `requests` requests to /ok and /boom."""
-    config = LoadConfig(concurrency=2, requests=requests, duration_s=None, warmup_s=0, engine="k6")
-    script = folder / "run.js"
-    script.write_text(build_script(url, OK_AND_BOOM, config, HttpOptions()))
-    out = folder / "k6.json"
-    subprocess.run(
-        [str(k6_binary()), "run", "--quiet", "--no-usage-report", f"--out=json={out}", str(script)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return out
+    return k6_output(url, folder, "json", requests)
 
 
 def locust_csv(url: str, folder: Path, seconds: int = 3) -> list[Path]:

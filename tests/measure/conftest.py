@@ -83,10 +83,13 @@ def plain_asgi_app(monitor: PerformanceMonitor) -> ASGIApp:
 
 
 @contextmanager
-def serve(app: ASGIApp) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port (in a thread); yield its URL."""
+def serve(app: ASGIApp, lifespan: str = "on") -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free loopback port (in a thread); yield its URL.
+    ``lifespan="off"``: a server that sends no lifespan events (the monitor starts lazily)."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

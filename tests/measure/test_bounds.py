@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 
@@ -12,6 +14,7 @@ from perfkit.errors import ConfigError
 from perfkit.measure import MeasureConfig, PerformanceMonitor, Thresholds
 from perfkit.measure.routes import OVERFLOW
 from perfkit.measure.slowlog import SlowRequestLog
+from tests.measure.conftest import measured_app, serve
 
 
 def test_slow_log_rotation_bounds_the_files(tmp_path: Path) -> None:
@@ -70,3 +73,40 @@ def test_hourly_trend_follows_the_clock() -> None:
     trend = monitor.report()["hourly"]["routes"]["GET /a"]
     assert [(h["count"], h["errors"], h["mean_ms"]) for h in trend] == [(1, 0, 10.0), (2, 1, 40.0)]
     assert trend[1]["hour"].endswith(":00:00Z") and trend[0]["hour"] < trend[1]["hour"]
+
+
+def test_an_unwritable_slow_log_is_reported_once_and_requests_are_served(
+    measure_config: MeasureConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without lifespan events the monitor starts on the first request: a slow-log path
+    that cannot be written must not fail that request, nor every later one."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    config = dataclasses.replace(measure_config, slow_log_path=blocker / "slow.log")
+    monitor = PerformanceMonitor(config)
+    with (
+        caplog.at_level(logging.ERROR, logger="perfkit.measure.monitor"),
+        serve(measured_app(monitor), lifespan="off") as url,
+        httpx.Client(base_url=url) as client,
+    ):
+        statuses = [client.get("/slow", params={"ms": 60}).status_code for _ in range(3)]
+        report = client.get("/api/performance").json()
+    assert statuses == [200, 200, 200]
+    errors = [r for r in caplog.records if "PERFKIT_SLOW_LOG_PATH" in r.getMessage()]
+    assert len(errors) == 1
+    logging_block = report["slow_requests"]["logging"]
+    assert "PERFKIT_SLOW_LOG_PATH" in logging_block["error"]
+    assert report["slow_requests"]["counts"]["slow"] == 3  # still counted, only not logged
+
+
+def test_the_slow_log_queue_is_bounded_and_counts_what_it_drops(tmp_path: Path) -> None:
+    """The writer thread drains while the producer holds the GIL for its switch interval
+    (5 ms: thousands of puts), so a queue of 8 overflows and every entry is accounted for."""
+    log = SlowRequestLog(tmp_path / "slow.log", 10 * 1024 * 1024, 1, max_queued=8)
+    total = 20_000
+    for n in range(total):
+        log.write({"n": n})
+    log.stop()
+    written = len((tmp_path / "slow.log").read_text().splitlines())
+    assert log.dropped > 0
+    assert written + log.dropped == total

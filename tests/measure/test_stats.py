@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hdrh.histogram import HdrHistogram
 
 from perfkit.config import Settings
 from perfkit.errors import ConfigError
-from perfkit.measure import LatencyHistogram, MeasureConfig, Thresholds, status_class
-from perfkit.measure.histogram import (
-    HIGHEST_US,
-    LOWEST_US,
-    SIGNIFICANT_FIGURES,
-    HistogramDecodeError,
-)
+from perfkit.measure import MeasureConfig, Thresholds, status_class
 from perfkit.measure.hourly import HourlySeries, hour_of, merge_hours
 from perfkit.measure.report import ReportContext, build_report
 from perfkit.measure.routes import fallback_template, normalise_method
@@ -74,38 +67,6 @@ def test_methods_outside_http_collapse() -> None:
 )
 def test_fallback_templates_hide_identifiers(path: str, template: str) -> None:
     assert fallback_template(path) == template
-
-
-def test_histograms_merge_exactly_and_survive_the_wire() -> None:
-    a, b, union = LatencyHistogram(), LatencyHistogram(), LatencyHistogram()
-    for i in range(1, 1001):
-        (a if i % 2 else b).record_ms(i)
-        union.record_ms(i)
-    a.merge(LatencyHistogram.decode(b.encode()))
-    assert a.count == 1000
-    assert a.percentiles_ms([50, 99]) == union.percentiles_ms([50, 99])
-    p = a.percentiles_ms([50, 95, 99])
-    assert p[50] == pytest.approx(500, rel=0.01)
-    assert p[99] == pytest.approx(990, rel=0.01)
-    under_100, under_500, under_2000 = a.cumulative_counts([100, 500, 2000])
-    assert (under_100, under_2000) == (100, 1000)
-    assert under_500 == pytest.approx(500, rel=0.01)  # HdrHistogram's 1 % resolution
-    with pytest.raises(HistogramDecodeError):
-        LatencyHistogram.decode("not a histogram")
-
-
-def test_fast_recording_matches_the_library() -> None:
-    ours = LatencyHistogram()
-    reference = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
-    values_ms = [0.0, 0.0004, 0.001, 0.255, 0.256, 0.5119, 1.0, 3.7, 99.9, 1234.5, 4e6, 1e12]
-    values_ms += [1.07**k / 1000 for k in range(400)]
-    for ms in values_ms:
-        ours.record_ms(ms)
-        reference.record_value(min(max(int(ms * 1000), LOWEST_US), HIGHEST_US))
-    assert list(ours._hdr.counts) == list(reference.counts)
-    assert ours._hdr.get_min_value() == reference.get_min_value()
-    assert ours._hdr.get_max_value() == reference.get_max_value()
-    assert ours.count == reference.get_total_count()
 
 
 def test_hourly_series_keeps_only_the_newest_hours() -> None:
@@ -201,17 +162,3 @@ def test_lag_window_summary() -> None:
         window.add(lag)
     summary = window.summary()
     assert summary["samples"] == 3 and summary["max_ms"] == 9.0 and summary["last_ms"] == 2.0
-
-
-def test_bulk_recording_equals_one_by_one() -> None:
-    """`record_many_ms` (array arithmetic) lands every value in the same bucket as
-    `record_ms`, from below the lowest to above the highest trackable value."""
-    values = [0.0, 0.0004, 0.001, 0.9999, 1.0, 2.047, 2.048, 63.5, 1e3, 3_600_000.0, 1e9]
-    values += [1.07**i / 100 for i in range(400)]
-    one, bulk = LatencyHistogram(), LatencyHistogram()
-    for value in values:
-        one.record_ms(value)
-    bulk.record_many_ms(values)
-    assert list(bulk._hdr.counts) == list(one._hdr.counts)
-    assert (bulk.count, bulk._hdr.min_value, bulk._hdr.max_value) == (
-        one.count, one._hdr.min_value, one._hdr.max_value)  # fmt: skip

@@ -11,7 +11,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -87,18 +86,21 @@ import asyncio, json, sys, time
 from perfkit.connection import Keyspace, async_client, parse_redis_url
 from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, PolicySet
 
-url, prefix, start, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+url, prefix, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 
 async def main():
     config = LimiterConfig(policies=PolicySet([Policy("p", 200, 60.0)]), mode="lease",
                            lease_fraction=0.05, local_cache=False)
     limiter = AsyncRateLimiter(async_client(parse_redis_url(url)), config,
                                keyspace=Keyspace(prefix), owns_client=True)
-    await asyncio.sleep(max(0.0, start - time.time()))
+    await limiter.runner.ping()
+    print("ready", flush=True)
+    sys.stdin.readline()  # every process starts together, however slowly it got here
+    end = time.monotonic() + seconds
     allowed = 0
     async def worker():
         nonlocal allowed
-        while time.time() < start + seconds:
+        while time.monotonic() < end:
             decision = await limiter.hit("shared")
             allowed += decision.allowed
             await asyncio.sleep(0)
@@ -117,29 +119,27 @@ def test_several_processes_stay_within_the_documented_bound(
 ) -> None:
     instances, limit, window, slice_ = 4, 200, 60.0, 10
     seconds = 1.5
-    start = time.time() + 3.0  # every process imported and connected before the start
     children = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                CHILD,
-                redis_target.url,
-                keyspace.prefix,
-                str(start),
-                str(seconds),
-            ],
+            [sys.executable, "-c", CHILD, redis_target.url, keyspace.prefix, str(seconds)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
         for _ in range(instances)
     ]
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
     reports = []
     for child in children:
         out, _ = child.communicate(timeout=60)
         assert child.returncode == 0
         reports.append(json.loads(out.splitlines()[-1]))
-    refill = math.ceil((seconds + 1.0) * limit / window)  # the run, plus a second of slack
+    refill = math.ceil((seconds + 2.0) * limit / window)  # the run, plus slack for the start
     total = sum(r["allowed"] for r in reports)
     # at most what exact mode allows plus instances x slice; at least that much less
     assert limit - instances * slice_ <= total <= limit + refill + instances * slice_

@@ -22,7 +22,7 @@ def test_run_round_trips_through_json() -> None:
 def test_endpoint_histograms_merge_into_the_overall_one() -> None:
     run = make_run(latencies_ms=(1.0, 5.0, 900.0))
     merged = merge([e.stats.histogram for e in run.endpoints])
-    assert merged.get_total_count() == run.overall.count
+    assert merged.count == run.overall.count
     assert run.overall.latency.max_ms == pytest.approx(900.0, rel=1e-3)
 
 

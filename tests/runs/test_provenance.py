@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from perfkit.runs.artifacts import write_run
 from perfkit.runs.environment import capture_environment
+from perfkit.runs.history import History
 from perfkit.runs.model import Environment
 from perfkit.runs.provenance import Provenance, capture, from_ci, from_git
 from perfkit.runs.validate import Reader
+from tests.runs.factory import make_run
 
 GITHUB_PR = {
     "GITHUB_ACTIONS": "true",
@@ -94,3 +99,17 @@ def test_the_environment_carries_provenance_and_reads_older_files(tmp_path: Path
     older = {k: v for k, v in env.to_dict().items() if k not in ("git_branch", "ci", "ci_job_url")}
     read = Environment.from_dict(Reader(older, "environment"))
     assert (read.git_commit, read.git_branch, read.ci_job_url) == (env.git_commit, None, None)
+
+
+def test_the_latest_run_on_a_branch_is_picked_by_provenance(tmp_path: Path) -> None:
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    for hour, branch in enumerate(["main", "main", "feature", "main", "feature"]):
+        run = make_run(started=t0 + timedelta(hours=hour))
+        env = dataclasses.replace(run.environment, git_branch=branch)
+        write_run(dataclasses.replace(run, environment=env), tmp_path)
+    history = History(tmp_path)
+    latest_main = history.latest_on_branch("main")
+    assert latest_main is not None and latest_main.run.started_at.hour == 3
+    before = history.latest_on_branch("main", exclude=latest_main.run.run_id)
+    assert before is not None and before.run.started_at.hour == 1
+    assert history.latest_on_branch("release") is None

@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 
 from perfkit.config import Settings
 from perfkit.connection import Keyspace, RedisTarget
+from perfkit.embedded import free_port
 from perfkit.service.app import create_app
 from perfkit.service.state import ServiceState
 from perfkit.serving import serve_app
@@ -76,8 +77,13 @@ def redis_url_settings_without_token(
 def shadow_client(
     redis_target: RedisTarget, keyspace: Keyspace, tmp_path: Path
 ) -> Iterator[httpx.Client]:
+    port = free_port()
     settings = service_settings(
-        redis_target.url, keyspace, tmp_path, PERFKIT_RATELIMIT_SHADOW="true"
+        redis_target.url,
+        keyspace,
+        tmp_path,
+        PERFKIT_RATELIMIT_SHADOW="true",
+        PERFKIT_SELF_URL=f"http://127.0.0.1:{port}",
     )
-    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url) as http:
+    with serve_app(create_app(settings), port=port) as url, httpx.Client(base_url=url) as http:
         yield http

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from perfkit.cli import app
 from perfkit.connection import Keyspace
 from perfkit.embedded import EmbeddedServer
-from perfkit.loadgen.local_target import serve_app
 from perfkit.service.app import create_app
+from perfkit.serving import serve_app
 from tests.service.conftest import service_settings
 
 

@@ -37,7 +37,11 @@ def test_no_endpoint_exposes_the_redis_password_or_url(tmp_path: Path) -> None:
     with EmbeddedServer(extra_args=("--requirepass", secret)) as server:
         url = f"redis://:{secret}@127.0.0.1:{server.port}"
         settings = service_settings(url, Keyspace("pktest-secret:"), tmp_path)
-        with serve_app(create_app(settings)) as base, httpx.Client(base_url=base) as client:
+        # 30 s: the first /api/mcp/analytics imports the analysis half (scipy), by design lazily
+        with (
+            serve_app(create_app(settings)) as base,
+            httpx.Client(base_url=base, timeout=30) as client,
+        ):
             client.get("/api/spotify/me")
             for path in SURFACE:
                 body = client.get(path).text
