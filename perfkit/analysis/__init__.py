@@ -7,10 +7,15 @@ sources (asv, Bencher, Hunter/otava, Apdex, the SRE workbook).
 
 from __future__ import annotations
 
-from perfkit.analysis.adapt import load_run_data, run_data, stored_run_data
+from perfkit.analysis.adapt import compare_stored, load_run_data, run_data, stored_run_data
 from perfkit.analysis.artifacts import render_markdown, write_report
 from perfkit.analysis.changepoints import ChangePoint, detect_change_points
-from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
+from perfkit.analysis.compare import (
+    CompareOptions,
+    Comparison,
+    compare_runs,
+    compare_to_history,
+)
 from perfkit.analysis.data import EndpointData, RunData, endpoint_from_samples
 from perfkit.analysis.health import (
     Apdex,
@@ -21,7 +26,6 @@ from perfkit.analysis.health import (
     error_budget,
     health_score,
 )
-from perfkit.analysis.history import HistoryOptions, HistoryVerdict, check_history
 from perfkit.analysis.report import (
     AnalyticsOptions,
     analytics_from_live,
@@ -40,16 +44,15 @@ __all__ = [
     "ErrorBudget",
     "HealthInputs",
     "HealthScore",
-    "HistoryOptions",
-    "HistoryVerdict",
     "RunData",
     "Trend",
     "analytics_from_live",
     "analytics_from_run",
     "apdex",
     "build_report",
-    "check_history",
     "compare_runs",
+    "compare_stored",
+    "compare_to_history",
     "detect_change_points",
     "endpoint_from_samples",
     "error_budget",

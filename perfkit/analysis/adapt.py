@@ -7,17 +7,19 @@ The only module of the analysis that knows the run format; everything else works
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
 from perfkit.analysis.data import EndpointData, HistogramDistribution, RunData
 from perfkit.errors import InputError
 from perfkit.runs.histogram import decode
 from perfkit.runs.history import History, StoredRun, read_run
-from perfkit.runs.model import Run, Stats
+from perfkit.runs.model import Run, Stats, TrialStats
 from perfkit.runs.samples import read_samples
 
 #: the load settings that make two runs comparable (duration and warm-up do not)
@@ -47,8 +49,28 @@ def _column(rows: pa.Table, name: str) -> np.ndarray:
     return np.asarray(rows.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None,
-              origin: str | None = None) -> EndpointData:  # fmt: skip
+def _trial_values(trials: list[TrialStats]) -> dict[str, tuple[float, ...]]:
+    """metric -> its value in each trial (a metric missing in any trial is left out)."""
+    out: dict[str, tuple[float, ...]] = {}
+    if not trials:
+        return out
+    for key in ("p50", "p95", "p99", "mean"):
+        values = [getattr(t.latency, _SUMMARY[key]) for t in trials]
+        if all(v is not None for v in values):
+            out[key] = tuple(float(v) for v in values)
+    out["throughput"] = tuple(t.throughput_rps for t in trials)
+    return out
+
+
+def _endpoint(
+    name: str,
+    stats: Stats,
+    duration_s: float,
+    rows: pa.Table | None,
+    trials: list[TrialStats],
+    *,
+    origin: str | None = None,
+) -> EndpointData:
     summary = {
         key: float(value)
         for key, field_name in _SUMMARY.items()
@@ -67,6 +89,7 @@ def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None,
             histogram=histogram,
             errors_by_class=stats.errors_by_class,
             summary=summary,
+            trials=_trial_values(trials),
             origin=origin,
         )
     latency = _column(rows, "latency_ms")
@@ -88,6 +111,7 @@ def _endpoint(name: str, stats: Stats, duration_s: float, rows: pa.Table | None,
         histogram=histogram,
         errors_by_class=stats.errors_by_class,
         summary=summary,
+        trials=_trial_values(trials),
     )
 
 
@@ -101,7 +125,10 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
         if samples is not None:
             mask = pc.equal(samples.column("endpoint"), item.name)
             rows = samples.filter(mask)
-        endpoints[item.name] = _endpoint(item.name, item.stats, duration, rows, origin)
+        trials = [t.endpoints[item.name] for t in run.trials if item.name in t.endpoints]
+        endpoints[item.name] = _endpoint(
+            item.name, item.stats, duration, rows, trials, origin=origin
+        )
     load = {k: getattr(run.load, k) for k in COMPARABLE_LOAD}
     return RunData(
         run_id=run.run_id,
@@ -110,11 +137,20 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
         scenario=run.scenario,
         load=load,
         endpoints=endpoints,
-        overall=_endpoint("overall", run.overall, duration, samples, origin),
+        overall=_endpoint(
+            "overall",
+            run.overall,
+            duration,
+            samples,
+            [t.overall for t in run.trials],
+            origin=origin,
+        ),
         server=run.server_after or run.server_before,
         source=source,
         cache_stats=run.server_cache,
         redis_health=run.server_redis,
+        commit=run.environment.git_commit,
+        session=run.session,
         origin=origin,
     )
 
@@ -128,6 +164,30 @@ def stored_run_data(stored: StoredRun, *, with_samples: bool = True) -> RunData:
     """`RunData` of a run from the history store (`perfkit.runs.history.History`)."""
     samples = read_run_samples(stored.run, stored.path) if with_samples else None
     return run_data(stored.run, samples, source=str(stored.path))
+
+
+def compare_stored(
+    history: Sequence[StoredRun],
+    base: StoredRun,
+    candidate: StoredRun,
+    options: CompareOptions | None = None,
+    *,
+    force: bool = False,
+) -> Comparison:
+    """`compare_runs` of two stored runs with the comparable runs of ``history`` as the
+    noise between runs: what `perfkit compare`, notebook 02, the analytics report and the
+    MCP tools call, so the same runs always get the same verdict."""
+    others = other_runs(history, base, candidate)
+    return compare_runs(
+        stored_run_data(base), stored_run_data(candidate), options, history=others, force=force
+    )
+
+
+def other_runs(history: Sequence[StoredRun], *runs: StoredRun | None) -> list[RunData]:
+    """The runs of ``history`` other than ``runs``, without samples: the between-run noise
+    the verdict is judged against (its comparable ones are picked by `compare_runs`)."""
+    skip = {s.run.run_id for s in runs if s is not None}
+    return [stored_run_data(s, with_samples=False) for s in history if s.run.run_id not in skip]
 
 
 def resolve(

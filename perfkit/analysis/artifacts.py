@@ -104,33 +104,42 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1%}"
+
+
 def comparison_markdown(comparison: dict[str, Any]) -> list[str]:
-    """The pre/post table of a `Comparison.to_dict()`."""
+    """The pre/post table of a `Comparison.to_dict()`: what moved first, then the rest."""
     lines = [
         f"## Comparison: {comparison['base']} -> {comparison['candidate']}",
         "",
-        f"Threshold {comparison['threshold']:.0%}; "
-        + ("**regression detected**" if comparison["regressed"] else "no regression"),
+        f"Verdict **{comparison['verdict']}** (evidence: {comparison['evidence']}"
+        + (", weak" if comparison["weak"] else "")
+        + f"); threshold {comparison['threshold']:.0%}, family-wise alpha "
+        f"{comparison['alpha']:.0%}",
         "",
     ]
     rows = []
     for ep in [comparison["overall"], *comparison["endpoints"]]:
         for m in ep["metrics"].values():
-            change = m["change"]
+            ci = m["ci"]
             rows.append(
                 [
                     ep["endpoint"],
                     m["metric"],
                     m["base"],
                     m["candidate"],
-                    "n/a" if change is None else f"{change:+.1%}",
+                    _pct(m["change"]),
+                    "n/a" if ci is None else f"{_pct(ci[0])} .. {_pct(ci[1])}",
+                    _pct(m["smallest_detectable"]),
                     m["verdict"],
-                    m["evidence"]["method"],
+                    m["reason"],
                 ]
             )
-    lines += _table(
-        ["endpoint", "metric", "base", "candidate", "change", "verdict", "evidence"], rows
-    )
+    rows.sort(key=lambda r: r[7] == "unchanged")  # stable: what moved comes first
+    header = ["endpoint", "metric", "base", "candidate", "change", "95% CI", "detectable",
+              "verdict", "why"]  # fmt: skip
+    lines += _table(header, rows)
     lines += [f"- {note}" for note in comparison["notes"]]
     return lines
 

@@ -1,83 +1,71 @@
-"""Compare two runs: per endpoint and overall, a verdict for each metric.
+"""Compare runs: per endpoint and overall, a verdict for each metric (`perfkit.analysis.verdict`).
 
-A metric is *regressed* or *improved* only when both hold (as asv's ``compare --factor``
-plus ``_stats.is_different``):
+Two questions, one decision rule:
 
-- the practical gate: the relative change is at least ``threshold`` (default 10 %); for the
-  error rate also an absolute change of at least ``error_rate_floor``;
-- statistical evidence from the two runs (see `perfkit.analysis.stats`).
+- `compare_runs(base, candidate, history=...)`: did the candidate run move against the base
+  run? Interleaved trials of the two (one session) are the strongest evidence; otherwise
+  the comparable runs of ``history`` give the spread between runs; with neither the
+  verdict is weak (a prior) and says the smallest change it could have detected.
+- `compare_to_history(candidate, history)`: the history gate (``perfkit trends --gate``):
+  is the candidate outside the spread of the history's current level?
 
-Anything else is *unchanged*, with the reason recorded.
+`perfkit compare`, notebook 02, the analytics report, ``/api/mcp/analytics`` and the MCP
+tools all come here, so they cannot disagree about the same runs.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 
+import numpy as np
+
+from perfkit.analysis.changepoints import detect_change_points
 from perfkit.analysis.data import EndpointData, RunData
-from perfkit.analysis.stats import (
-    P_THRESHOLD,
-    Evidence,
-    error_rate_test,
-    intervals_disjoint,
-    mann_whitney,
-    mean_interval,
-    per_second_counts,
-    quantile_interval,
-    rate_test,
+from perfkit.analysis.verdict import (
+    LATENCY_METRICS,
+    METRICS,
+    CompareOptions,
+    MetricTest,
+    MetricVerdict,
+    Sample,
+    Verdict,
+    block_sd,
+    decide,
+    estimate_noise,
+    history_spread,
+    relative_change,
+    test_error_rate,
+    test_metric,
 )
 from perfkit.errors import InputError
 
-Verdict = Literal["improved", "regressed", "unchanged"]
+__all__ = [
+    "METRICS",
+    "CompareOptions",
+    "Comparison",
+    "EndpointComparison",
+    "MetricVerdict",
+    "comparable_history",
+    "compare_runs",
+    "compare_to_history",
+    "relative_change",
+]
 
-#: metric -> True when a higher value is worse
-METRICS: dict[str, bool] = {
-    "p50": True,
-    "p95": True,
-    "p99": True,
-    "mean": True,
-    "throughput": False,
-    "error_rate": True,
-}
-_PERCENTILES = {"p50": 50.0, "p95": 95.0, "p99": 99.0}
-
-
-@dataclass(frozen=True)
-class CompareOptions:
-    threshold: float = 0.10
-    error_rate_floor: float = 0.005
-    p_threshold: float = P_THRESHOLD
-
-
-@dataclass(frozen=True)
-class MetricChange:
-    metric: str
-    base: float
-    candidate: float
-    change: float | None
-    verdict: Verdict
-    evidence: Evidence
-    reason: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "metric": self.metric,
-            "base": _finite(self.base),
-            "candidate": _finite(self.candidate),
-            "change": _finite(self.change),
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "evidence": self.evidence.to_dict(),
-        }
+OVERALL = "overall"
+#: how many earlier runs of the current level the history gate and the noise look at
+HISTORY_WINDOW = 30
+_LABEL_HINT = (
+    "; a service started on another port is the same target when both runs carry one "
+    "label: record them with --target-label NAME (or use --force)"
+)
 
 
 @dataclass(frozen=True)
 class EndpointComparison:
     endpoint: str
-    source: Literal["samples", "histogram"]
-    metrics: dict[str, MetricChange]
+    metrics: dict[str, MetricVerdict]
 
     @property
     def verdict(self) -> Verdict:
@@ -89,7 +77,6 @@ class EndpointComparison:
     def to_dict(self) -> dict[str, object]:
         return {
             "endpoint": self.endpoint,
-            "source": self.source,
             "verdict": self.verdict,
             "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
         }
@@ -102,18 +89,35 @@ class Comparison:
     options: CompareOptions
     overall: EndpointComparison
     endpoints: list[EndpointComparison]
+    evidence: str  # "interleaved trials", "history", "prior" (weak) or a mix
     notes: list[str] = field(default_factory=list)
 
     @property
-    def regressed(self) -> bool:
-        return any(e.verdict == "regressed" for e in [self.overall, *self.endpoints])
+    def all(self) -> list[EndpointComparison]:
+        return [self.overall, *self.endpoints]
 
-    def regressions(self) -> list[tuple[str, MetricChange]]:
+    @property
+    def regressed(self) -> bool:
+        return any(e.verdict == "regressed" for e in self.all)
+
+    @property
+    def improved(self) -> bool:
+        return any(e.verdict == "improved" for e in self.all)
+
+    @property
+    def verdict(self) -> Verdict:
+        return "regressed" if self.regressed else "improved" if self.improved else "unchanged"
+
+    @property
+    def weak(self) -> bool:
+        return "prior" in self.evidence
+
+    def regressions(self) -> list[tuple[str, MetricVerdict]]:
+        return self.changes("regressed")
+
+    def changes(self, verdict: Verdict) -> list[tuple[str, MetricVerdict]]:
         return [
-            (e.endpoint, m)
-            for e in [self.overall, *self.endpoints]
-            for m in e.metrics.values()
-            if m.verdict == "regressed"
+            (e.endpoint, m) for e in self.all for m in e.metrics.values() if m.verdict == verdict
         ]
 
     def to_dict(self) -> dict[str, object]:
@@ -121,92 +125,15 @@ class Comparison:
             "base": self.base_id,
             "candidate": self.candidate_id,
             "threshold": self.options.threshold,
+            "alpha": self.options.alpha,
+            "verdict": self.verdict,
             "regressed": self.regressed,
+            "evidence": self.evidence,
+            "weak": self.weak,
             "overall": self.overall.to_dict(),
             "endpoints": [e.to_dict() for e in self.endpoints],
             "notes": self.notes,
         }
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
-def relative_change(base: float, candidate: float) -> float | None:
-    if math.isnan(base) or math.isnan(candidate):
-        return None
-    if base == 0:
-        return 0.0 if candidate == 0 else math.inf
-    return (candidate - base) / base
-
-
-def _latency_evidence(metric: str, a: EndpointData, b: EndpointData, p: float) -> Evidence:
-    da, db = a.distribution(), b.distribution()
-    if da is None or db is None:
-        return Evidence("unavailable", False)
-    # The rank test answers "did the bulk move" (p50, mean); a tail percentile gets its own
-    # order-statistic interval, which a tail-only change moves and a rank test may not.
-    if metric in ("p50", "mean") and a.latencies_ms is not None and b.latencies_ms is not None:
-        evidence = mann_whitney(a.latencies_ms, b.latencies_ms, p)
-        if evidence is not None:
-            return evidence
-    if metric == "mean":
-        return intervals_disjoint("99% t intervals", mean_interval(da), mean_interval(db))
-    q = _PERCENTILES[metric]
-    return intervals_disjoint(
-        "99% order-statistic intervals", quantile_interval(da, q), quantile_interval(db, q)
-    )
-
-
-def _throughput_evidence(a: EndpointData, b: EndpointData, p: float) -> Evidence:
-    if a.offsets_s is not None and b.offsets_s is not None:
-        evidence = mann_whitney(
-            per_second_counts(a.offsets_s, a.duration_s),
-            per_second_counts(b.offsets_s, b.duration_s),
-            p,
-        )
-        if evidence is not None:
-            return evidence
-    return rate_test(a.count, a.duration_s, b.count, b.duration_s, p)
-
-
-def _metric(metric: str, a: EndpointData, b: EndpointData, opts: CompareOptions) -> MetricChange:
-    if metric == "throughput":
-        base, cand = a.throughput, b.throughput
-        evidence = _throughput_evidence(a, b, opts.p_threshold)
-    elif metric == "error_rate":
-        base, cand = a.error_rate, b.error_rate
-        evidence = error_rate_test(a.errors, a.count, b.errors, b.count, opts.p_threshold)
-    else:
-        base, cand = a.value(metric), b.value(metric)
-        evidence = _latency_evidence(metric, a, b, opts.p_threshold)
-    change = relative_change(base, cand)
-    gap = a.origin or b.origin
-    if gap is not None and (change is None or evidence.method == "unavailable"):
-        # a tool's summary lacks this figure or the distribution a test needs: say so
-        return MetricChange(metric, base, cand, change, "unchanged", evidence,
-                            f"not available from {gap}")  # fmt: skip
-    practical = change is not None and abs(change) >= opts.threshold
-    if metric == "error_rate":
-        practical = practical and abs(cand - base) >= opts.error_rate_floor
-    if not practical:
-        return MetricChange(metric, base, cand, change, "unchanged", evidence, "below threshold")
-    if not evidence.significant:
-        return MetricChange(metric, base, cand, change, "unchanged", evidence, "not significant")
-    worse = cand > base if METRICS[metric] else cand < base
-    verdict: Verdict = "regressed" if worse else "improved"
-    return MetricChange(metric, base, cand, change, verdict, evidence, "threshold and evidence")
-
-
-def compare_endpoint(
-    base: EndpointData, candidate: EndpointData, options: CompareOptions | None = None
-) -> EndpointComparison:
-    opts = options or CompareOptions()
-    source: Literal["samples", "histogram"] = (
-        "samples" if base.has_samples and candidate.has_samples else "histogram"
-    )
-    metrics = {m: _metric(m, base, candidate, opts) for m in METRICS}
-    return EndpointComparison(base.name, source, metrics)
 
 
 def check_comparable(base: RunData, candidate: RunData) -> None:
@@ -216,10 +143,120 @@ def check_comparable(base: RunData, candidate: RunData) -> None:
         ("scenarios", base.scenario, candidate.scenario),
     ):
         if a != b:
+            hint = _LABEL_HINT if what == "targets" else "; use --force to compare them anyway"
             raise InputError(
                 f"runs {base.run_id} and {candidate.run_id} have different {what} "
-                f"({a!r} vs {b!r}); use --force to compare them anyway"
+                f"({a!r} vs {b!r}){hint}"
             )
+
+
+def comparable_history(
+    history: Iterable[RunData], like: RunData, exclude: Iterable[str] = ()
+) -> list[RunData]:
+    """Runs of ``history`` that measured what ``like`` did, the same way, oldest first."""
+    skip = set(exclude) | {like.run_id}
+    key = like.comparable_key()
+    found = [r for r in history if r.run_id not in skip and r.comparable_key() == key]
+    return sorted(found, key=lambda r: (r.started_at, r.run_id))[-HISTORY_WINDOW:]
+
+
+def _endpoint(run: RunData, name: str) -> EndpointData | None:
+    return run.overall if name == OVERALL else run.endpoints.get(name)
+
+
+def _sample(ep: EndpointData, metric: str, *, trials: bool) -> Sample:
+    values = ep.trials.get(metric) if trials else None
+    spread = None
+    if ep.latencies_ms is not None and ep.latency_times_s is not None:
+        spread = block_sd(ep.latencies_ms, ep.latency_times_s, metric)
+    return Sample(tuple(values) if values else (ep.value(metric),), spread)
+
+
+def _floor(run: RunData, options: CompareOptions) -> float | None:
+    """The absolute floor of a latency change: the option, else the run's fastest request,
+    the round trip of generator, loopback and framework that every request pays (a change
+    smaller than that cannot be told from the harness)."""
+    if options.floor_ms is not None:
+        return options.floor_ms
+    fastest = run.overall.summary.get("min")
+    if fastest is None and (dist := run.overall.distribution()) is not None and dist.count:
+        fastest = dist.percentile(0.0)
+    return fastest if fastest is not None and math.isfinite(fastest) and fastest > 0 else None
+
+
+def _names(base: RunData, candidate: RunData) -> list[str]:
+    return [OVERALL, *(n for n in base.endpoints if n in candidate.endpoints)]
+
+
+def _history_values(history: Sequence[RunData], name: str, metric: str) -> list[float]:
+    return [
+        e.value(metric, prefer_summary=True)
+        for run in history
+        if (e := _endpoint(run, name)) is not None
+    ]
+
+
+def _pair_tests(
+    base: RunData, candidate: RunData, history: Sequence[RunData], options: CompareOptions
+) -> list[MetricTest]:
+    interleaved = base.session is not None and base.session == candidate.session
+    floor = _floor(base, options)
+    names = _names(base, candidate)
+    family = len(names) * len(METRICS)
+    tests: list[MetricTest] = []
+    for name in names:
+        a, b = _endpoint(base, name), _endpoint(candidate, name)
+        assert a is not None and b is not None
+        for metric in METRICS:
+            if metric == "error_rate":
+                tests.append(
+                    test_error_rate(name, (a.errors, a.count), (b.errors, b.count), options)
+                )
+                continue
+            sa = _sample(a, metric, trials=interleaved)
+            sb = _sample(b, metric, trials=interleaved)
+            gap = a.origin or b.origin
+            noise = estimate_noise(
+                metric,
+                sa,
+                sb,
+                interleaved=interleaved,
+                history=history_spread(_history_values(history, name, metric), options.min_history),
+                min_history=options.min_history,
+            )
+            cut = floor if metric in LATENCY_METRICS else None
+            test = test_metric(name, metric, sa, sb, noise, family=family, options=options,
+                               floor=cut)  # fmt: skip
+            if gap is not None and test.change is None:  # a tool's summary lacks the figure
+                test = replace(test, unavailable=f"not available from {gap}")
+            tests.append(test)
+    return tests
+
+
+def _assemble(
+    base_id: str,
+    candidate_id: str,
+    tests: list[MetricTest],
+    options: CompareOptions,
+    notes: list[str],
+) -> Comparison:
+    decision = decide(tests, options)
+    by_endpoint: dict[str, dict[str, MetricVerdict]] = {}
+    for v in decision.verdicts:
+        by_endpoint.setdefault(v.test.endpoint, {})[v.test.metric] = v
+    sources = sorted(
+        {v.test.noise.source for v in decision.verdicts if v.test.noise is not None} - {"counts"}
+    )
+    endpoints = [EndpointComparison(n, m) for n, m in by_endpoint.items()]
+    return Comparison(
+        base_id,
+        candidate_id,
+        options,
+        endpoints[0],
+        endpoints[1:],
+        " + ".join(sources) or "none",
+        [*notes, *decision.notes],
+    )
 
 
 def compare_runs(
@@ -227,10 +264,14 @@ def compare_runs(
     candidate: RunData,
     options: CompareOptions | None = None,
     *,
+    history: Iterable[RunData] = (),
     force: bool = False,
 ) -> Comparison:
-    """Compare `candidate` against `base`; raises `InputError` for incomparable runs."""
+    """Compare ``candidate`` with ``base``; comparable runs of ``history`` give the noise.
+
+    Raises `InputError` for runs of different targets or scenarios (unless ``force``)."""
     opts = options or CompareOptions()
+    opts.validate()
     if not force:
         check_comparable(base, candidate)
     notes: list[str] = []
@@ -239,28 +280,75 @@ def compare_runs(
     for run in (base, candidate):
         if run.origin is not None:
             notes.append(
-                f"run {run.run_id} is {run.origin}: per-request statistics, histograms and "
-                f"significance tests are not available from {run.origin}"
+                f"run {run.run_id} is {run.origin}: what it lacks is not available, and its "
+                "figures are judged as one run's"
             )
-        elif not run.has_samples:
-            notes.append(
-                f"run {run.run_id} has no per-request samples: percentiles come from its "
-                "histogram and significance from non-overlapping 99% intervals"
-            )
-    common = [name for name in base.endpoints if name in candidate.endpoints]
     for name in base.endpoints:
         if name not in candidate.endpoints:
             notes.append(f"endpoint {name} is only in the base run {base.run_id}")
     for name in candidate.endpoints:
         if name not in base.endpoints:
             notes.append(f"endpoint {name} is only in the candidate run {candidate.run_id}")
-    return Comparison(
-        base_id=base.run_id,
-        candidate_id=candidate.run_id,
-        options=opts,
-        overall=compare_endpoint(base.overall, candidate.overall, opts),
-        endpoints=[
-            compare_endpoint(base.endpoints[n], candidate.endpoints[n], opts) for n in common
-        ],
-        notes=notes,
-    )
+    earlier = comparable_history(history, base, exclude=[candidate.run_id])
+    tests = _pair_tests(base, candidate, earlier, opts)
+    return _assemble(base.run_id, candidate.run_id, tests, opts, notes)
+
+
+def _current_level(values: list[float]) -> list[float]:
+    """The values since the last change point of the series (an accepted step becomes the
+    new normal instead of widening the spread forever)."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.size < 3 or not (x > 0).all():
+        return values
+    points = detect_change_points(np.log(x))
+    return values[points[-1].index :] if points else values
+
+
+def compare_to_history(
+    candidate: RunData, history: Iterable[RunData], options: CompareOptions | None = None
+) -> Comparison:
+    """The history gate: the candidate against the current level of its earlier comparable
+    runs, each earlier run one observation (a prediction interval for one new run)."""
+    opts = options or CompareOptions()
+    opts.validate()
+    earlier = [
+        r for r in comparable_history(history, candidate) if r.started_at < candidate.started_at
+    ]
+    names = [OVERALL, *candidate.endpoints]
+    floor = _floor(candidate, opts)
+    family = len(names) * len(METRICS)
+    tests: list[MetricTest] = []
+    for name in names:
+        ep = _endpoint(candidate, name)
+        assert ep is not None
+        for metric in METRICS:
+            past = _history_values(earlier, name, metric)
+            if metric == "error_rate":
+                runs = [e for r in earlier if (e := _endpoint(r, name)) is not None]
+                pooled = (sum(e.errors for e in runs), sum(e.count for e in runs))
+                tests.append(test_error_rate(name, pooled, (ep.errors, ep.count), opts))
+                continue
+            level = _current_level(past)
+            base = Sample(tuple(level))
+            cand = Sample((ep.value(metric, prefer_summary=True),))
+            noise = None
+            if len(level) >= opts.min_history:
+                noise = estimate_noise(
+                    metric,
+                    base,
+                    cand,
+                    interleaved=False,
+                    base_is_history=True,
+                    min_history=opts.min_history,
+                )
+            cut = floor if metric in LATENCY_METRICS else None
+            tests.append(
+                test_metric(name, metric, base, cand, noise, family=family, options=opts, floor=cut)
+            )
+    notes = []
+    if len(earlier) < opts.min_history:
+        notes.append(
+            f"{len(earlier)} comparable earlier runs; at least {opts.min_history} are needed "
+            "for a verdict from the history"
+        )
+    return _assemble(f"history ({len(earlier)} runs)", candidate.run_id, tests, opts, notes)

@@ -12,12 +12,29 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from perfkit.analysis.stats import Distribution
+
+class Distribution(Protocol):
+    """What the analysis needs of a latency distribution: raw samples or a histogram."""
+
+    @property
+    def count(self) -> int: ...
+
+    def percentile(self, q: float) -> float:
+        """The value at percentile ``q`` (0-100)."""
+        ...
+
+    def mean(self) -> float: ...
+
+    def stddev(self) -> float: ...
+
+    def count_at_or_below(self, value: float) -> int:
+        """How many recorded values are <= ``value`` (ms)."""
+        ...
 
 
 class SampleDistribution:
@@ -103,6 +120,8 @@ class EndpointData:
     histogram: Distribution | None = None
     errors_by_class: Mapping[str, int] = field(default_factory=dict)
     summary: Mapping[str, float] = field(default_factory=dict)
+    #: metric -> its value in each trial of a repeated run (empty for a single run)
+    trials: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     #: set when only a tool's summary is known ("a Locust summary"): what it lacks is NaN
     origin: str | None = None
 
@@ -157,6 +176,8 @@ class RunData:
     source: str | None = None
     cache_stats: Mapping[str, Any] | None = None  # the target's /api/cache/stats after the run
     redis_health: Mapping[str, Any] | None = None  # the target's /api/redis/health after it
+    commit: str | None = None  # the git commit of the code that was measured, when known
+    session: str | None = None  # runs recorded as interleaved trials of one session share it
     origin: str | None = None  # "a Locust summary" when the run holds only a tool's summary
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfkit.analysis.compare import Comparison, MetricChange
+from perfkit.analysis.compare import Comparison, MetricVerdict
 from perfkit.analysis.health import Apdex, ErrorBudget, HealthScore
 from perfkit.analysis.inputs import AnalyticsInputs, RouteFigures, Thresholds
 
@@ -148,8 +148,8 @@ def alerts(
     return sorted(out, key=lambda a: _SEVERITY[a.severity])
 
 
-def _regressions_by_route(comparison: Comparison) -> dict[str, list[MetricChange]]:
-    grouped: dict[str, list[MetricChange]] = {}
+def _regressions_by_route(comparison: Comparison) -> dict[str, list[MetricVerdict]]:
+    grouped: dict[str, list[MetricVerdict]] = {}
     for route, change in comparison.regressions():
         grouped.setdefault(route, []).append(change)
     return grouped

@@ -27,7 +27,7 @@ most severe alert, so a route failing half its requests never reads "good".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -161,15 +161,21 @@ def analytics_from_run(
     options: AnalyticsOptions | None = None,
     cache_stats: Mapping[str, Any] | None = None,
     redis_health: Mapping[str, Any] | None = None,
+    history: Sequence[RunData] = (),
     force: bool = False,
     now: datetime,
 ) -> dict[str, Any]:
-    """The report for a recorded run; with ``base``, a pre/post comparison as well.
+    """The report for a recorded run; with ``base``, a pre/post comparison as well, by the
+    one verdict rule (``history``: other runs, whose comparable ones give the noise).
 
     Cache and Redis figures default to what the run recorded from its target.
     """
     opts = options or AnalyticsOptions()
-    comparison = None if base is None else compare_runs(base, run, opts.compare, force=force)
+    comparison = (
+        None
+        if base is None
+        else compare_runs(base, run, opts.compare, history=history, force=force)
+    )
     inputs = inputs_from_run(
         run,
         opts.thresholds,

@@ -16,9 +16,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from perfkit.analysis.changepoints import ChangePoint, detect_change_points
-from perfkit.analysis.compare import METRICS
+from perfkit.analysis.compare import METRICS, CompareOptions, Comparison, compare_to_history
 from perfkit.analysis.data import EndpointData, RunData
-from perfkit.analysis.history import HistoryOptions, HistoryVerdict, check_history
 
 OVERALL = "overall"
 
@@ -29,6 +28,7 @@ class Trend:
     metric: str
     run_ids: list[str]
     times: list[datetime]
+    commits: list[str | None]
     values: NDArray[np.float64]
     change_points: list[ChangePoint]
 
@@ -42,6 +42,7 @@ class Trend:
                     **cp.to_dict(),
                     "run_id": self.run_ids[cp.index],
                     "started_at": self.times[cp.index].isoformat(),
+                    "commit": self.commits[cp.index],
                 }
                 for cp in self.change_points
             ],
@@ -58,14 +59,23 @@ def ordered(runs: Iterable[RunData]) -> list[RunData]:
 
 
 def trend_frame(runs: Sequence[RunData], metrics: Sequence[str] = tuple(METRICS)) -> pd.DataFrame:
-    """Long table: run_id, started_at, endpoint, metric, value (oldest run first)."""
+    """Long table: run_id, started_at, commit, endpoint, metric, value (oldest run first)."""
     rows = [
-        (run.run_id, run.started_at, name, metric, ep.value(metric, prefer_summary=True))
+        (
+            run.run_id,
+            run.started_at,
+            run.commit,
+            name,
+            metric,
+            ep.value(metric, prefer_summary=True),
+        )
         for run in ordered(runs)
         for name, ep in _endpoints(run)
         for metric in metrics
     ]
-    frame = pd.DataFrame(rows, columns=["run_id", "started_at", "endpoint", "metric", "value"])
+    frame = pd.DataFrame(
+        rows, columns=["run_id", "started_at", "commit", "endpoint", "metric", "value"]
+    )
     return frame.dropna(subset=["value"]).reset_index(drop=True)
 
 
@@ -89,9 +99,13 @@ def trends(
     endpoints: Sequence[str] | None = None,
     window: int = 50,
     max_pvalue: float = 0.001,
-    min_magnitude: float = 0.0,
+    min_magnitude: float = 0.10,
 ) -> list[Trend]:
-    """One `Trend` per (endpoint, metric), with its change points marked."""
+    """One `Trend` per (endpoint, metric), with its change points marked.
+
+    Each point of a series is one run's value, so the t-test behind a change point compares
+    runs with runs (never requests); a step smaller than ``min_magnitude`` (relative, the
+    compare threshold) is not reported however significant, as in otava's magnitude gate."""
     frame = trend_frame(runs, metrics)
     out: list[Trend] = []
     for (endpoint, metric), group in frame.groupby(["endpoint", "metric"], sort=False):
@@ -107,6 +121,7 @@ def trends(
                 str(metric),
                 group["run_id"].tolist(),
                 [t.to_pydatetime() for t in group["started_at"]],
+                [None if pd.isna(c) else str(c) for c in group["commit"]],
                 values,
                 points,
             )
@@ -115,42 +130,11 @@ def trends(
 
 
 def gate_run(
-    candidate: RunData,
-    history: Sequence[RunData],
-    metrics: Sequence[str] = ("p50", "p95", "p99", "mean", "throughput", "error_rate"),
-    options: HistoryOptions | None = None,
-) -> list[tuple[str, HistoryVerdict]]:
-    """Test every endpoint metric of ``candidate`` against the earlier comparable runs.
+    candidate: RunData, history: Sequence[RunData], options: CompareOptions | None = None
+) -> Comparison:
+    """The history gate: ``candidate`` against the current level of its earlier comparable
+    runs (`perfkit.analysis.compare.compare_to_history`, the one decision rule).
 
     ``history`` may hold anything: runs that are not comparable (another target, scenario
-    or load) or not earlier than the candidate are left out here.
-    """
-    key = candidate.comparable_key()
-    earlier = [
-        r
-        for r in ordered(history)
-        if r.comparable_key() == key
-        and r.started_at < candidate.started_at
-        and r.run_id != candidate.run_id
-    ]
-    verdicts: list[tuple[str, HistoryVerdict]] = []
-    for name, ep in _endpoints(candidate):
-        for metric in metrics:
-            past = [
-                e.value(metric, prefer_summary=True)
-                for run in earlier
-                if (e := run.overall if name == OVERALL else run.endpoints.get(name)) is not None
-            ]
-            verdicts.append(
-                (
-                    name,
-                    check_history(
-                        past,
-                        ep.value(metric, prefer_summary=True),
-                        metric=metric,
-                        higher_is_worse=METRICS[metric],
-                        options=options,
-                    ),
-                )
-            )
-    return verdicts
+    or load) or not earlier than the candidate are left out."""
+    return compare_to_history(candidate, history, options)

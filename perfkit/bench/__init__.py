@@ -9,5 +9,6 @@ benchmark that needs them.
 - `limiter` (`perfkit bench limiter`);
 - `middleware` (`perfkit bench middleware`), with `middleware_app` (its default app) and
   `middleware_server` (the process that serves the app under test);
-- `loadgen` (`perfkit bench loadgen`).
+- `loadgen` (`perfkit bench loadgen`);
+- `verdicts` (`perfkit bench verdicts`): the verdict's A/A and slowdown calibration.
 """

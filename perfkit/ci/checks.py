@@ -92,6 +92,8 @@ def comparison_outcome(result: Mapping[str, Any], health_score: float | None = N
     facts = [f"base `{result['base']}` -> candidate `{result['candidate']}`"]
     if isinstance(result.get("threshold"), int | float):
         facts[0] += f", practical threshold {result['threshold']:.0%}"
+    if result.get("evidence"):
+        facts[0] += f", evidence: {result['evidence']}" + (" (weak)" if result.get("weak") else "")
     facts += [f"note: {note}" for note in result.get("notes", [])]
     return Outcome("compare", "perfkit compare", not result["regressed"], checks,
                    health_score, facts)  # fmt: skip

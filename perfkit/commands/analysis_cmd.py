@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from perfkit.commands.checks import positive, writable_folder
+from perfkit.commands.checks import writable_folder
 from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
 from perfkit.errors import InputError
@@ -25,6 +25,8 @@ from perfkit.paths import ANALYTICS_DIR
 
 if TYPE_CHECKING:
     from perfkit.analysis.compare import Comparison
+    from perfkit.analysis.trends import Trend
+    from perfkit.analysis.verdict import CompareOptions
     from perfkit.runs.history import StoredRun
 
 RUNS = typer.Option(
@@ -34,16 +36,10 @@ TARGET = typer.Option(None, "--target", help="Only runs of this target label.")
 SCENARIO = typer.Option(None, "--scenario", help="Only runs of this scenario.")
 JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
 OUT = typer.Option(ANALYTICS_DIR, "--out", help="Where the report is written.")
+_TREND_METRICS = ("p50", "p95", "p99", "mean", "throughput", "error_rate")
 METRICS = typer.Option(
     ["p50", "p95", "p99", "throughput", "error_rate"], "--metric", help="Metrics to trend."
 )
-_SHORT = {
-    "mann-whitney-u": "MWU",
-    "99% order-statistic intervals": "99% CI",
-    "99% t intervals": "99% CI",
-    "fisher-exact": "Fisher",
-    "poisson-rate": "Poisson",
-}
 _COLOURS = {"regressed": "red", "improved": "green", "confirmed": "red", "suspected": "yellow"}
 
 
@@ -55,30 +51,66 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
-def _print_comparison(result: Comparison, console: Console) -> None:
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.1%}"
+
+
+def _print_comparison(result: Comparison, console: Console, *, everything: bool) -> None:
     table = Table(
         title=f"{result.base_id} -> {result.candidate_id} "
-        f"(threshold {result.options.threshold:.0%})"
+        f"(threshold {result.options.threshold:.0%}, evidence: {result.evidence})"
     )
-    for column in ("endpoint", "metric", "base", "candidate", "change", "verdict", "evidence"):
+    for column in ("endpoint", "metric", "base", "candidate", "change", "95% CI",
+                   "detectable", "verdict", "why"):  # fmt: skip
         table.add_column(column)
-    for ep in [result.overall, *result.endpoints]:
+    for ep in result.all:
         for m in ep.metrics.values():
-            colour = _COLOURS.get(m.verdict, "default")
-            p = "" if m.evidence.p_value is None else f" p={m.evidence.p_value:.2g}"
+            if not everything and m.verdict == "unchanged" and ep.endpoint != "overall":
+                continue
+            ci = m.test.ci
             table.add_row(
                 ep.endpoint,
                 m.metric,
                 _num(m.base),
                 _num(m.candidate),
-                "-" if m.change is None else f"{m.change:+.1%}",
-                f"[{colour}]{m.verdict}[/]",
-                f"{_SHORT.get(m.evidence.method, m.evidence.method)}{p}",
+                _pct(m.change),
+                "-" if ci is None else f"{ci[0]:+.0%}..{ci[1]:+.0%}",
+                _pct(m.test.detectable),
+                f"[{_COLOURS.get(m.verdict, 'default')}]{m.verdict}[/]",
+                m.reason,
             )
     console.print(table)
     for note in result.notes:
         console.print(f"note: {note}")
-    console.print("[red]REGRESSION[/]" if result.regressed else "no regression")
+    verdict = result.verdict.upper()
+    colour = _COLOURS.get(result.verdict, "default")
+    console.print(f"[{colour}]{verdict}[/]" + (" (weak evidence)" if result.weak else ""))
+
+
+THRESHOLD = typer.Option(
+    None,
+    "--threshold",
+    help="Smallest relative change that counts, > 0 (default 0.10 or "
+    "PERFKIT_REGRESSION_THRESHOLD).",
+)
+FLOOR = typer.Option(
+    None,
+    "--floor-ms",
+    help="Smallest absolute latency change that counts (default: the base run's fastest request).",
+)
+
+
+def _options(threshold: float | None, floor_ms: float | None) -> CompareOptions:
+    from perfkit.analysis.verdict import CompareOptions
+
+    gate = (
+        threshold
+        if threshold is not None
+        else Settings.from_env().env_float("PERFKIT_REGRESSION_THRESHOLD", 0.10)
+    )
+    options = CompareOptions(threshold=gate, floor_ms=floor_ms)
+    options.validate()
+    return options
 
 
 def compare(
@@ -90,24 +122,27 @@ def compare(
     runs: Path | None = RUNS,
     target: str | None = TARGET,
     scenario: str | None = SCENARIO,
-    threshold: float | None = typer.Option(
-        None, "--threshold", help="Practical gate as a fraction (default 0.10)."
-    ),
+    threshold: float | None = THRESHOLD,
+    floor_ms: float | None = FLOOR,
     force: bool = typer.Option(False, "--force", help="Compare runs of different targets."),
+    everything: bool = typer.Option(
+        False, "--all", help="Show every endpoint metric, not only those that moved."
+    ),
     as_json: bool = JSON,
     junit: Path | None = JUNIT,
     summary: Path | None = SUMMARY,
 ) -> None:
-    """Compare two runs per endpoint; exit 1 when anything regressed."""
-    from perfkit.analysis.adapt import resolve, stored_run_data
-    from perfkit.analysis.compare import CompareOptions, compare_runs
+    """Compare two runs per endpoint; exit 1 when anything regressed.
+
+    The noise between runs comes from interleaved trials (baseline --repeat N
+    --base-target URL), else from the comparable runs of the history folder."""
+    from perfkit.analysis.adapt import compare_stored, resolve
     from perfkit.project import Project
     from perfkit.runs.history import History
 
+    options = _options(threshold, floor_ms)
     runs = runs or Project.find().runs
     check_files(junit, summary)
-    if threshold is not None:
-        positive(threshold, "--threshold")
     history = History(runs)
     b = resolve(history, candidate, target=target, scenario=scenario)
     if base.startswith("latest@"):  # the newest run recorded on that git branch
@@ -118,19 +153,11 @@ def compare(
         a = found
     else:
         a = resolve(history, base, target=target, scenario=scenario)
-    settings = Settings.from_env()
-    gate = (
-        threshold
-        if threshold is not None
-        else settings.env_float("PERFKIT_REGRESSION_THRESHOLD", 0.10)
-    )
-    result = compare_runs(
-        stored_run_data(a), stored_run_data(b), CompareOptions(threshold=gate), force=force
-    )
+    result = compare_stored(history.runs(), a, b, options, force=force)
     if as_json:
         _echo_json(result.to_dict())
     else:
-        _print_comparison(result, Console())
+        _print_comparison(result, Console(), everything=everything)
     if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         from perfkit.ci import comparison_outcome
 
@@ -166,8 +193,10 @@ def trends_cmd(
     scenario: str | None = SCENARIO,
     metric: list[str] = METRICS,
     gate: bool = typer.Option(
-        False, "--gate", help="Test the latest run against the history; exit 1 if confirmed."
+        False, "--gate", help="Judge the latest run against the history; exit 1 if regressed."
     ),
+    threshold: float | None = THRESHOLD,
+    floor_ms: float | None = FLOOR,
     as_json: bool = JSON,
 ) -> None:
     """Change points in each endpoint's metrics over the history of runs."""
@@ -176,6 +205,10 @@ def trends_cmd(
     from perfkit.project import Project
     from perfkit.runs.history import History
 
+    options = _options(threshold, floor_ms)
+    unknown = sorted(set(metric) - set(_TREND_METRICS))
+    if unknown:
+        raise InputError(f"--metric {unknown[0]!r} is not one of {', '.join(_TREND_METRICS)}")
     runs = runs or Project.find().runs
 
     history = History(runs)
@@ -183,9 +216,9 @@ def trends_cmd(
     if not stored:
         raise InputError(f"no runs in {runs}" + (f" for target {target!r}" if target else ""))
     data = [stored_run_data(s, with_samples=False) for s in stored]
-    found = trends(data, metric)
+    found = trends(data, metric, min_magnitude=options.threshold)
+    verdict = gate_run(data[-1], data[:-1], options) if gate else None
     notes = unavailable(data, metric)
-    verdicts = gate_run(data[-1], data[:-1]) if gate else []
     if as_json:
         _echo_json(
             {
@@ -193,38 +226,38 @@ def trends_cmd(
                 "points": [_point(s) for s in stored],
                 "trends": [t.to_dict() for t in found],
                 "notes": notes,
-                "gate": [{"endpoint": e, **v.to_dict()} for e, v in verdicts],
+                "gate": None if verdict is None else verdict.to_dict(),
             }
         )
     else:
         console = Console()
         _print_points(stored, console)
-        table = Table(title=f"change points over {len(data)} runs")
-        for column in ("endpoint", "metric", "run", "before", "after", "change", "p"):
-            table.add_column(column)
-        for t in found:
-            for cp in t.change_points:
-                table.add_row(
-                    t.endpoint,
-                    t.metric,
-                    t.run_ids[cp.index],
-                    _num(cp.mean_before),
-                    _num(cp.mean_after),
-                    f"{cp.change:+.1%}",
-                    f"{cp.p_value:.2g}",
-                )
-        console.print(table if table.row_count else "no change points")
+        _print_trends(found, len(data), console)
         for note in notes:
             console.print(f"note: {note}")
-        waiting = [v for _, v in verdicts if v.status == "insufficient history"]
-        if waiting:
-            console.print(f"history gate: {waiting[0].message}")
-        for endpoint, v in verdicts:
-            if v.status in ("suspected", "confirmed"):
-                colour = _COLOURS.get(v.status, "default")
-                console.print(f"[{colour}]{v.status}[/] {endpoint} {v.metric}: {v.message}")
-    if any(v.status == "confirmed" and v.direction == "regressed" for _, v in verdicts):
+        if verdict is not None:
+            _print_comparison(verdict, console, everything=False)
+    if verdict is not None and verdict.regressed:
         raise typer.Exit(1)
+
+
+def _print_trends(found: list[Trend], n_runs: int, console: Console) -> None:
+    table = Table(title=f"change points over {n_runs} runs (each point one run)")
+    for column in ("endpoint", "metric", "run", "commit", "before", "after", "change", "p"):
+        table.add_column(column)
+    for t in found:
+        for cp in t.change_points:
+            table.add_row(
+                t.endpoint,
+                t.metric,
+                t.run_ids[cp.index],
+                t.commits[cp.index] or "-",
+                _num(cp.mean_before),
+                _num(cp.mean_after),
+                f"{cp.change:+.1%}",
+                f"{cp.p_value:.2g}",
+            )
+    console.print(table if table.row_count else "no change points")
 
 
 def analytics(
@@ -240,7 +273,7 @@ def analytics(
     as_json: bool = JSON,
 ) -> None:
     """The analytics report (health score, Apdex, burn rate, alerts, recommendations)."""
-    from perfkit.analysis.adapt import resolve, stored_run_data
+    from perfkit.analysis.adapt import other_runs, resolve, stored_run_data
     from perfkit.analysis.artifacts import write_report
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
     from perfkit.live import analytics_documents
@@ -258,9 +291,16 @@ def analytics(
         report = analytics_from_live(*documents, options=options, now=now)
     else:
         history = History(runs)
-        candidate = stored_run_data(resolve(history, run))
-        previous = None if base is None else stored_run_data(resolve(history, base))
-        report = analytics_from_run(candidate, previous, options=options, force=force, now=now)
+        stored = resolve(history, run)
+        previous = None if base is None else resolve(history, base)
+        report = analytics_from_run(
+            stored_run_data(stored),
+            None if previous is None else stored_run_data(previous),
+            history=other_runs(history.runs(), stored, previous),
+            options=options,
+            force=force,
+            now=now,
+        )
     json_path, md_path = write_report(report, out, now=now)
     if as_json:
         _echo_json(report)

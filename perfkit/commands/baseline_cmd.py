@@ -66,9 +66,10 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
          requests: int | None, concurrency: int | None, rate: float | None, warmup: float,
          timeout: float, workers: int | None, engine: str | None, out: Path | None,
          thresholds: Path | None, samples: bool, local_workers: int | None = None,
-         master_bind: str | None = None) -> Run:  # fmt: skip
+         master_bind: str | None = None, repeat: int = 1, base_target: str | None = None,
+         target_label: str | None = None) -> Run:  # fmt: skip
     # the library is imported when a run starts, not when the CLI does
-    from perfkit.loadgen.baseline import RunPlan, run_and_write
+    from perfkit.loadgen.baseline import RunPlan, write_session
     from perfkit.loadgen.engines import DEFAULT_ENGINE, HttpOptions
     from perfkit.loadgen.generators import generator_for
     from perfkit.loadgen.progress import LiveProgress
@@ -102,18 +103,31 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
         target_url=target,
         thresholds=load_thresholds(thresholds),
         kind=kind,
+        repeat=repeat,
+        base_target_url=base_target,
+        target_label=target_label,
     )
+    plan.validate()
     console = Console()
     by_requests = load.duration_s is None
     total = float(requests) if by_requests and requests else (load.duration_s or 0) + warmup
     with LiveProgress(total, by_requests) as progress:
-        written = run_and_write(plan, out, progress)
+        session = write_session(plan, out, progress)
+    written = session[-1]
     run = written.run
     _print_run(run, console)
     _print_smoke(run, console)
     for warning in run.warnings:
         Console(stderr=True).print(f"[yellow]warning:[/] {warning}")
-    console.print(f"wrote {written.json} and {written.summary}")
+    if run.trials:
+        console.print(f"{len(run.trials)} trials, kept apart in the run for the verdict")
+    for paths in session:
+        console.print(f"wrote {paths.json} and {paths.summary}")
+    if len(session) > 1:
+        console.print(
+            f"interleaved with the base: perfkit compare {session[0].run.run_id} {run.run_id}"
+            f" --runs {out}"
+        )
     return run
 
 
@@ -159,6 +173,20 @@ THRESHOLDS = typer.Option(
     None, "--thresholds", help="Smoke criteria TOML (default: the project's, else packaged)."
 )
 SAMPLES = typer.Option(True, "--samples/--no-samples", help="Keep per-request samples (Parquet).")
+REPEAT = typer.Option(
+    1, "--repeat", help="Trials of the run, kept apart so a verdict sees the noise between runs."
+)
+BASE_TARGET = typer.Option(
+    None,
+    "--base-target",
+    help="The base build's URL: trials alternate with --target's, and both runs are written.",
+)
+TARGET_LABEL = typer.Option(
+    None,
+    "--target-label",
+    help="The label runs are compared by (default: the URL, or reference-service); give the "
+    "same label to one service started on different ports.",
+)
 
 
 def baseline(
@@ -169,6 +197,8 @@ def baseline(
     workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path | None = OUT,
     thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
     local_workers: int | None = LOCAL_WORKERS, master_bind: str | None = MASTER_BIND,
+    repeat: int = REPEAT, base_target: str | None = BASE_TARGET,
+    target_label: str | None = TARGET_LABEL,
     junit: Path | None = JUNIT, summary: Path | None = SUMMARY,
 ) -> None:  # fmt: skip
     """Record a baseline run: baseline-<UTC ts>.json + baseline-summary-<UTC ts>.md."""
@@ -176,7 +206,8 @@ def baseline(
     run = _run("baseline", target=target, scenario=scenario, duration=duration,
                requests=requests, concurrency=concurrency, rate=rate, warmup=warmup,
                timeout=timeout, workers=workers, engine=engine, out=out, thresholds=thresholds,
-               samples=samples, local_workers=local_workers, master_bind=master_bind)  # fmt: skip
+               samples=samples, local_workers=local_workers, master_bind=master_bind,
+               repeat=repeat, base_target=base_target, target_label=target_label)  # fmt: skip
     _report(run, junit, summary)
 
 
@@ -187,13 +218,15 @@ def smoke(
     rate: float | None = RATE, warmup: float = WARMUP, timeout: float = TIMEOUT,
     workers: int | None = WORKERS, engine: str | None = ENGINE, out: Path | None = OUT,
     thresholds: Path | None = THRESHOLDS, samples: bool = SAMPLES,
+    target_label: str | None = TARGET_LABEL,
     junit: Path | None = JUNIT, summary: Path | None = SUMMARY,
 ) -> None:  # fmt: skip
     """The CI smoke test: the seed's criteria (or --thresholds); exit 1 when one fails."""
     check_files(junit, summary)
     run = _run("smoke", target=target, scenario=scenario, duration=duration, requests=requests,
                concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,
-               engine=engine, out=out, thresholds=thresholds, samples=samples)  # fmt: skip
+               engine=engine, out=out, thresholds=thresholds, samples=samples,
+               target_label=target_label)  # fmt: skip
     _report(run, junit, summary)
     if run.smoke is not None and not run.smoke.passed:
         raise typer.Exit(1)

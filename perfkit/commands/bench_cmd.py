@@ -6,6 +6,8 @@ subcommand runs, so the CLI loads no dev-only library.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import typer
 
@@ -101,3 +103,38 @@ def limiter(
     env = result.environment
     typer.echo(f"{env['date']}, {env['machine']}, {env['server']}\n")
     typer.echo(limiter_bench.markdown(result))
+
+
+KEEP = typer.Option(None, "--keep", help="Also write every recorded run into this folder.")
+REJUDGE = typer.Option(
+    None, "--rejudge", help="Judge the sessions kept in this folder again instead of recording."
+)
+
+
+@app.command("verdicts")
+def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
+    sessions: int = typer.Option(30, help="Sessions; each gives one pair per condition."),
+    repeat: int = typer.Option(5, help="Interleaved trials per instance and session."),
+    duration: float = typer.Option(1.0, help="Seconds measured per trial."),
+    warmup: float = typer.Option(0.5, help="Warm-up seconds per trial."),
+    concurrency: int = typer.Option(8, help="Users (closed model)."),
+    sizes: str = typer.Option("0.1,0.2,0.5", help="Slowdowns of chat's upstream, fractions."),
+    keep: Path | None = KEEP,
+    rejudge: Path | None = REJUDGE,
+) -> None:
+    """The verdict's calibration: false alarms on A/A pairs, detections of slowdowns."""
+    from perfkit.bench import verdicts as verdict_bench
+    from perfkit.errors import InputError
+
+    try:
+        fractions = tuple(float(part) for part in sizes.split(",") if part.strip())
+    except ValueError:
+        raise InputError(f"--sizes {sizes!r} is not a comma-separated list of fractions") from None
+    opts = verdict_bench.VerdictBenchOptions(
+        sessions, repeat, duration, warmup, concurrency, fractions, keep
+    )
+    opts.validate()
+    if rejudge is not None:
+        typer.echo(verdict_bench.markdown(verdict_bench.rejudge(rejudge, opts)))
+    else:
+        typer.echo(verdict_bench.markdown(verdict_bench.run_bench(opts)))

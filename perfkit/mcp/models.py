@@ -85,6 +85,10 @@ class CompareResult(BaseModel):
     candidate: str
     verdict: Literal["regressed", "improved", "unchanged"]
     regressed: bool
+    evidence: str = Field(
+        description="the noise between runs: interleaved trials, history, or prior (weak)"
+    )
+    weak: bool = Field(description="true when no trials or history backed the verdict")
     moved: list[MovedMetric] = Field(description="every metric whose verdict is not unchanged")
     notes: list[str]
     comparison: JSON = Field(description="the whole comparison, as `perfkit compare --json`")
@@ -108,7 +112,9 @@ class TrendItem(BaseModel):
 class TrendsResult(BaseModel):
     runs: int
     trends: list[TrendItem]
-    gate: list[JSON] = Field(description="with gate=true: the latest run against the history")
+    gate: JSON | None = Field(
+        description="with gate=true: the latest run against the history, as compare_runs"
+    )
 
 
 class HealthReport(BaseModel):

@@ -2,7 +2,7 @@
 
 Everything is read from what the suite just wrote (the analytics report of notebook 04,
 the runs of the history) and judged by the analysis itself: the comparison is
-`perfkit.analysis.compare_runs` on the newest run and the previous comparable one (the
+`perfkit.analysis.compare_stored` on the newest run and the previous comparable one (the
 same selection and default options as notebook 02), the smoke verdict is the newest
 run's own. What cannot be read becomes a line in ``missing``, never a failure.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from perfkit.analysis import compare_runs, stored_run_data
+from perfkit.analysis import compare_stored
 from perfkit.errors import PerfkitError
 from perfkit.reports import headline
 from perfkit.reports.headline import Headline
@@ -72,7 +72,7 @@ def _comparison(runs: Sequence[StoredRun], state: DashboardState) -> None:
         return
     try:
         base, candidate = select_pair(baselines, "previous", "latest")
-        result = compare_runs(stored_run_data(base), stored_run_data(candidate), force=True)
+        result = compare_stored(baselines, base, candidate, force=True)
     except PerfkitError as exc:
         state.missing.append(f"no comparison: {exc}")
         return

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from perfkit.analysis.compare import Comparison, MetricChange
+from perfkit.analysis.compare import Comparison, MetricVerdict
 from perfkit.analysis.trends import Trend
 from perfkit.reports.selection import short_commit
 from perfkit.runs.model import Run
@@ -101,7 +101,7 @@ def baseline(run: Run) -> Headline:
     )
 
 
-def _change(metric: MetricChange | None) -> str:
+def _change(metric: MetricVerdict | None) -> str:
     if metric is None or metric.change is None:
         return "n/a"
     return f"{100 * metric.change:+.1f} %"
@@ -131,19 +131,20 @@ def moved_metrics(comparison: Comparison, shown: int = MOVED_SHOWN) -> list[str]
 def comparison(result: Comparison, commits: tuple[str, str] | None = None) -> Headline:
     """compare's verdict (regressed, improved or unchanged) and the whole run's changes;
     ``commits``: the base's and the candidate's short commits, when known."""
-    verdicts = {ec.verdict for ec in [result.overall, *result.endpoints]}
     if result.regressed:
         verdict, status = "REGRESSED", "critical"
-    elif "improved" in verdicts:
+    elif result.improved:
         verdict, status = "Improved, no regression", "good"
     else:
         verdict, status = "Unchanged: no regression", "good"
     metrics = result.overall.metrics
+    strength = "weak evidence" if result.weak else f"evidence: {result.evidence}"
     return Headline(
         verdict,
         status,
         f"candidate {result.candidate_id} against base {result.base_id}"
-        + (f" (commit {commits[1]} against {commits[0]})" if commits else ""),
+        + (f" (commit {commits[1]} against {commits[0]})" if commits else "")
+        + f"; {strength}",
         (
             ("p95 change (all requests)", _change(metrics.get("p95"))),
             ("throughput change", _change(metrics.get("throughput"))),

@@ -11,8 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from perfkit.analysis.compare import Comparison, EndpointComparison
-from perfkit.analysis.history import HistoryVerdict
+from perfkit.analysis.compare import Comparison, EndpointComparison, MetricVerdict
 from perfkit.analysis.trends import Trend
 from perfkit.runs.model import Run, Stats
 
@@ -61,6 +60,11 @@ def _pct(change: float | None) -> float | None:
     return None if change is None else round(100 * change, 1)
 
 
+def _ci(m: MetricVerdict) -> str:
+    ci = m.test.ci
+    return "" if ci is None else f"{100 * ci[0]:+.1f} .. {100 * ci[1]:+.1f}"
+
+
 def _endpoint_rows(ec: EndpointComparison) -> list[dict[str, object]]:
     return [
         {
@@ -69,15 +73,19 @@ def _endpoint_rows(ec: EndpointComparison) -> list[dict[str, object]]:
             "base": round(m.base, 3),
             "candidate": round(m.candidate, 3),
             "change %": _pct(m.change),
+            "95% CI %": _ci(m),
+            "detectable %": _pct(m.test.detectable),
             "verdict": m.verdict,
-            "why": m.reason if m.verdict == "unchanged" else m.evidence.method,
+            "why": m.reason,
+            "noise": "" if m.test.noise is None else m.test.noise.source,
         }
         for m in ec.metrics.values()
     ]
 
 
 def comparison_table(comparison: Comparison) -> pd.DataFrame:
-    """One row per (endpoint, metric): base, candidate, change %, verdict and why."""
+    """One row per (endpoint, metric): base, candidate, change % with its 95 % interval,
+    the smallest change the data could detect, the verdict, why, and the noise source."""
     rows = [r for ec in [comparison.overall, *comparison.endpoints] for r in _endpoint_rows(ec)]
     return pd.DataFrame(rows).set_index(["endpoint", "metric"])
 
@@ -93,26 +101,6 @@ def verdict_summary(comparison: Comparison) -> pd.DataFrame:
         ]
         rows.append({"endpoint": ec.endpoint, "verdict": ec.verdict, "moved": ", ".join(moved)})
     return pd.DataFrame(rows).set_index("endpoint")
-
-
-def gate_table(verdicts: Sequence[tuple[str, HistoryVerdict]]) -> pd.DataFrame:
-    """The history gate: one row per (endpoint, metric) with its status and interval."""
-    return pd.DataFrame(
-        [
-            {
-                "endpoint": endpoint,
-                "metric": v.metric,
-                "status": v.status,
-                "candidate": round(v.candidate, 3),
-                "expected low": None if v.lower is None else round(v.lower, 3),
-                "expected high": None if v.upper is None else round(v.upper, 3),
-                "runs": v.runs,
-            }
-            for endpoint, v in verdicts
-        ],
-        columns=["endpoint", "metric", "status", "candidate", "expected low", "expected high",
-                 "runs"],
-    ).set_index(["endpoint", "metric"])  # fmt: skip
 
 
 def change_point_table(trends: Sequence[Trend]) -> pd.DataFrame:

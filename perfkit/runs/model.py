@@ -33,6 +33,12 @@ Schema (``schema_version`` 1; JSON object, every key always present, ``null`` wh
     samples          SamplesRef or null: path (file name beside the JSON), format
                      ("parquet"), rows
     warnings         [str]: e.g. the generator was saturated
+    trials           [Trial] (optional key; absent or [] for a single run): a repeated run
+                     (``--repeat N``) keeps each trial apart: started_at, finished_at,
+                     overall and endpoints ({name: TrialStats}); TrialStats is count,
+                     errors, throughput_rps, latency. The run's own stats merge all trials.
+    session          str | null (optional key): runs recorded as interleaved trials of one
+                     session (``--base-target``) share it; their trials are paired.
     source           RunSource: tool ("perfkit" | "k6" | "locust" | "wrk" | "wrk2" |
                      "jmeter"), mode ("recorded": a perfkit run drove the tool; "imported":
                      `perfkit import` read the tool's files), files ([file names] read)
@@ -78,6 +84,7 @@ __all__ = [
     "CATEGORIES", "ERROR_CLASSES", "JSON", "PRECISIONS", "SCHEMA_VERSION", "TOOLS", "Criterion",
     "EndpointStats", "Environment", "GeneratorStats", "LatencyStats", "LoadSettings",
     "Precision", "Run", "RunFormatError", "RunSource", "SamplesRef", "SmokeVerdict", "Stats",
+    "Trial", "TrialStats",
 ]  # fmt: skip
 
 SCHEMA_VERSION = 1
@@ -324,6 +331,60 @@ class SamplesRef:
 
 
 @dataclass(frozen=True)
+class TrialStats:
+    """What one trial of a repeated run keeps of an endpoint: counts and latency figures."""
+
+    count: int
+    errors: int
+    throughput_rps: float
+    latency: LatencyStats
+
+    def to_dict(self) -> JSON:
+        return {**self.__dict__, "latency": self.latency.to_dict()}
+
+    @classmethod
+    def from_stats(cls, stats: Stats) -> TrialStats:
+        return cls(stats.count, stats.errors, stats.throughput_rps, stats.latency)
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> TrialStats:
+        return cls(
+            count=r.integer("count"),
+            errors=r.integer("errors"),
+            throughput_rps=r.number("throughput_rps"),
+            latency=LatencyStats.from_dict(r.obj("latency")),
+        )
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One trial of a repeated run, kept apart so the verdict sees the spread between runs."""
+
+    started_at: datetime
+    finished_at: datetime
+    overall: TrialStats
+    endpoints: dict[str, TrialStats]
+
+    def to_dict(self) -> JSON:
+        return {
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "overall": self.overall.to_dict(),
+            "endpoints": {k: v.to_dict() for k, v in self.endpoints.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, r: Reader) -> Trial:
+        endpoints = r.obj("endpoints")
+        return cls(
+            started_at=r.time("started_at"),
+            finished_at=r.time("finished_at"),
+            overall=TrialStats.from_dict(r.obj("overall")),
+            endpoints={k: TrialStats.from_dict(endpoints.obj(k)) for k in endpoints.keys()},  # noqa: SIM118
+        )
+
+
+@dataclass(frozen=True)
 class RunSource:
     """Which tool measured the run, and whether perfkit drove it or imported its files."""
 
@@ -373,6 +434,8 @@ class Run:
     health: JSON | None = None
     samples: SamplesRef | None = None
     warnings: list[str] = field(default_factory=list)
+    trials: list[Trial] = field(default_factory=list)
+    session: str | None = None
     source: RunSource = field(default_factory=RunSource)
     precision: Precision = "per-request"
 
@@ -425,6 +488,8 @@ class Run:
             "health": self.health,
             "samples": None if self.samples is None else self.samples.to_dict(),
             "warnings": list(self.warnings),
+            "trials": [t.to_dict() for t in self.trials],
+            "session": self.session,
             "source": self.source.to_dict(),
             "precision": self.precision,
         }
@@ -463,6 +528,8 @@ class Run:
             health=r.opt_obj("health"),
             samples=None if samples is None else SamplesRef.from_dict(r.obj("samples")),
             warnings=list(warnings),
+            trials=[Trial.from_dict(t) for t in r.items("trials")] if r.has("trials") else [],
+            session=r.opt_text("session") if r.has("session") else None,
             source=RunSource.from_dict(r.obj("source")) if r.has("source") else RunSource(),
             precision=_precision(r.choice("precision", PRECISIONS))
             if r.has("precision")

@@ -35,6 +35,9 @@ class Reader:
     def has(self, key: str) -> bool:
         return key in self._data
 
+    def keys(self) -> list[str]:
+        return [str(k) for k in self._data]
+
     def raw(self, key: str) -> object:
         if key not in self._data:
             raise RunFormatError(f"missing field {self._path(key)!r}")

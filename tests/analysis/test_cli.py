@@ -38,20 +38,25 @@ def test_compare_bad_input_is_a_perfkit_error(tmp_path: Path) -> None:
         _invoke("compare", "nope", "latest", "--runs", str(DATA))
 
 
-def test_compare_says_when_a_run_has_no_samples(tmp_path: Path) -> None:
+def test_compare_works_on_runs_without_samples(tmp_path: Path) -> None:
     for path in DATA.glob("*.json"):
         shutil.copy(path, tmp_path)  # JSON only: the samples files are missing
     code, out = _invoke("compare", "previous", "latest", "--runs", str(tmp_path), "--json")
-    assert code == 1
-    notes = orjson.loads(out)["notes"]
-    assert len(notes) == 2 and all("no per-request samples" in n for n in notes)
+    assert code == 1 and orjson.loads(out)["weak"] is True
 
 
-def test_trends_and_empty_history(tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf"])
+def test_a_threshold_that_could_never_decide_exits_before_any_work(value: str) -> None:
+    with pytest.raises(InputError, match="--threshold must be a positive number"):
+        _invoke("compare", "nope", "latest", "--runs", "/nonexistent", "--threshold", value)
+
+
+def test_trends_gate_and_empty_history(tmp_path: Path) -> None:
     code, out = _invoke("trends", "--runs", str(DATA), "--gate", "--json")
     data = orjson.loads(out)
     assert code == 0 and data["runs"] == 3
-    assert {g["status"] for g in data["gate"]} == {"insufficient history"}
+    assert data["gate"]["verdict"] == "unchanged"
+    assert "at least 3 are needed" in data["gate"]["notes"][0]
     with pytest.raises(InputError, match="no runs"):
         _invoke("trends", "--runs", str(tmp_path))
 

@@ -1,14 +1,14 @@
+"""`compare_runs` on real recorded runs (single runs: the weak verdict) and on samples."""
+
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from perfkit.analysis.adapt import load_run_data, stored_run_data
-from perfkit.analysis.compare import CompareOptions, compare_endpoint, compare_runs
-from perfkit.analysis.data import endpoint_from_samples
+from perfkit.analysis.compare import compare_runs
 from perfkit.errors import InputError
 from perfkit.runs.history import History
 
@@ -23,81 +23,47 @@ def recorded() -> list[Path]:
     return [s.path for s in History(DATA).runs()]
 
 
-def test_recorded_slowdown_is_a_regression(recorded: list[Path]) -> None:
+def test_recorded_slowdown_is_caught_even_by_a_weak_verdict(recorded: list[Path]) -> None:
     base, slow = load_run_data(recorded[0]), load_run_data(recorded[2])
     result = compare_runs(base, slow)
-    assert result.regressed
+    assert result.regressed and result.weak
     items = next(e for e in result.endpoints if e.endpoint == "items")
-    assert items.source == "samples"
-    for metric in ("p50", "p95", "mean", "throughput"):
+    for metric in ("p50", "mean", "throughput"):
         assert items.metrics[metric].verdict == "regressed", metric
-    assert items.metrics["p50"].evidence.method == "mann-whitney-u"
-    assert items.metrics["p50"].change is not None and items.metrics["p50"].change > 1.0
+    p50 = items.metrics["p50"]
+    assert p50.change is not None and p50.change > 1.0
+    assert p50.test.noise is not None and p50.test.noise.source == "prior"
+    health = next(e for e in result.endpoints if e.endpoint == "health")
+    # closed model: users busy on /items send fewer health checks, which are no slower
+    assert {m.metric for m in health.metrics.values() if m.verdict != "unchanged"} <= {"throughput"}
+    assert any("smallest change it could detect" in n for n in result.notes)
 
 
 def test_recorded_identical_runs_are_not_a_regression(recorded: list[Path]) -> None:
     a, b = load_run_data(recorded[0]), load_run_data(recorded[1])
     for base, cand in ((a, b), (b, a)):
         result = compare_runs(base, cand)
-        assert not result.regressed, result.regressions()
+        assert result.verdict == "unchanged", result.regressions()
 
 
-def test_recorded_run_without_samples_falls_back_to_histograms(
-    recorded: list[Path], tmp_path: Path
-) -> None:
+def test_a_run_without_samples_is_judged_on_its_recorded_figures(recorded: list[Path]) -> None:
     stored = History(DATA).runs()
     base = stored_run_data(stored[0], with_samples=False)
     slow = stored_run_data(stored[2])
     result = compare_runs(base, slow)
     assert result.regressed
-    assert result.overall.source == "histogram"
-    assert any("no per-request samples" in note for note in result.notes)
-    p50 = result.overall.metrics["p50"]
-    assert p50.evidence.method == "99% order-statistic intervals"
+    assert ("items", "p50") in {(e, m.metric) for e, m in result.regressions()}
 
 
-def test_different_targets_are_refused_unless_forced(make_run: MakeRun) -> None:
+def test_different_targets_are_refused_with_how_to_label_them(make_run: MakeRun) -> None:
     a = make_run("a", seed=1)
-    b = make_run("b", seed=2, target="http://other")
-    with pytest.raises(InputError, match="different targets"):
+    b = make_run("b", seed=2, target="http://127.0.0.1:41234")
+    with pytest.raises(InputError, match=r"different targets.*--target-label"):
         compare_runs(a, b)
     c = make_run("c", seed=3, scenario="other")
     with pytest.raises(InputError, match="different scenarios"):
         compare_runs(a, c)
     assert not compare_runs(a, b, force=True).regressed
-
-
-def test_a_synthetic_slowdown_regresses_and_noise_does_not(make_run: MakeRun) -> None:
-    base = make_run("base", seed=1)
-    same = make_run("same", seed=2)
-    slow = make_run("slow", seed=3, slow_ms=13.0)  # +30 % on /slow only
-    assert not compare_runs(base, same).regressed
-    result = compare_runs(base, slow)
-    verdicts = {e.endpoint: e.verdict for e in result.endpoints}
-    assert verdicts == {"GET /fast": "unchanged", "GET /slow": "regressed"}
-
-
-def test_a_significant_change_below_the_threshold_is_unchanged(make_run: MakeRun) -> None:
-    base = make_run("base", seed=1, n=20000)
-    cand = make_run("cand", seed=2, n=20000, median_ms=10.5)  # +5 %, clearly significant
-    p50 = compare_runs(base, cand).overall.metrics["p50"]
-    assert p50.evidence.significant
-    assert (p50.verdict, p50.reason) == ("unchanged", "below threshold")
-    p50_low_gate = compare_runs(base, cand, CompareOptions(threshold=0.03)).overall
-    assert p50_low_gate.metrics["p50"].verdict == "regressed"
-
-
-def test_a_tail_only_regression_is_caught_at_p99() -> None:
-    rng = np.random.default_rng(9)
-    bulk = rng.lognormal(np.log(10.0), 0.1, 5000)
-    tail = bulk.copy()
-    tail[rng.choice(5000, 150, replace=False)] *= 5  # 3 % of requests got 5x slower
-    result = compare_endpoint(
-        endpoint_from_samples("x", bulk, duration_s=10.0),
-        endpoint_from_samples("x", tail, duration_s=10.0),
-    )
-    assert result.metrics["p99"].verdict == "regressed"
-    assert result.metrics["p50"].verdict == "unchanged"
 
 
 def test_more_errors_are_a_regression_fewer_an_improvement(make_run: MakeRun) -> None:

@@ -100,7 +100,7 @@ def test_a_healthy_live_service_needs_nothing() -> None:
 
 
 def test_run_report_with_a_base_has_a_comparison(make_run: MakeRun, tmp_path: Path) -> None:
-    base, slow = make_run("base", seed=1), make_run("slow", seed=2, slow_ms=20.0)
+    base, slow = make_run("base", seed=1), make_run("slow", seed=2, slow_ms=40.0)
     report = analytics_from_run(slow, base, now=NOW)
     sections = report["sections"]
     assert sections["comparison"]["regressed"] is True

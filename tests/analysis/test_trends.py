@@ -58,9 +58,18 @@ def test_gate_run_uses_only_earlier_comparable_runs() -> None:
     history = _series(20, 20)  # no step yet
     foreign = [_run(100 + i, 500.0, target="other") for i in range(10)]
     candidate = _run(50, 70.0)  # +40 %
-    verdicts = dict((f"{e}:{v.metric}", v) for e, v in gate_run(candidate, history + foreign))
-    assert verdicts["items:p95"].status == "suspected"
-    assert verdicts["items:p95"].runs == 20
-    assert verdicts["items:throughput"].status == "unchanged"
+    gate = gate_run(candidate, history + foreign)
+    assert gate.base_id == "history (20 runs)"
+    moved = {(e, m.metric) for e, m in gate.regressions()}
+    assert ("items", "p95") in moved
     alone = gate_run(candidate, foreign)
-    assert {v.status for _, v in alone} == {"insufficient history"}
+    assert alone.verdict == "unchanged" and "0 comparable earlier runs" in alone.notes[0]
+
+
+def test_a_tiny_but_certain_step_is_not_a_change_point() -> None:
+    """A -0.8 % step in a metric that hardly varies is real, and below the threshold."""
+    runs = _series(40, 40)
+    values = [r.endpoints["items"].summary["p95"] for r in runs]
+    stepped = [_run(i, v * (0.992 if i >= 20 else 1.0)) for i, v in enumerate(values)]
+    found = {(t.endpoint, t.metric): t for t in trends(stepped, ["p95"])}
+    assert found[("items", "p95")].change_points == []

@@ -105,7 +105,8 @@ async def test_history_tools_agree_with_the_cli(history: Path, tmp_path: Path) -
         for point in trend["change_points"]:
             assert point["git_commit"] == commits[point["run_id"]]
     assert {t["endpoint"] for t in overall["trends"]} == {"overall"}
-    assert overall["gate"] and {g["endpoint"] for g in overall["gate"]} >= {"overall"}
+    cli_gate = cli_json(tmp_path, "trends", "--runs", str(history), "--gate")["gate"]
+    assert overall["gate"] == cli_gate and overall["gate"]["overall"]["endpoint"] == "overall"
 
     cli_report = cli_json(tmp_path, "analytics", newest.run_id, "--runs", str(history),
                           "--out", str(tmp_path / "analytics"))  # fmt: skip

@@ -1,7 +1,8 @@
 """``list_runs``, ``compare_runs`` and ``trends``: the history store and the analysis over it.
 
-Thin adapters: `perfkit.runs.history.History` lists, `perfkit.analysis.compare_runs`,
-`trends` and `gate_run` decide, exactly as ``perfkit compare`` and ``perfkit trends`` do.
+Thin adapters: `perfkit.runs.history.History` lists, `perfkit.analysis.compare_stored`
+(the one verdict, with the history's comparable runs as the noise), `trends` and
+`gate_run` decide, exactly as ``perfkit compare`` and ``perfkit trends`` do.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from mcp.server import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from perfkit.analysis import CompareOptions, compare_runs, gate_run, stored_run_data, trends
+from perfkit.analysis import CompareOptions, compare_stored, gate_run, stored_run_data, trends
 from perfkit.errors import InputError
 from perfkit.mcp.context import ServerContext
 from perfkit.mcp.locate import find_run, history_folder
@@ -95,30 +96,28 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     ) -> CompareResult:
         """Did the candidate run get slower than the base, where, and on what evidence.
 
-        The same verdict as ``perfkit compare``: per endpoint and metric, the change, the
-        verdict and its statistical evidence."""
+        The same verdict as ``perfkit compare``: per endpoint and metric, the change with its
+        95 % interval, the verdict and why, and the smallest change the data could detect."""
         with guard.tool():
             a = find_run(config, base, history, target=target, scenario=scenario)
             b = find_run(config, candidate, history, target=target, scenario=scenario)
             gate = threshold
             if gate is None:
                 gate = config.settings.env_float("PERFKIT_REGRESSION_THRESHOLD", 0.10)
-            result = compare_runs(
-                stored_run_data(a), stored_run_data(b), CompareOptions(threshold=gate), force=force
-            )
+            options = CompareOptions(threshold=gate)
+            options.validate()
+            others = History(history_folder(config, history)).runs()
+            result = compare_stored(others, a, b, options, force=force)
             data = result.to_dict()
-            moved = _moved(data)
-            verdicts = {m.verdict for m in moved}
-            verdict: Literal["regressed", "improved", "unchanged"] = (
-                "regressed" if result.regressed else "improved" if verdicts else "unchanged"
-            )
             return guard.clean(
                 CompareResult(
                     base=result.base_id,
                     candidate=result.candidate_id,
-                    verdict=verdict,
+                    verdict=result.verdict,
                     regressed=result.regressed,
-                    moved=moved,
+                    evidence=result.evidence,
+                    weak=result.weak,
+                    moved=_moved(data),
                     notes=list(result.notes),
                     comparison=data,
                 )
@@ -179,11 +178,11 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                         ],
                     )
                 )
-            verdicts = gate_run(data[-1], data[:-1]) if gate else []
+            verdict = gate_run(data[-1], data[:-1]) if gate else None
             return guard.clean(
                 TrendsResult(
                     runs=len(data),
                     trends=items,
-                    gate=[{"endpoint": e, **v.to_dict()} for e, v in verdicts],
+                    gate=None if verdict is None else verdict.to_dict(),
                 )
             )
