@@ -23,10 +23,10 @@ and reports bucket tops above the maximum; so it is not used.) ``min_ms`` and ``
 are the exact extremes of what was recorded here, and of histograms merged in; after a
 `decode` they are the bucket bounds the encoding keeps.
 
-Only hdrh's public API is used: `record_ms` counts values per bucket in a dict (our own
-arithmetic for the bucket's lowest value, checked against hdrh's
-``get_lowest_equivalent_value`` in the tests) and hands the counts to
-``HdrHistogram.record_value`` before anything reads the histogram.
+Only hdrh's public API is used, and only for the wire form: the counts are kept per
+bucket in a dict (our own arithmetic for a bucket's lowest value, checked against hdrh's
+buckets in the tests), `encode` hands them to ``HdrHistogram.record_value`` and `decode`
+reads a decoded HdrHistogram's counts back (reading, never writing, its counts array).
 """
 
 from __future__ import annotations
@@ -89,17 +89,28 @@ def nearest_rank(percentile: float, count: int) -> int:
 
 
 class LatencyHistogram:
-    """Durations in ms in; counts, exact extremes and nearest-rank percentiles in ms out."""
+    """Durations in ms in; counts, exact extremes and nearest-rank percentiles in ms out.
 
-    __slots__ = ("_count", "_hdr", "_max_us", "_min_us", "_pending", "layout")
+    The counts live in a dict keyed by each bucket's lowest value (a few hundred keys at
+    most in practice), so reading percentiles sorts those keys instead of walking
+    HdrHistogram's whole counts array in Python; hdrh makes and reads the wire form.
+    """
+
+    __slots__ = ("_buckets", "_count", "_max_us", "_min_us", "layout")
 
     def __init__(self, layout: Layout = RUN) -> None:
         self.layout = layout
-        self._hdr = HdrHistogram(*layout)
-        self._pending: dict[int, int] = {}  # a bucket's lowest value -> count not yet in _hdr
+        self._buckets: dict[int, int] = {}  # a bucket's lowest value (us) -> count
         self._count = 0
         self._min_us = layout.highest_us
         self._max_us = 0
+
+    def _lowest(self, micros: int) -> int:
+        shift = max(0, micros.bit_length() - self.layout.sub_bucket_bits)
+        return micros >> shift << shift
+
+    def _width(self, lowest: int) -> int:
+        return 1 << max(0, lowest.bit_length() - self.layout.sub_bucket_bits)
 
     # --- recording ------------------------------------------------------------------
     def record_ms(self, duration_ms: float) -> None:
@@ -108,7 +119,7 @@ class LatencyHistogram:
         micros = min(max(round(duration_ms * 1000.0), lowest), highest)
         shift = max(0, micros.bit_length() - self.layout.sub_bucket_bits)
         key = micros >> shift << shift
-        self._pending[key] = self._pending.get(key, 0) + 1
+        self._buckets[key] = self._buckets.get(key, 0) + 1
         self._count += 1
         self._min_us = min(self._min_us, micros)
         self._max_us = max(self._max_us, micros)
@@ -123,30 +134,27 @@ class LatencyHistogram:
         shift = np.maximum(bits - self.layout.sub_bucket_bits, 0)
         keys, counts = np.unique(micros >> shift << shift, return_counts=True)
         for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
-            self._pending[key] = self._pending.get(key, 0) + count
+            self._buckets[key] = self._buckets.get(key, 0) + count
         self._count += int(micros.size)
         self._min_us = min(self._min_us, int(micros.min()))
         self._max_us = max(self._max_us, int(micros.max()))
 
-    def _settled(self) -> HdrHistogram:
-        """The HdrHistogram with every pending count recorded."""
-        if self._pending:
-            for value, count in self._pending.items():
-                self._hdr.record_value(value, count)
-            self._pending.clear()
-        return self._hdr
-
     def merge(self, other: LatencyHistogram) -> None:
         """Add ``other``'s values (exact: bucket by bucket) and extremes to this one."""
-        self._settled().add(other._settled())
+        if other.layout == self.layout:
+            for key, count in other._buckets.items():
+                self._buckets[key] = self._buckets.get(key, 0) + count
+        else:
+            for key, count in other._buckets.items():
+                mine = self._lowest(key)
+                self._buckets[mine] = self._buckets.get(mine, 0) + count
         self._count += other._count
         if other._count:
             self._min_us = min(self._min_us, other._min_us)
             self._max_us = max(self._max_us, other._max_us)
 
     def reset(self) -> None:
-        self._hdr.reset()
-        self._pending.clear()
+        self._buckets.clear()
         self._count, self._min_us, self._max_us = 0, self.layout.highest_us, 0
 
     # --- reading --------------------------------------------------------------------
@@ -164,25 +172,25 @@ class LatencyHistogram:
 
     @property
     def mean_ms(self) -> float:
-        """The mean of the buckets' middle values (within the layout's resolution)."""
-        return float(self._settled().get_mean_value()) / 1000.0 if self._count else 0.0
+        """The mean of the buckets' middle values (HdrHistogram's, within the resolution)."""
+        if not self._count:
+            return 0.0
+        total = sum((k + (self._width(k) >> 1)) * c for k, c in self._buckets.items())
+        return total / self._count / 1000.0
 
     def percentiles_ms(self, percentiles: Iterable[float]) -> dict[float, float]:
         """Nearest-rank values at ``percentiles`` (0-100) in ms, in one pass; zeros if empty."""
         wanted = list(percentiles)
         if self._count == 0:
             return dict.fromkeys(wanted, 0.0)
-        hdr = self._settled()
         by_rank = sorted(wanted, key=lambda p: nearest_rank(p, self._count))
         found: dict[float, float] = {}
         seen = 0
-        for item in hdr.get_recorded_iterator():
-            seen += item.count_at_value_iterated_to
-            top = hdr.get_highest_equivalent_value(item.value_iterated_to)
+        for key in sorted(self._buckets):
+            seen += self._buckets[key]
+            top = key + self._width(key) - 1  # the bucket's highest equivalent value
             while by_rank and nearest_rank(by_rank[0], self._count) <= seen:
                 found[by_rank.pop(0)] = min(max(top, self._min_us), self._max_us) / 1000.0
-        for p in by_rank:  # only when counts and extremes disagree (not after our records)
-            found[p] = self.max_ms
         return {p: found[p] for p in wanted}
 
     def cumulative_counts(self, bounds_ms: Iterable[float]) -> list[int]:
@@ -191,19 +199,21 @@ class LatencyHistogram:
         A value counts under a bound when the lowest value of its bucket is at or below
         the bound (within the layout's resolution).
         """
-        hdr = self._settled()
         bounds_us = [b * 1000.0 for b in bounds_ms]
         result = [0] * len(bounds_us)
-        for item in hdr.get_recorded_iterator():
-            value = hdr.get_lowest_equivalent_value(item.value_iterated_to)
+        for key, count in self._buckets.items():
             for i, bound in enumerate(bounds_us):
-                if value <= bound:
-                    result[i] += item.count_at_value_iterated_to
+                if key <= bound:
+                    result[i] += count
         return result
 
     # --- the wire -------------------------------------------------------------------
     def encode(self) -> str:
-        encoded: bytes = self._settled().encode()
+        """HdrHistogram's standard compressed base64 form (readable by any HdrHistogram)."""
+        hdr = HdrHistogram(*self.layout)
+        for key, count in self._buckets.items():
+            hdr.record_value(key, count)
+        encoded: bytes = hdr.encode()
         return encoded.decode("ascii")
 
     @classmethod
@@ -211,7 +221,14 @@ class LatencyHistogram:
         """The histogram of an encoding, re-homed in ``layout`` (so merges stay exact)."""
         hdr = decode_hdr(text)
         histogram = cls(layout)
-        histogram._hdr.add(hdr)
+        buckets = histogram._buckets
+        # hdrh's recorded iterator is pure Python over every slot (~40 ms for the monitor's
+        # layout); its counts, read (never written) as an array, take a fraction of that
+        counts = np.ctypeslib.as_array(hdr.counts)[: hdr.counts_len]
+        for index in np.flatnonzero(counts).tolist():
+            value = int(hdr.get_value_from_index(index))
+            key = histogram._lowest(min(max(value, layout.lowest_us), layout.highest_us))
+            buckets[key] = buckets.get(key, 0) + int(counts[index])
         histogram._count = int(hdr.get_total_count())
         if histogram._count:
             histogram._min_us = max(int(hdr.get_min_value()), layout.lowest_us)

@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import httpx
 import pytest
 
 from perfkit.connection import Keyspace, RedisTarget, SyncClient
@@ -113,3 +116,37 @@ def test_stats_counts_keys_per_namespace(
     assert stats["keys_by_namespace"] == {"audio": 5, "profiles": 1}
     assert stats["keyspace_hits"] >= 1
     assert stats["used_memory"] > 0
+
+
+def test_redis_commands_reach_the_embedded_redis_of_a_running_serve(tmp_path: Path) -> None:
+    """Without REDIS_URL, `perfkit serve` starts an embedded Redis: the redis commands
+    run in the same project find it through serve's state file, and say so."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REDIS_")}
+    port = free_port()
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "perfkit", "serve", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    state = tmp_path / ".perfkit" / "serve.json"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if state.exists() and httpx.get(f"http://127.0.0.1:{port}/health").is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert serve.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.2)
+        httpx.get(f"http://127.0.0.1:{port}/api/spotify/me")  # caches a user profile
+        result = subprocess.run(
+            [sys.executable, "-m", "perfkit", "redis", "stats", "--json"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["keys_by_namespace"].get("users", 0) >= 1
+        assert "perfkit serve" in result.stderr
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+    assert not state.exists()

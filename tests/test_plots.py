@@ -58,7 +58,8 @@ def test_trend_chart_marks_each_change_point() -> None:
         0, 0.2, 40
     )
     points = detect_change_points(values)
-    trend = Trend("items", "p95", [str(i) for i in range(40)], _hours(40), values, points)
+    trend = Trend("items", "p95", [str(i) for i in range(40)], _hours(40), [None] * 40, values,
+                  points)  # fmt: skip
     fig = plots.trend_chart(trend)
     assert "1 change points" in fig.axes[0].get_title()
     assert len(points) == 1 and points[0].index == 20
@@ -79,7 +80,7 @@ def test_trend_chart_is_dated_labels_commits_and_never_joins_two_targets() -> No
                                "1234567" if i < 3 else "89abcde+dirty")
         for i, run_id in enumerate(ids)
     }  # fmt: skip
-    trend = Trend("overall", "p95", ids, times, np.arange(6.0) + 10, [])
+    trend = Trend("overall", "p95", ids, times, [None] * 6, np.arange(6.0) + 10, [])
     fig = plots.trend_chart(trend, labels)
     ax = fig.axes[0]
     lines = [line for line in ax.get_lines() if line.get_label().startswith("p95")]

@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from perfkit.errors import PerfkitError
 from perfkit.loadgen import locust_engine
 from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.k6_engine import run_k6
@@ -129,6 +130,8 @@ def run_locust(url: str, users: int, seconds: float) -> Row:
         )  # fmt: skip
         with open(f"{tmp}/out_stats.csv", newline="") as handle:
             total = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+    if int(total["Request Count"]) == 0:  # its start-up took the whole (short) run
+        raise PerfkitError(f"Locust sent no request in {seconds:g} s: use a longer --duration")
     # the CPU includes Locust's start-up (~1 s of imports), so its per-core figure is low-biased
     return Row("Locust FastHttpUser (1 process)", float(total["Requests/s"]),
                float(total["50%"]), float(total["99%"]), int(total["Request Count"]),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 
 import orjson
 import typer
@@ -10,15 +12,31 @@ from rich.console import Console
 from rich.table import Table
 
 from perfkit.config import Settings
-from perfkit.connection import Keyspace, sync_client
+from perfkit.connection import Keyspace, RedisTarget, parse_redis_url, sync_client
 from perfkit.connection import health as probe
 from perfkit.embedded import redis_target
 from perfkit.errors import InputError
 from perfkit.keyspace_admin import clear, keyspace_stats
+from perfkit.project import Project
+from perfkit.serve_state import running_serve
 
 app = typer.Typer(help="Inspect and manage perfkit's keys in Redis.", no_args_is_help=True)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+@contextlib.contextmanager
+def _target(settings: Settings) -> Iterator[RedisTarget]:
+    """``REDIS_URL``; else the embedded Redis of a `perfkit serve` running in this project
+    (said on stderr); else a throwaway embedded server."""
+    serving = None if settings.redis_url else running_serve(Project.find().root)
+    if serving is None:
+        with redis_target(settings) as target:
+            yield target
+        return
+    url, pid = serving
+    typer.echo(f"using the embedded Redis of the running perfkit serve (pid {pid})", err=True)
+    yield parse_redis_url(url)
 
 
 def _print_json(data: object) -> None:
@@ -29,7 +47,7 @@ def _print_json(data: object) -> None:
 def health(as_json: bool = JSON_OPTION) -> None:
     """PING round trip, server, memory and clients. Exit 0 healthy or degraded, 1 unhealthy."""
     settings = Settings.from_env()
-    with redis_target(settings) as target:
+    with _target(settings) as target:
         client = sync_client(target)
         try:
             report = probe(client)
@@ -52,7 +70,7 @@ def stats(as_json: bool = JSON_OPTION) -> None:
     """Keys per namespace under the prefix, memory, and hits/misses from INFO."""
     settings = Settings.from_env()
     keyspace = Keyspace(settings.redis_key_prefix)
-    with redis_target(settings) as target:
+    with _target(settings) as target:
         client = sync_client(target)
         try:
             result = keyspace_stats(client, keyspace)
@@ -90,7 +108,7 @@ def clear_cmd(
         if not sys.stdin.isatty():
             raise InputError(f"refusing to clear {pattern!r} without --yes (stdin is not a tty)")
         typer.confirm(f"Remove every key matching {pattern!r}?", abort=True)
-    with redis_target(settings) as target:
+    with _target(settings) as target:
         client = sync_client(target)
         try:
             removed = clear(client, keyspace, namespace)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 
 import typer
@@ -12,6 +13,8 @@ import uvicorn
 from perfkit.config import Settings
 from perfkit.embedded import EmbeddedServer
 from perfkit.errors import InputError
+from perfkit.project import Project
+from perfkit.serve_state import recording_serve
 
 APP_FACTORY = "perfkit.service.app:create_app"
 
@@ -23,6 +26,10 @@ def _check_port(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _connect_host(host: str) -> str:
@@ -43,10 +50,15 @@ def serve(
     """Run the reference service (an EchoTune-style music API) with perfkit's full stack."""
     settings = Settings.from_env()  # fail on bad configuration before anything starts
     _check_port(host, port)
+    # uvicorn re-raises the SIGTERM it stopped on once it is done: end by SystemExit
+    # then, so the stack below unwinds (the state file removed, the Redis stopped)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with contextlib.ExitStack() as stack:
         if not settings.redis_url:
             server = stack.enter_context(EmbeddedServer())
             os.environ["REDIS_URL"] = server.url  # the workers read it in create_app
+            # `perfkit redis ...` in this project finds it there (removed on exit)
+            stack.enter_context(recording_serve(Project.find().root, server.url))
             typer.echo(f"embedded Redis at {server.url}")
         # the self-baseline's target: this address, never a request's Host header
         os.environ.setdefault("PERFKIT_SELF_URL", f"http://{_connect_host(host)}:{port}")

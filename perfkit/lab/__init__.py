@@ -12,6 +12,7 @@ Each experiment runs against a service of its own on an embedded Redis::
     with enforcing_service(policy) as svc:             # one small policy per algorithm
         samples = drive(svc, policy, overload=3, duration=4)
     accuracy(samples, policy, 4)                       # admitted per window vs the limit
+    measure_window_bounds(limit=10, window=1.0)        # the most admitted in any window
 """
 
 from perfkit.lab.cache_lab import CacheLab, cold_warm_summary, measure_cold_warm, namespace_delta
@@ -27,6 +28,7 @@ from perfkit.lab.limiter_lab import (
 from perfkit.lab.outage import Drill, phase_table, run_drill
 from perfkit.lab.pacer import Event, Request, send_paced
 from perfkit.lab.service import LabService, lab_service
+from perfkit.lab.window_bound import measure_window_bounds
 
 __all__ = [
     "CacheLab",
@@ -46,6 +48,7 @@ __all__ = [
     "lab_service",
     "max_admitted",
     "measure_cold_warm",
+    "measure_window_bounds",
     "namespace_delta",
     "phase_table",
     "run_drill",

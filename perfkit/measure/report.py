@@ -44,38 +44,19 @@ def build_report(
     workers: Sequence[WorkerSnapshot], ctx: ReportContext, now: float
 ) -> dict[str, Any]:
     routes = merge_by_route((r for w in workers for r in w.routes), ctx.hours)
-    overall = RouteSnapshot(method="*", route="*")
-    for route in routes:
-        overall.merge(route, ctx.hours)
+    overall = _overall(routes, ctx.hours)
     totals = overall.summary()
     slow_total = sum(overall.slow.values())
-    count = overall.count
-    recent = sorted(
-        (entry for w in workers for entry in w.recent_slow),
-        key=lambda e: str(e.get("time", "")),
-        reverse=True,
-    )[: ctx.recent_limit]
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": iso(now),
         "uptime_s": round(max((w.uptime_s for w in workers), default=0.0), 3),
         "performance": {
-            "totalRequests": count,
+            "totalRequests": overall.count,
             "slowRequests": slow_total,
             "averageResponseTime": totals["latency_ms"]["mean"],
         },
-        "summary": {
-            "total_requests": count,
-            "errors": overall.errors,
-            "error_rate": totals["error_rate"],
-            "slow_requests": slow_total,
-            "slow_rate": round(slow_total / count, 6) if count else 0.0,
-            "latency_ms": totals["latency_ms"],
-            "throughput_rps": totals["throughput_rps"],
-            "status": totals["status"],
-            "routes": len(routes),
-            "overflow_requests": sum(w.overflow_requests for w in workers),
-        },
+        "summary": _summary(overall, totals, len(routes), workers),
         "thresholds": ctx.thresholds.to_dict(),
         "slow_requests": {
             "counts": {name: overall.slow.get(name, 0) for name in SLOW_CLASSES},
@@ -85,21 +66,11 @@ def build_report(
                 "dropped": ctx.slow_log_dropped,
                 "error": ctx.slow_log_error,
             },
-            "recent": recent,
+            "recent": _recent_slow(workers, ctx.recent_limit),
         },
         "routes": [route.summary() for route in routes],
-        "hourly": {
-            "overall": [b.view() for b in merge_hours([overall.hourly], ctx.hours)],
-            "routes": {
-                f"{route.method} {route.route}": [b.view() for b in route.hourly]
-                for route in routes
-            },
-        },
-        "memory": {
-            "rss_bytes": sum(w.rss_bytes for w in workers),
-            "rss_mb": round(sum(w.rss_bytes for w in workers) / 1_048_576, 1),
-            "workers": {w.worker_id: w.rss_bytes for w in workers},
-        },
+        "hourly": _hourly(overall, routes, ctx.hours),
+        "memory": _memory(workers),
         "event_loop": {"lag_ms": {w.worker_id: w.loop_lag for w in workers}},
         "workers": {
             "count": len(workers),
@@ -107,4 +78,58 @@ def build_report(
             "source": ctx.source,
             "error": ctx.error,
         },
+    }
+
+
+def _overall(routes: Sequence[RouteSnapshot], hours: int) -> RouteSnapshot:
+    """Every route merged into one (``* *``): the service-wide figures."""
+    overall = RouteSnapshot(method="*", route="*")
+    for route in routes:
+        overall.merge(route, hours)
+    return overall
+
+
+def _summary(
+    overall: RouteSnapshot, totals: dict[str, Any], routes: int, workers: Sequence[WorkerSnapshot]
+) -> dict[str, Any]:
+    count = overall.count
+    slow_total = sum(overall.slow.values())
+    return {
+        "total_requests": count,
+        "errors": overall.errors,
+        "error_rate": totals["error_rate"],
+        "slow_requests": slow_total,
+        "slow_rate": round(slow_total / count, 6) if count else 0.0,
+        "latency_ms": totals["latency_ms"],
+        "throughput_rps": totals["throughput_rps"],
+        "status": totals["status"],
+        "routes": routes,
+        "overflow_requests": sum(w.overflow_requests for w in workers),
+    }
+
+
+def _recent_slow(workers: Sequence[WorkerSnapshot], limit: int) -> list[dict[str, Any]]:
+    """The newest slow requests of every worker, interleaved by time."""
+    return sorted(
+        (entry for w in workers for entry in w.recent_slow),
+        key=lambda e: str(e.get("time", "")),
+        reverse=True,
+    )[:limit]
+
+
+def _hourly(overall: RouteSnapshot, routes: Sequence[RouteSnapshot], hours: int) -> dict[str, Any]:
+    return {
+        "overall": [b.view() for b in merge_hours([overall.hourly], hours)],
+        "routes": {
+            f"{route.method} {route.route}": [b.view() for b in route.hourly] for route in routes
+        },
+    }
+
+
+def _memory(workers: Sequence[WorkerSnapshot]) -> dict[str, Any]:
+    rss = sum(w.rss_bytes for w in workers)
+    return {
+        "rss_bytes": rss,
+        "rss_mb": round(rss / 1_048_576, 1),
+        "workers": {w.worker_id: w.rss_bytes for w in workers},
     }

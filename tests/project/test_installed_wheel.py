@@ -104,8 +104,8 @@ def test_an_installed_wheel_records_a_baseline_and_runs_a_notebook_in_a_bare_pro
                    "-p", "warmup", "0.5"], project, env)  # fmt: skip
     assert report.returncode == 0, report.stdout[-2000:] + report.stderr[-3000:]
     assert "resources/notebooks" in report.stdout  # the packaged notebooks ran
-    html = project / "reports" / "html" / "01-baseline.html"
-    assert "data:image/png;base64," in html.read_text()
+    html = project / "reports" / "html" / "latest" / "01-baseline.html"  # the newest archive
+    assert "data:image/png;base64," in html.read_text() and "perfkit-headline" in html.read_text()
     assert len(list((project / "reports" / "performance").glob("baseline-*.json"))) == 2
     # nothing else written there (logs/: the reference service's slow-request log)
     assert {p.name for p in project.iterdir()} <= {"reports", "logs"}
