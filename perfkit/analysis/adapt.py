@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
 from perfkit.analysis.data import EndpointData, HistogramDistribution, RunData
 from perfkit.errors import InputError
-from perfkit.runs.histogram import decode
+from perfkit.histogram import LatencyHistogram
 from perfkit.runs.history import History, StoredRun, read_run
 from perfkit.runs.model import Run, Stats, TrialStats
 from perfkit.runs.samples import read_samples
@@ -62,6 +62,13 @@ def _trial_values(trials: list[TrialStats]) -> dict[str, tuple[float, ...]]:
     return out
 
 
+def _histogram(stats: Stats) -> LatencyHistogram:
+    """The run's histogram, its extremes the exact ones the run recorded."""
+    histogram = LatencyHistogram.decode(stats.histogram)
+    low, high = stats.latency.min_ms, stats.latency.max_ms
+    return histogram if low is None or high is None else histogram.with_extremes(low, high)
+
+
 def _endpoint(
     name: str,
     stats: Stats,
@@ -77,9 +84,7 @@ def _endpoint(
         if (value := getattr(stats.latency, field_name)) is not None
     }
     # a summary-only run (an imported Locust or wrk report) has no histogram to decode
-    histogram = (
-        HistogramDistribution(decode(stats.histogram), unit_ms=0.001) if stats.histogram else None
-    )
+    histogram = HistogramDistribution(_histogram(stats)) if stats.histogram else None
     if rows is None or rows.num_rows == 0:
         return EndpointData(
             name,

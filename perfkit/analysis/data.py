@@ -17,6 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from perfkit.histogram import LatencyHistogram
+
 
 class Distribution(Protocol):
     """What the analysis needs of a latency distribution: raw samples or a histogram."""
@@ -29,8 +31,6 @@ class Distribution(Protocol):
         ...
 
     def mean(self) -> float: ...
-
-    def stddev(self) -> float: ...
 
     def count_at_or_below(self, value: float) -> int:
         """How many recorded values are <= ``value`` (ms)."""
@@ -57,46 +57,34 @@ class SampleDistribution:
     def mean(self) -> float:
         return float(self.values.mean()) if self.values.size else math.nan
 
-    def stddev(self) -> float:
-        return float(self.values.std(ddof=1)) if self.values.size > 1 else 0.0
-
     def count_at_or_below(self, value: float) -> int:
         return int(np.searchsorted(self.values, value, side="right"))
 
 
 class HistogramDistribution:
-    """Statistics from an HdrHistogram (``hdrh``) whose values are ``unit_ms`` each.
+    """Statistics from a run's latency histogram (`perfkit.histogram.LatencyHistogram`).
 
-    Percentiles are accurate to the histogram's significant digits, which is plenty for a
-    verdict; means and deviations are the histogram's own.
+    Percentiles are nearest rank, as the run's own figures (`perfkit.histogram`), accurate
+    to the histogram's significant digits; the mean is the histogram's own.
     """
 
-    def __init__(self, histogram: Any, unit_ms: float = 0.001) -> None:
+    def __init__(self, histogram: LatencyHistogram) -> None:
         self.histogram = histogram
-        self.unit_ms = unit_ms
 
     @property
     def count(self) -> int:
-        return int(self.histogram.get_total_count())
+        return self.histogram.count
 
     def percentile(self, q: float) -> float:
         if self.count == 0:
             return math.nan
-        return float(self.histogram.get_value_at_percentile(q)) * self.unit_ms
+        return self.histogram.percentiles_ms([q])[q]
 
     def mean(self) -> float:
-        return float(self.histogram.get_mean_value()) * self.unit_ms if self.count else math.nan
-
-    def stddev(self) -> float:
-        return float(self.histogram.get_stddev()) * self.unit_ms
+        return self.histogram.mean_ms if self.count else math.nan
 
     def count_at_or_below(self, value: float) -> int:
-        limit = value / self.unit_ms
-        return sum(
-            int(item.count_added_in_this_iter_step)
-            for item in self.histogram.get_recorded_iterator()
-            if self.histogram.get_lowest_equivalent_value(item.value_iterated_to) <= limit
-        )
+        return self.histogram.cumulative_counts([value])[0]
 
 
 @dataclass(frozen=True)
