@@ -234,10 +234,13 @@ def estimate_noise(
     if base_is_history and m >= min_history:
         s2 = _ss(b) / (m - 1)
         return Noise(math.sqrt(s2 * (1 / m + 1)), m - 1, "history", f"{m} earlier runs")
-    if history is not None:
-        sd, df = history
-        return Noise(sd * math.sqrt(2), df, "history", f"spread of {df + 1:.0f} comparable runs")
     blocks = [s for s in (base.block_sd, candidate.block_sd) if s is not None]
+    if history is not None:
+        # each run's own spread between its time blocks is a floor: a history whose runs
+        # happened to agree closely must not make one run's tail spike significant
+        sd, df = history
+        sd = max([sd, *blocks])
+        return Noise(sd * math.sqrt(2), df, "history", f"spread of {df + 1:.0f} comparable runs")
     sd = max([PRIOR_SD[metric], *blocks])
     return Noise(sd * math.sqrt(2), math.inf, "prior", f"no trials or history: sd {sd:.2f}")
 
