@@ -1,6 +1,6 @@
 """`perfkit compare`, `perfkit trends`, `perfkit analytics`: parse, call the library, print.
 
-`compare` exits 1 on a regression and `trends --gate` on a confirmed one, so CI can gate
+`compare` exits 1 on a regression and `trends --gate` on one against the history, so CI can gate
 on them; bad input (unknown run, empty history, incomparable runs) is exit 2.
 """
 
@@ -40,7 +40,7 @@ _TREND_METRICS = ("p50", "p95", "p99", "mean", "throughput", "error_rate")
 METRICS = typer.Option(
     ["p50", "p95", "p99", "throughput", "error_rate"], "--metric", help="Metrics to trend."
 )
-_COLOURS = {"regressed": "red", "improved": "green", "confirmed": "red", "suspected": "yellow"}
+_COLOURS = {"regressed": "red", "improved": "green"}
 
 
 def _echo_json(data: object) -> None:
