@@ -280,8 +280,8 @@ def compare_runs(
     for run in (base, candidate):
         if run.origin is not None:
             notes.append(
-                f"run {run.run_id} is {run.origin}: what it lacks is not available, and its "
-                "figures are judged as one run's"
+                f"run {run.run_id} is {run.origin}: what is not in it is not available from "
+                f"{run.origin}, and its figures are judged as one run's"
             )
     for name in base.endpoints:
         if name not in candidate.endpoints:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def test_locust_csv_is_a_summary_and_says_what_it_lacks(status_url: str, tmp_pat
     result = compare_runs(locust_data, k6_data, force=True)
     p50 = result.overall.metrics["p50"]
     assert p50.base == pytest.approx(run.overall.latency.p50_ms)
-    assert p50.reason == "not available from a Locust summary"
+    assert p50.test.noise is not None and p50.test.noise.weak  # one run's figure, no samples
     assert any("not available from a Locust summary" in note for note in result.notes)
 
 
@@ -76,6 +77,9 @@ def test_wrk_report_keeps_wrks_percentiles_and_nulls_the_rest(status_url: str,
     assert unavailable([data], ["p50", "p95"]) == [
         f"p95 of run {data.run_id}: not available from a wrk summary"
     ]
+    same = compare_runs(data, dataclasses.replace(data, run_id="again"), force=True)
+    assert same.overall.metrics["p95"].reason == "not available from a wrk summary"
+    assert same.verdict == "unchanged"
 
 
 def test_jmeter_jtl_becomes_a_per_request_run(status_url: str, counter: Counter,
