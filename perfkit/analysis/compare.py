@@ -166,8 +166,8 @@ def _endpoint(run: RunData, name: str) -> EndpointData | None:
 
 def _sample(ep: EndpointData, metric: str, *, trials: bool) -> Sample:
     values = ep.trials.get(metric) if trials else None
-    spread = None
-    if ep.latencies_ms is not None and ep.latency_times_s is not None:
+    spread = None  # only the history and the prior use it: interleaved trials have their own
+    if not values and ep.latencies_ms is not None and ep.latency_times_s is not None:
         spread = block_sd(ep.latencies_ms, ep.latency_times_s, metric)
     return Sample(tuple(values) if values else (ep.value(metric),), spread)
 

@@ -183,10 +183,6 @@ class Decision:
     options: CompareOptions
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def weak(self) -> bool:
-        return any(v.test.noise is not None and v.test.noise.weak for v in self.verdicts)
-
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
