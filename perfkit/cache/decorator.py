@@ -14,15 +14,22 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import orjson
 
-if TYPE_CHECKING:
-    from perfkit.cache.core import RedisCache
+from perfkit.connection import check_namespace
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+class GetOrSet(Protocol):
+    """What the decorator needs of a cache: `RedisCache.get_or_set`."""
+
+    def __call__(
+        self, namespace: str, key: str, loader: Callable[[], Awaitable[T]], *, ttl: float | None
+    ) -> Awaitable[T]: ...
 
 
 def default_key(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -39,20 +46,20 @@ def default_key(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
 
 
 def cached(
-    cache: RedisCache,
+    get_or_set: GetOrSet,
     namespace: str,
     *,
     key: Callable[..., str] | None = None,
     ttl: float | None = None,
 ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
-    """A decorator: calls go through ``cache.get_or_set(namespace, key(...), ...)``."""
-    cache.keyspace.key(namespace)  # validate the namespace now, not at the first call
+    """A decorator: calls go through ``get_or_set(namespace, key(...), ...)``."""
+    check_namespace(namespace)  # now, not at the first call
 
     def decorate(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @functools.wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
             name = key(*args, **kwargs) if key else default_key(func, args, kwargs)
-            return await cache.get_or_set(namespace, name, lambda: func(*args, **kwargs), ttl=ttl)
+            return await get_or_set(namespace, name, lambda: func(*args, **kwargs), ttl=ttl)
 
         return wrapper
 

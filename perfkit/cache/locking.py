@@ -17,62 +17,60 @@ import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from perfkit.cache.codec import DecodeError, decode
+from perfkit.cache.keys import CacheKeys
+from perfkit.cache.policy import CachePolicy
 from perfkit.cache.stats import Counters
+from perfkit.cache.tiered import TieredStore
 from perfkit.errors import RedisUnavailable
 
-if TYPE_CHECKING:
-    from perfkit.cache.core import RedisCache
-
 T = TypeVar("T")
-LOCK_NAMESPACE = "lock"
 _POLL_FIRST, _POLL_MAX = 0.01, 0.2
 log = logging.getLogger("perfkit.cache")
 
 
-def lock_key(cache: RedisCache, full: str) -> str:
-    """``<prefix>lock:<namespace>:<key>`` for the value key ``full``."""
-    return cache.keyspace.key(LOCK_NAMESPACE, full.removeprefix(cache.keyspace.prefix))
+class FillLock:
+    """Runs a cold key's load under its Redis lock (``lock_ttl``, ``lock_wait`` of the
+    policy), or returns the value another process's load wrote meanwhile."""
 
+    def __init__(self, store: TieredStore, keys: CacheKeys, policy: CachePolicy) -> None:
+        self._store, self._keys = store, keys
+        self._ttl_ms = max(1, math.ceil(policy.lock_ttl * 1000))
+        self._wait = policy.lock_wait
 
-async def load_locked(
-    cache: RedisCache, full: str, load: Callable[[], Awaitable[T]], counters: Counters
-) -> T:
-    """``await load()`` under the lock of ``full``, or the value another holder wrote."""
-    key = lock_key(cache, full)
-    token = secrets.token_hex(16)
-    ttl_ms = max(1, math.ceil(cache.policy.lock_ttl * 1000))
-    if cache.store.degraded:
-        return await load()
-    try:
-        held = await cache.store.redis.acquire(key, token, ttl_ms)
-    except RedisUnavailable as exc:
-        log.info("cache lock not taken, loading without it: %s", exc)
-        return await load()
-    if held:
-        try:
+    async def load(self, full: str, load: Callable[[], Awaitable[T]], counters: Counters) -> T:
+        """``await load()`` under the lock of ``full``, or the value another holder wrote."""
+        if self._store.degraded:
             return await load()
-        finally:
-            await _release(cache, key, token)
-    deadline = time.monotonic() + cache.policy.lock_wait
-    delay = _POLL_FIRST
-    while time.monotonic() < deadline:
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, _POLL_MAX)
-        raw = await cache.store.get(full, counters)
-        if raw is not None:
+        key, token = self._keys.lock(full), secrets.token_hex(16)
+        try:
+            held = await self._store.redis.acquire(key, token, self._ttl_ms)
+        except RedisUnavailable as exc:
+            log.info("cache lock not taken, loading without it: %s", exc)
+            return await load()
+        if held:
             try:
-                return decode(raw)[0]  # type: ignore[no-any-return]
-            except DecodeError:
-                counters.decode_errors += 1
-                break
-    return await load()
+                return await load()
+            finally:
+                await self._release(key, token)
+        deadline = time.monotonic() + self._wait
+        delay = _POLL_FIRST
+        while time.monotonic() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _POLL_MAX)
+            raw = await self._store.get(full, counters)
+            if raw is not None:
+                try:
+                    return decode(raw)[0]  # type: ignore[no-any-return]
+                except DecodeError:
+                    counters.decode_errors += 1
+                    break
+        return await load()
 
-
-async def _release(cache: RedisCache, key: str, token: str) -> None:
-    try:
-        await cache.store.redis.release(key, token)
-    except RedisUnavailable as exc:  # it expires on its own after lock_ttl
-        log.info("cache lock not released: %s", exc)
+    async def _release(self, key: str, token: str) -> None:
+        try:
+            await self._store.redis.release(key, token)
+        except RedisUnavailable as exc:  # it expires on its own after lock_ttl
+            log.info("cache lock not released: %s", exc)

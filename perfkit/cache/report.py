@@ -14,60 +14,68 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from perfkit.cache.policy import SEED_TTLS
-from perfkit.connection import Health, ahealth
-
-if TYPE_CHECKING:
-    from perfkit.cache.core import RedisCache
-
-
-def _redis_block(cache: RedisCache, health: Health) -> dict[str, Any]:
-    breaker = cache.store.breaker
-    return {
-        "connected": health.status != "unhealthy",
-        "health": {
-            "status": health.status,
-            "responseTime": health.response_time_ms,
-            "server": health.server,
-            "version": health.version,
-            "error": health.error,
-        },
-        "breaker": {"state": breaker.state, "opened": breaker.opened_count},
-    }
+from perfkit.cache.policy import SEED_TTLS, CachePolicy
+from perfkit.cache.stats import CacheStats
+from perfkit.cache.tiered import TieredStore
+from perfkit.connection import AsyncClient, Health, ahealth
 
 
-def _document(cache: RedisCache, health: Health) -> dict[str, Any]:
-    store, total = cache.store, cache.counters.total()
-    fallback = {
-        "active": store.degraded,
-        "hits": total.fallback_hits,
-        "misses": total.fallback_misses,
-        "entries": store.fallback.entries,
-        "bytes": store.fallback.bytes,
-        "max_entries": store.fallback.max_entries,
-        "max_bytes": store.fallback.max_bytes,
-        "evictions": store.fallback.evictions,
-    }
-    return cache.counters.to_dict(
-        _redis_block(cache, health), fallback, cache.policy.ttl, known=SEED_TTLS
-    )
+class StatsReport:
+    """The document of one cache: its counters, its store's state, Redis's health."""
 
+    def __init__(
+        self, client: AsyncClient, store: TieredStore, counters: CacheStats, policy: CachePolicy
+    ) -> None:
+        self._client, self._store = client, store
+        self._counters, self._policy = counters, policy
 
-async def stats_document(cache: RedisCache) -> dict[str, Any]:
-    """With a PING and INFO of Redis, unless the breaker says it is down."""
-    if cache.store.breaker.state == "open":
-        health = Health(status="unhealthy", response_time_ms=None, error=cache.store.last_error)
-    else:
-        health = await ahealth(cache.client)
-    return _document(cache, health)
+    async def document(self) -> dict[str, Any]:
+        """With a PING and INFO of Redis, unless the breaker says it is down."""
+        if self._store.breaker.state == "open":
+            health = self._unhealthy()
+        else:
+            health = await ahealth(self._client)
+        return self._document(health)
 
+    def snapshot(self) -> dict[str, Any]:
+        """Without I/O: Redis is reported from the cache's own view (degraded or not)."""
+        if self._store.degraded:
+            return self._document(self._unhealthy())
+        return self._document(Health(status="healthy", response_time_ms=None))
 
-def stats_snapshot(cache: RedisCache) -> dict[str, Any]:
-    """Without I/O: Redis is reported from the cache's own view (degraded or not)."""
-    if cache.store.degraded:
-        health = Health(status="unhealthy", response_time_ms=None, error=cache.store.last_error)
-    else:
-        health = Health(status="healthy", response_time_ms=None)
-    return _document(cache, health)
+    def _unhealthy(self) -> Health:
+        return Health(status="unhealthy", response_time_ms=None, error=self._store.last_error)
+
+    def _document(self, health: Health) -> dict[str, Any]:
+        return self._counters.to_dict(
+            self._redis_block(health), self._fallback_block(), self._policy.ttl, known=SEED_TTLS
+        )
+
+    def _redis_block(self, health: Health) -> dict[str, Any]:
+        breaker = self._store.breaker
+        return {
+            "connected": health.status != "unhealthy",
+            "health": {
+                "status": health.status,
+                "responseTime": health.response_time_ms,
+                "server": health.server,
+                "version": health.version,
+                "error": health.error,
+            },
+            "breaker": {"state": breaker.state, "opened": breaker.opened_count},
+        }
+
+    def _fallback_block(self) -> dict[str, Any]:
+        fallback, total = self._store.fallback, self._counters.total()
+        return {
+            "active": self._store.degraded,
+            "hits": total.fallback_hits,
+            "misses": total.fallback_misses,
+            "entries": fallback.entries,
+            "bytes": fallback.bytes,
+            "max_entries": fallback.max_entries,
+            "max_bytes": fallback.max_bytes,
+            "evictions": fallback.evictions,
+        }
