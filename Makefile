@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.perfkit-installed
 
-.PHONY: setup test lint pytest test-redis-floor report docs-screenshot clean
+.PHONY: setup test lint pytest test-redis-floor report docs-screenshot clean wrk2
 
 setup: $(STAMP)
 
@@ -24,8 +24,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(WRK2)
 	$(BIN)/pytest
+
+# wrk2 is not packaged anywhere: built from its sources in tools/wrk2 into the venv
+# (`perfkit import wrk2`'s tests and `perfkit bench loadgen` run it). Without the
+# toolchain it says what to install and the tests that need it fail, the rest run.
+WRK2 := $(BIN)/wrk2
+WRK2_NEEDS := gcc make luajit libluajit-5.1-dev libssl-dev
+
+wrk2: $(WRK2)
+
+$(WRK2): $(STAMP) tools/wrk2/Makefile $(wildcard tools/wrk2/src/*)
+	@if command -v luajit >/dev/null && command -v cc >/dev/null && test -f /usr/include/openssl/ssl.h \
+		&& { pkg-config --exists luajit 2>/dev/null || test -f /usr/include/luajit-2.1/lua.h; }; then \
+		$(MAKE) -s -C tools/wrk2 OUT=$(abspath $(WRK2)) OBJDIR=$(abspath $(VENV))/wrk2-obj; \
+	else echo "wrk2 not built: apt-get install $(WRK2_NEEDS)"; fi
 
 # The oldest redis-py pyproject allows (its "redis[hiredis]>=X"), installed beside the venv
 # and put first on PYTHONPATH for the tests that talk to Redis: CI tests the floor too.

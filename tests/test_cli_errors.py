@@ -55,6 +55,12 @@ def test_bench_loadgen_refuses_a_duration_wrk_cannot_run(duration: str) -> None:
     assert_refused(perfkit("bench", "loadgen", "--duration", duration), "--duration")
 
 
+@pytest.mark.parametrize(("option", "value"), [("--rate", "0"), ("--rate", "nan"),
+                                               ("--rounds", "0")])  # fmt: skip
+def test_bench_loadgen_refuses_a_rate_or_rounds_it_cannot_run(option: str, value: str) -> None:
+    assert_refused(perfkit("bench", "loadgen", option, value), option)
+
+
 def test_bench_loadgen_without_locust_says_what_to_install() -> None:
     assert_refused(perfkit("bench", "loadgen", hide="locust"), "locust", "pip install")
 

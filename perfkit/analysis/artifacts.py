@@ -33,9 +33,35 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
 
 def render_markdown(report: dict[str, Any]) -> str:
     s = report["sections"]
-    summary, health = s["executive_summary"], s["health"]
-    km = summary["key_metrics"]
     lines = [
+        *_summary_lines(report),
+        "",
+        "## Health score",
+        "",
+        *_health_lines(s["health"]),
+        "",
+        "## Routes",
+        "",
+        *_route_lines(s["routes"]),
+        "",
+        "## Alerts",
+        "",
+        *_alert_lines(s["alerts"]),
+        "",
+        "## Recommendations",
+        "",
+        *_recommendation_lines(s["recommendations"]),
+    ]
+    if "comparison" in s:
+        lines += ["", *comparison_markdown(s["comparison"])]
+    return "\n".join(lines) + "\n"
+
+
+def _summary_lines(report: dict[str, Any]) -> list[str]:
+    """The title, where the report came from, its status and the key metrics."""
+    summary = report["sections"]["executive_summary"]
+    km = summary["key_metrics"]
+    return [
         f"# {report['title']}",
         "",
         f"Generated {report['generated_at']} from "
@@ -54,17 +80,18 @@ def render_markdown(report: dict[str, Any]) -> str:
                 ]
             ],
         ),
-        "",
-        "## Health score",
-        "",
     ]
+
+
+def _health_lines(health: dict[str, Any]) -> list[str]:
+    """The deductions, the rules not measured, Apdex and the error budget."""
     if health["deductions"]:
-        lines += _table(
+        lines = _table(
             ["rule", "points", "figure", "limit"],
             [[d["rule"], -d["points"], d["figure"], d["limit"]] for d in health["deductions"]],
         )
     else:
-        lines.append("No deductions.")
+        lines = ["No deductions."]
     if health["not_measured"]:
         lines += ["", "Not measured (no deduction): " + ", ".join(health["not_measured"])]
     apdex, budget = health["apdex"], health["error_budget"]
@@ -75,33 +102,35 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"({apdex['rating']}; {apdex['satisfied']} satisfied, {apdex['tolerating']} "
             f"tolerating, {apdex['frustrated']} frustrated)",
         ]
-    lines += [
+    return [
+        *lines,
         "",
         f"Error budget (SLO {budget['slo']:.3%}): error ratio "
         f"{budget['error_ratio']:.4%}, burn rate **{budget['burn_rate']:g}x**",
-        "",
-        "## Routes",
-        "",
     ]
-    lines += _table(
+
+
+def _route_lines(routes: list[dict[str, Any]]) -> list[str]:
+    return _table(
         ["route", "requests", "errors", "mean ms", "p95 ms", "p99 ms", "slow"],
         [
             [r["route"], r["count"], r["errors"], r["mean_ms"], r["p95_ms"], r["p99_ms"], r["slow"]]
-            for r in s["routes"]
+            for r in routes
         ],
     )
-    lines += ["", "## Alerts", ""]
-    lines += [
-        f"- **{a['severity']}** {a['message']} (limit {a['threshold']})" for a in s["alerts"]
-    ] or ["None."]
-    lines += ["", "## Recommendations", ""]
-    lines += [
+
+
+def _alert_lines(alerts: list[dict[str, Any]]) -> list[str]:
+    return [f"- **{a['severity']}** {a['message']} (limit {a['threshold']})" for a in alerts] or [
+        "None."
+    ]
+
+
+def _recommendation_lines(recommendations: list[dict[str, Any]]) -> list[str]:
+    return [
         f"- **{r['priority']}** {r['route'] or 'service'}: {r['figure']} - {r['action']}"
-        for r in s["recommendations"]
+        for r in recommendations
     ] or ["None: nothing in the data calls for action."]
-    if "comparison" in s:
-        lines += ["", *comparison_markdown(s["comparison"])]
-    return "\n".join(lines) + "\n"
 
 
 def _pct(value: float | None) -> str:

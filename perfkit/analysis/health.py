@@ -80,71 +80,90 @@ class HealthScore:
 
 def health_score(inputs: HealthInputs, rules: HealthRules | None = None) -> HealthScore:
     r = rules or HealthRules()
-    out: list[Deduction] = []
-    missing: list[str] = []
-    if inputs.critical_requests > 0:
-        out.append(
-            Deduction(
-                "critical_requests",
-                r.critical_points,
-                inputs.critical_requests,
-                "> 0",
-                f"{inputs.critical_requests} critical requests",
-            )
-        )
-    slow_rate = inputs.slow_requests / inputs.total_requests if inputs.total_requests else 0.0
-    if slow_rate > r.slow_rate_limit:
-        out.append(
-            Deduction(
-                "slow_request_rate",
-                r.slow_points,
-                round(slow_rate, 4),
-                f"> {r.slow_rate_limit:.0%}",
-                f"{slow_rate:.1%} of requests were slow ({inputs.slow_requests} of "
-                f"{inputs.total_requests})",
-            )
-        )
-    if inputs.mean_response_ms is None:
-        missing.append("mean_response_time")
-    elif inputs.mean_response_ms > r.mean_limit_ms:
-        out.append(
-            Deduction(
-                "mean_response_time",
-                r.mean_points,
-                round(inputs.mean_response_ms, 3),
-                f"> {r.mean_limit_ms:g} ms",
-                f"mean response {inputs.mean_response_ms:.0f} ms",
-            )
-        )
-    if inputs.cache_hit_rate is None:
-        missing.append("cache_hit_rate")
-    elif inputs.cache_hit_rate < r.cache_hit_floor:
-        out.append(
-            Deduction(
-                "cache_hit_rate",
-                r.cache_points,
-                round(inputs.cache_hit_rate, 4),
-                f"< {r.cache_hit_floor:.0%}",
-                f"cache hit rate {inputs.cache_hit_rate:.1%}",
-            )
-        )
-    if inputs.redis_status is None:
-        missing.append("redis_status")
-    elif inputs.redis_status == "unhealthy":
-        out.append(
-            Deduction(
-                "redis_unhealthy",
-                r.redis_points,
-                inputs.redis_status,
-                "== unhealthy",
-                "Redis is unhealthy",
-            )
-        )
-    score = max(0, 100 - sum(d.points for d in out))
-    status: Status = (
-        "good" if score >= r.good_from else "warning" if score >= r.warning_from else "critical"
+    found = (
+        _critical_deduction(inputs, r),
+        _slow_deduction(inputs, r),
+        _mean_deduction(inputs, r),
+        _cache_deduction(inputs, r),
+        _redis_deduction(inputs, r),
     )
-    return HealthScore(score, status, out, missing)
+    deductions = [d for d in found if d is not None]
+    score = max(0, 100 - sum(d.points for d in deductions))
+    return HealthScore(score, _status(score, r), deductions, _not_measured(inputs))
+
+
+def _not_measured(inputs: HealthInputs) -> list[str]:
+    """The rules whose input is missing: they deduct nothing and are named instead."""
+    optional = (
+        ("mean_response_time", inputs.mean_response_ms),
+        ("cache_hit_rate", inputs.cache_hit_rate),
+        ("redis_status", inputs.redis_status),
+    )
+    return [rule for rule, value in optional if value is None]
+
+
+def _status(score: int, r: HealthRules) -> Status:
+    return "good" if score >= r.good_from else "warning" if score >= r.warning_from else "critical"
+
+
+def _critical_deduction(inputs: HealthInputs, r: HealthRules) -> Deduction | None:
+    if not inputs.critical_requests > 0:
+        return None
+    return Deduction(
+        "critical_requests",
+        r.critical_points,
+        inputs.critical_requests,
+        "> 0",
+        f"{inputs.critical_requests} critical requests",
+    )
+
+
+def _slow_deduction(inputs: HealthInputs, r: HealthRules) -> Deduction | None:
+    slow_rate = inputs.slow_requests / inputs.total_requests if inputs.total_requests else 0.0
+    if not slow_rate > r.slow_rate_limit:
+        return None
+    return Deduction(
+        "slow_request_rate",
+        r.slow_points,
+        round(slow_rate, 4),
+        f"> {r.slow_rate_limit:.0%}",
+        f"{slow_rate:.1%} of requests were slow ({inputs.slow_requests} of "
+        f"{inputs.total_requests})",
+    )
+
+
+def _mean_deduction(inputs: HealthInputs, r: HealthRules) -> Deduction | None:
+    mean = inputs.mean_response_ms
+    if mean is None or not mean > r.mean_limit_ms:
+        return None
+    return Deduction(
+        "mean_response_time",
+        r.mean_points,
+        round(mean, 3),
+        f"> {r.mean_limit_ms:g} ms",
+        f"mean response {mean:.0f} ms",
+    )
+
+
+def _cache_deduction(inputs: HealthInputs, r: HealthRules) -> Deduction | None:
+    hit_rate = inputs.cache_hit_rate
+    if hit_rate is None or not hit_rate < r.cache_hit_floor:
+        return None
+    return Deduction(
+        "cache_hit_rate",
+        r.cache_points,
+        round(hit_rate, 4),
+        f"< {r.cache_hit_floor:.0%}",
+        f"cache hit rate {hit_rate:.1%}",
+    )
+
+
+def _redis_deduction(inputs: HealthInputs, r: HealthRules) -> Deduction | None:
+    if inputs.redis_status != "unhealthy":
+        return None
+    return Deduction(
+        "redis_unhealthy", r.redis_points, inputs.redis_status, "== unhealthy", "Redis is unhealthy"
+    )
 
 
 # Apdex (apdex.org): satisfied <= T < tolerating <= 4T < frustrated; failures frustrate.

@@ -34,14 +34,21 @@ from typing import Any
 
 from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
 from perfkit.analysis.data import RunData
-from perfkit.analysis.health import HealthInputs, HealthRules, error_budget, health_score
+from perfkit.analysis.health import (
+    HealthInputs,
+    HealthRules,
+    HealthScore,
+    error_budget,
+    health_score,
+)
 from perfkit.analysis.inputs import (
     AnalyticsInputs,
+    RouteFigures,
     Thresholds,
     inputs_from_live,
     inputs_from_run,
 )
-from perfkit.analysis.recommend import alerts, recommendations
+from perfkit.analysis.recommend import Alert, alerts, recommendations
 from perfkit.config import Settings
 
 SCHEMA_VERSION = 1
@@ -95,21 +102,12 @@ def build_report(
     )
     budget = error_budget(o.errors, o.count, opts.slo)
     found = alerts(inputs, health, budget, opts.thresholds, comparison)
-    worst = max(
-        (a.severity for a in found if a.severity != "info"), key=_RANK.__getitem__, default="good"
-    )
-    status = max(health.status, worst, key=_RANK.__getitem__)
-    hit = inputs.cache_hit_rate
+    status = _status(health, found)
     sections: dict[str, Any] = {
         "executive_summary": {
             "status": status,
             "health_score": health.score,
-            "key_metrics": {
-                "total_requests": o.count,
-                "average_response_time": _r(o.mean_ms, 1),
-                "cache_hit_rate": None if hit is None else round(100 * hit, 1),
-                "redis_status": inputs.redis_status or "unknown",
-            },
+            "key_metrics": _key_metrics(inputs),
             "headline": _headline(status, health.score, len(found), comparison),
         },
         "health": {
@@ -117,20 +115,7 @@ def build_report(
             "apdex": None if inputs.apdex is None else inputs.apdex.to_dict(),
             "error_budget": budget.to_dict(),
         },
-        "routes": [
-            {
-                "route": r.route,
-                "count": r.count,
-                "errors": r.errors,
-                "error_rate": round(r.error_rate, 6),
-                "mean_ms": _r(r.mean_ms),
-                "p95_ms": _r(r.p95_ms),
-                "p99_ms": _r(r.p99_ms),
-                "slow": r.slow,
-                "critical": r.critical,
-            }
-            for r in inputs.routes
-        ],
+        "routes": [_route_row(r) for r in inputs.routes],
         "alerts": [a.to_dict() for a in found],
         "recommendations": [
             r.to_dict() for r in recommendations(inputs, budget, opts.thresholds, comparison)
@@ -144,6 +129,38 @@ def build_report(
         "generated_at": now.astimezone(UTC).isoformat(),
         "source": dict(inputs.source),
         "sections": sections,
+    }
+
+
+def _status(health: HealthScore, found: list[Alert]) -> str:
+    """The worse of the health score's band and the most severe alert."""
+    worst = max(
+        (a.severity for a in found if a.severity != "info"), key=_RANK.__getitem__, default="good"
+    )
+    return max(health.status, worst, key=_RANK.__getitem__)
+
+
+def _key_metrics(inputs: AnalyticsInputs) -> dict[str, Any]:
+    hit = inputs.cache_hit_rate
+    return {
+        "total_requests": inputs.overall.count,
+        "average_response_time": _r(inputs.overall.mean_ms, 1),
+        "cache_hit_rate": None if hit is None else round(100 * hit, 1),
+        "redis_status": inputs.redis_status or "unknown",
+    }
+
+
+def _route_row(r: RouteFigures) -> dict[str, Any]:
+    return {
+        "route": r.route,
+        "count": r.count,
+        "errors": r.errors,
+        "error_rate": round(r.error_rate, 6),
+        "mean_ms": _r(r.mean_ms),
+        "p95_ms": _r(r.p95_ms),
+        "p99_ms": _r(r.p99_ms),
+        "slow": r.slow,
+        "critical": r.critical,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -25,9 +25,10 @@ from perfkit.paths import ANALYTICS_DIR
 
 if TYPE_CHECKING:
     from perfkit.analysis.compare import Comparison
+    from perfkit.analysis.report import AnalyticsOptions
     from perfkit.analysis.trends import Trend
     from perfkit.analysis.verdict import CompareOptions
-    from perfkit.runs.history import StoredRun
+    from perfkit.runs.history import History, StoredRun
 
 RUNS = typer.Option(
     None, "--runs", help="The history folder of runs; default: the project's reports/performance."
@@ -145,14 +146,7 @@ def compare(
     check_files(junit, summary)
     history = History(runs)
     b = resolve(history, candidate, target=target, scenario=scenario)
-    if base.startswith("latest@"):  # the newest run recorded on that git branch
-        branch = base.removeprefix("latest@")
-        found = history.latest_on_branch(branch, target, scenario, exclude=b.run.run_id)
-        if found is None:
-            raise InputError(f"{base}: no other run of branch {branch!r} in {history.folder}")
-        a = found
-    else:
-        a = resolve(history, base, target=target, scenario=scenario)
+    a = _base_run(history, base, b, target=target, scenario=scenario)
     result = compare_stored(history.runs(), a, b, options, force=force)
     if as_json:
         _echo_json(result.to_dict())
@@ -165,6 +159,21 @@ def compare(
         write_outputs(outcome, junit, summary)
     if result.regressed:
         raise typer.Exit(1)
+
+
+def _base_run(
+    history: History, base: str, candidate: StoredRun, *, target: str | None, scenario: str | None
+) -> StoredRun:
+    """``base`` resolved; ``latest@BRANCH`` is the newest other run recorded on that branch."""
+    from perfkit.analysis.adapt import resolve
+
+    if not base.startswith("latest@"):
+        return resolve(history, base, target=target, scenario=scenario)
+    branch = base.removeprefix("latest@")
+    found = history.latest_on_branch(branch, target, scenario, exclude=candidate.run.run_id)
+    if found is None:
+        raise InputError(f"{base}: no other run of branch {branch!r} in {history.folder}")
+    return found
 
 
 def _point(stored: StoredRun) -> dict[str, str | None]:
@@ -206,9 +215,7 @@ def trends_cmd(
     from perfkit.runs.history import History
 
     options = _options(threshold, floor_ms)
-    unknown = sorted(set(metric) - set(_TREND_METRICS))
-    if unknown:
-        raise InputError(f"--metric {unknown[0]!r} is not one of {', '.join(_TREND_METRICS)}")
+    _check_metrics(metric)
     runs = runs or Project.find().runs
 
     history = History(runs)
@@ -230,15 +237,27 @@ def trends_cmd(
             }
         )
     else:
-        console = Console()
-        _print_points(stored, console)
-        _print_trends(found, len(data), console)
-        for note in notes:
-            console.print(f"note: {note}")
-        if verdict is not None:
-            _print_comparison(verdict, console, everything=False)
+        _print_trends_report(stored, found, notes, verdict)
     if verdict is not None and verdict.regressed:
         raise typer.Exit(1)
+
+
+def _check_metrics(metric: list[str]) -> None:
+    unknown = sorted(set(metric) - set(_TREND_METRICS))
+    if unknown:
+        raise InputError(f"--metric {unknown[0]!r} is not one of {', '.join(_TREND_METRICS)}")
+
+
+def _print_trends_report(
+    stored: list[StoredRun], found: list[Trend], notes: list[str], verdict: Comparison | None
+) -> None:
+    console = Console()
+    _print_points(stored, console)
+    _print_trends(found, len(stored), console)
+    for note in notes:
+        console.print(f"note: {note}")
+    if verdict is not None:
+        _print_comparison(verdict, console, everything=False)
 
 
 def _print_trends(found: list[Trend], n_runs: int, console: Console) -> None:
@@ -275,9 +294,8 @@ def analytics(
     as_json: bool = JSON,
 ) -> None:
     """The analytics report (health score, Apdex, burn rate, alerts, recommendations)."""
-    from perfkit.analysis.adapt import other_runs, resolve, stored_run_data
     from perfkit.analysis.artifacts import write_report
-    from perfkit.analysis.report import AnalyticsOptions, analytics_from_live, analytics_from_run
+    from perfkit.analysis.report import AnalyticsOptions, analytics_from_live
     from perfkit.live import analytics_documents
     from perfkit.project import Project
     from perfkit.runs.history import History
@@ -292,21 +310,40 @@ def analytics(
             documents = analytics_documents(client, live.rstrip("/"))
         report = analytics_from_live(*documents, options=options, now=now)
     else:
-        history = History(runs)
-        stored = resolve(history, run)
-        previous = None if base is None else resolve(history, base)
-        report = analytics_from_run(
-            stored_run_data(stored),
-            None if previous is None else stored_run_data(previous),
-            history=other_runs(history.runs(), stored, previous),
-            options=options,
-            force=force,
-            now=now,
-        )
+        report = _run_report(History(runs), run, base, options, force=force, now=now)
     json_path, md_path = write_report(report, out, now=now)
     if as_json:
         _echo_json(report)
-        return
+    else:
+        _print_analytics(report, json_path, md_path)
+
+
+def _run_report(
+    history: History,
+    run: str,
+    base: str | None,
+    options: AnalyticsOptions,
+    *,
+    force: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """The report of a recorded run, compared with ``base`` when one is given."""
+    from perfkit.analysis.adapt import other_runs, resolve, stored_run_data
+    from perfkit.analysis.report import analytics_from_run
+
+    stored = resolve(history, run)
+    previous = None if base is None else resolve(history, base)
+    return analytics_from_run(
+        stored_run_data(stored),
+        None if previous is None else stored_run_data(previous),
+        history=other_runs(history.runs(), stored, previous),
+        options=options,
+        force=force,
+        now=now,
+    )
+
+
+def _print_analytics(report: dict[str, Any], json_path: Path, md_path: Path) -> None:
     summary = report["sections"]["executive_summary"]
     console = Console()
     console.print(

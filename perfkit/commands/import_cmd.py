@@ -1,4 +1,4 @@
-"""`perfkit import k6|locust|wrk|jmeter FILE...`: other tools' results become runs.
+"""`perfkit import k6|locust|wrk|wrk2|jmeter FILE...`: other tools' results become runs.
 
 Every file is read and checked before anything is written: a truncated, empty or foreign
 file stops the command with one line naming it (exit 2) and the history is untouched.
@@ -12,7 +12,7 @@ import typer
 
 from perfkit.paths import RUNS_DIR
 
-TOOL = typer.Argument(..., help="k6, locust, wrk or jmeter.")
+TOOL = typer.Argument(..., help="k6, locust, wrk, wrk2 or jmeter.")
 FILES = typer.Argument(..., help="The tool's result file(s).")
 OUT = typer.Option(RUNS_DIR, "--out", help="Folder of the run artifacts (the history).")
 TARGET_LABEL = typer.Option(
@@ -29,7 +29,7 @@ def import_cmd(
     tool: str = TOOL, files: list[Path] = FILES, out: Path = OUT,
     target_label: str | None = TARGET_LABEL, scenario: str | None = SCENARIO,
 ) -> None:  # fmt: skip
-    """Import k6 (--out json/csv), Locust (--csv), wrk (--latency) or JMeter (.jtl CSV) results."""
+    """Import k6 (--out json/csv), Locust (--csv), wrk or wrk2 (--latency), JMeter (.jtl CSV)."""
     from perfkit.importers import import_files
 
     for written in import_files(tool, files, out, target=target_label, scenario=scenario):

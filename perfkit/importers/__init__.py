@@ -1,9 +1,9 @@
 """`perfkit import`: results files of other load tools become runs in the history.
 
 One module per tool: `k6` (JSON or CSV points, per request), `locust_csv` (Locust's
-``--csv`` summary), `wrk` (wrk's ``--latency`` report, a summary), `jmeter` (CSV .jtl,
-per request). `import_files` reads every file first and writes nothing until all of
-them parsed, so a bad file leaves the history untouched.
+``--csv`` summary), `wrk` (wrk's ``--latency`` report, a summary; wrk2's, a histogram),
+`jmeter` (CSV .jtl, per request). `import_files` reads every file first and writes
+nothing until all of them parsed, so a bad file leaves the history untouched.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from perfkit.errors import InputError
 from perfkit.runs.artifacts import ArtifactPaths, write_run
 from perfkit.runs.model import Run
 
-TOOLS = ("k6", "locust", "wrk", "jmeter")
+TOOLS = ("k6", "locust", "wrk", "wrk2", "jmeter")
 
 
 def read_files(tool: str, files: Sequence[Path], *, target: str | None = None,
@@ -45,7 +45,7 @@ def read_files(tool: str, files: Sequence[Path], *, target: str | None = None,
         return [(import_locust(files, target=target, scenario=scenario), None)]
     from perfkit.importers.wrk import import_wrk  # noqa: PLC0415
 
-    return [(import_wrk(f, target=target, scenario=scenario), None) for f in files]
+    return [(import_wrk(f, target=target, scenario=scenario, tool=tool), None) for f in files]
 
 
 def import_files(tool: str, files: Sequence[Path], out_dir: Path, *, target: str | None = None,

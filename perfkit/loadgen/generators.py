@@ -57,7 +57,7 @@ class K6Generator:
             progress: Progress) -> LoadResult:  # fmt: skip
         from perfkit.loadgen import k6_engine  # noqa: PLC0415
 
-        return k6_engine.run_k6(base_url, scenario, config, options)
+        return k6_engine.run_k6(base_url, scenario, config, options, progress=progress)
 
 
 class LocustGenerator:

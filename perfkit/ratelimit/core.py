@@ -48,7 +48,8 @@ class _Compiled(NamedTuple):
 
 class LimiterCore:
     """Pure-ish decision logic; ``clock`` (monotonic s) and ``wall_clock`` (epoch s,
-    the fallback's time) are arguments so tests control them."""
+    the fallback's time) are arguments so tests control them. ``threaded``: called from
+    several threads (the sync limiter), not only from one event loop."""
 
     def __init__(
         self,
@@ -57,11 +58,12 @@ class LimiterCore:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        threaded: bool = True,
     ) -> None:
         self.config = config
         self.keyspace = keyspace
         self.wall_clock = wall_clock
-        self.stats = LimiterStats()
+        self.stats = LimiterStats(threaded=threaded)
         self.over_limit = OverLimitCache(clock=clock)
         self.fallback_store = MemoryStore()
         self.breaker = CircuitBreaker(failure_threshold=1, cooldown=config.retry_interval,
@@ -89,7 +91,7 @@ class LimiterCore:
         chosen = self.config.policies.for_path(path) if policies is None else tuple(policies)
         if not chosen:
             return Decision(True, identity, "none", ())
-        if self.config.local_cache:
+        if self.config.local_cache and self.over_limit.until:
             local = self._local_refusal(identity, chosen)
             if local is not None:
                 return self.finish(local)

@@ -44,9 +44,13 @@ class Decision(NamedTuple):
     def binding(self) -> Outcome | None:
         """The most restrictive enforced outcome, the one whose headers are sent: when
         refused, the refusal with the longest wait; else the least remaining quota."""
+        outcomes = self.outcomes
+        if len(outcomes) == 1:  # the common case: no comparisons
+            only = outcomes[0]
+            return None if only.policy.shadow else only
         refused: Outcome | None = None
         least: Outcome | None = None
-        for o in self.outcomes:  # one pass, no lists: this runs for every response
+        for o in outcomes:  # one pass, no lists: this runs for every response
             if o.policy.shadow:
                 continue
             if not o.allowed:
@@ -75,10 +79,12 @@ class Decision(NamedTuple):
         if binding is None:
             return []
         policy = binding.policy
+        remaining = binding.remaining
+        reset_s = -(-binding.reset_ms // 1000)
         headers = [
             policy.limit_header,
-            (b"ratelimit-remaining", b"%d" % max(0, binding.remaining)),
-            (b"ratelimit-reset", b"%d" % max(0, -(-binding.reset_ms // 1000))),
+            (b"ratelimit-remaining", b"%d" % remaining if remaining > 0 else b"0"),
+            (b"ratelimit-reset", b"%d" % reset_s if reset_s > 0 else b"0"),
             policy.policy_header,
         ]
         if not self.allowed:

@@ -134,7 +134,8 @@ class IdentityResolver:
         self.ipv4_prefix = ipv4_prefix
         self.key_func = key_func
         self.hash_identities = hash_identities
-        self._memo: dict[tuple[str | None, tuple[bytes, ...]], str] = {}
+        # keyed by the peer alone when no proxy is trusted, else by (peer, forwarded)
+        self._memo: dict[str | tuple[str | None, tuple[bytes, ...]] | None, str] = {}
 
     def __call__(self, scope: Scope) -> str:
         if self.key_func is not None:
@@ -144,11 +145,12 @@ class IdentityResolver:
         client = scope.get("client")
         peer = str(client[0]) if client else None
         forwarded: tuple[bytes, ...] = ()
+        memo_key: str | tuple[str | None, tuple[bytes, ...]] | None = peer
         if self.trusted:  # without trusted proxies the header is never believed
             forwarded = tuple(
                 value for name, value in scope.get("headers", ()) if name == b"x-forwarded-for"
             )
-        memo_key = (peer, forwarded)
+            memo_key = (peer, forwarded)
         found = self._memo.get(memo_key)
         if found is None:
             found = self._resolve(peer, forwarded)

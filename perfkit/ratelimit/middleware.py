@@ -70,8 +70,14 @@ class RateLimitMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        decision = await self.limiter.hit(self.identify(scope), scope["path"])
-        scope.setdefault("state", {})["rate_limit"] = decision
+        limiter = self.limiter
+        decision = limiter.begin(self.identify(scope), scope["path"])
+        if not isinstance(decision, Decision):
+            decision = await limiter.complete(decision)
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
+        state["rate_limit"] = decision
         if not decision.allowed:
             await _refuse(decision, send)
             return

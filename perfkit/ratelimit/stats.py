@@ -10,10 +10,10 @@ so memory stays bounded however many identities are refused.
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import get_args
 
-from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.decision import Backend, Decision
 
 NEAR_LIMIT_RATIO = 0.8
 OUTCOMES = ("allowed", "near_limit", "blocked", "shadow")
@@ -35,40 +35,60 @@ class TopK:
         self._counts[item] = floor + 1
 
     def top(self, n: int) -> list[tuple[str, int]]:
-        return sorted(self._counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+        return sorted(list(self._counts.items()), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
-@dataclass
+class _Counts:
+    """One policy's counters (attributes, not a `Counter`: fewer steps per decision)."""
+
+    __slots__ = ("allowed", "blocked", "near_limit", "shadow")
+
+    def __init__(self) -> None:
+        self.allowed = self.near_limit = self.blocked = self.shadow = 0
+
+
 class LimiterStats:
-    """Thread-safe counters fed with every decision."""
+    """Counters fed with every decision.
 
-    top_capacity: int = 100
-    by_policy: dict[str, Counter[str]] = field(default_factory=dict)
-    by_backend: Counter[str] = field(default_factory=Counter)
-    redis_errors: int = 0
-    _top: TopK = field(init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    ``threaded=True`` (the sync limiter, called from many threads): every update takes a
+    lock. ``threaded=False`` (the asyncio limiter): only the event loop's thread updates,
+    so ``record`` takes no lock (it runs for every request); readers in other threads
+    still get consistent copies, as each copy is one step under the GIL.
+    """
 
-    def __post_init__(self) -> None:
-        self._top = TopK(self.top_capacity)
+    def __init__(self, top_capacity: int = 100, *, threaded: bool = True) -> None:
+        self.by_policy: dict[str, _Counts] = {}
+        self.by_backend: dict[str, int] = dict.fromkeys(get_args(Backend), 0)
+        self.redis_errors = 0
+        self._top = TopK(top_capacity)
+        self._lock = threading.Lock()
+        self.record: Callable[[Decision], None] = self._record_locked if threaded else self._record
 
-    def record(self, decision: Decision) -> None:
-        allowed = decision.allowed
+    def _record_locked(self, decision: Decision) -> None:
         with self._lock:
-            self.by_backend[decision.backend] += 1
-            for outcome in decision.outcomes:
-                policy = outcome.policy
-                counts = self.by_policy.get(policy.name)
-                if counts is None:
-                    counts = self.by_policy[policy.name] = Counter()
-                if not outcome.allowed:
-                    counts["shadow" if policy.shadow else "blocked"] += 1
-                elif allowed:
-                    counts["allowed"] += 1
-                    if policy.limit - outcome.remaining >= NEAR_LIMIT_RATIO * policy.limit:
-                        counts["near_limit"] += 1
-            if not allowed:
-                self._top.add(decision.identity)
+            self._record(decision)
+
+    def _record(self, decision: Decision) -> None:
+        allowed = decision.allowed
+        by_policy = self.by_policy
+        self.by_backend[decision.backend] += 1
+        for outcome in decision.outcomes:
+            policy = outcome.policy
+            counts = by_policy.get(policy.name)
+            if counts is None:
+                counts = by_policy[policy.name] = _Counts()
+            if not outcome.allowed:
+                if policy.shadow:
+                    counts.shadow += 1
+                else:
+                    counts.blocked += 1
+            elif allowed:
+                counts.allowed += 1
+                limit = policy.limit
+                if limit - outcome.remaining >= NEAR_LIMIT_RATIO * limit:
+                    counts.near_limit += 1
+        if not allowed:
+            self._top.add(decision.identity)
 
     def record_redis_error(self) -> None:
         with self._lock:
@@ -79,13 +99,14 @@ class LimiterStats:
         counters, for Prometheus."""
         with self._lock:
             return {
-                name: {outcome: counts[outcome] for outcome in OUTCOMES}
-                for name, counts in self.by_policy.items()
+                name: {outcome: getattr(counts, outcome) for outcome in OUTCOMES}
+                for name, counts in list(self.by_policy.items())
             }
 
     def backends(self) -> dict[str, int]:
+        """``{backend: decisions}`` of the backends that decided anything."""
         with self._lock:
-            return dict(self.by_backend)
+            return {name: count for name, count in list(self.by_backend.items()) if count}
 
     def top_blocked(self, n: int = 10) -> list[dict[str, object]]:
         with self._lock:

@@ -54,11 +54,12 @@ async def mcp_analytics(request: Request) -> Response:
     if not state.settings.mcp_analytics_enabled:
         return json({"error": "disabled", "message": "MCP_ANALYTICS_ENABLED is false"}, 404)
     # imported here: the analysis half pulls in scipy, which would double the start-up time
-    from perfkit.analysis.report import analytics_from_live  # noqa: PLC0415
+    from perfkit.analysis.report import AnalyticsOptions, analytics_from_live  # noqa: PLC0415
 
     report = analytics_from_live(
-        await state.monitor.areport(), await _cache_stats(state), await state.redis_health()
-    )
+        await state.monitor.areport(), await _cache_stats(state), await state.redis_health(),
+        options=AnalyticsOptions.from_settings(state.settings),  # as the CLI and MCP read them
+    )  # fmt: skip
     return json(report)
 
 

@@ -13,8 +13,10 @@ import pytest
 from perfkit.analysis.adapt import load_run_data
 from perfkit.analysis.compare import compare_runs
 from perfkit.analysis.trends import unavailable
+from perfkit.histogram import LatencyHistogram
 from perfkit.importers import import_files, read_files
-from tests.importers.tools import jmeter_jtl, k6_csv, k6_json, locust_csv, wrk_report
+from perfkit.loadgen.wrk import parse_wrk
+from tests.importers.tools import jmeter_jtl, k6_csv, k6_json, locust_csv, wrk2_report, wrk_report
 from tests.loadgen.apps import Counter
 
 
@@ -82,6 +84,40 @@ def test_wrk_report_keeps_wrks_percentiles_and_nulls_the_rest(status_url: str,
     assert same.verdict == "unchanged"
 
 
+def test_wrk2_histogram_becomes_a_run_with_every_percentile(status_url: str, counter: Counter,
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    report = wrk2_report(f"{status_url}/ok", tmp_path, rate=200, seconds=2)
+    printed = parse_wrk(report.read_text())
+    assert printed.spectrum is not None
+    [(run, samples)] = read_files("wrk2", [report], target=None, scenario=None)
+    assert (run.source.tool, run.precision, samples) == ("wrk2", "histogram", None)
+    assert run.overall.count == printed.requests == counter.hits
+    # short of the calibration period: only the response that ended the run is left out
+    assert 0 <= printed.requests - printed.spectrum.total <= 1
+    latency = run.overall.latency
+    assert None not in latency.to_dict().values()
+    assert latency.mean_ms == pytest.approx(printed.spectrum.mean_ms)
+    assert latency.max_ms == pytest.approx(printed.spectrum.max_ms)
+    # each percentile is the value of the first printed step holding its rank
+    for percent, value in ((50.0, latency.p50_ms), (99.0, latency.p99_ms)):
+        rank = -(-percent * printed.spectrum.total // 100)
+        step = next(v for v, total in printed.spectrum.rows if total >= rank)
+        assert value == pytest.approx(step, abs=0.001 + step * 0.001), percent
+        assert value >= printed.percentile_ms(percent) - 0.005  # wrk2 prints 2 decimals
+    assert LatencyHistogram.decode(run.overall.histogram).count == printed.spectrum.total
+    # the same file named as wrk's is still read as wrk2's (its histogram is the better record)
+    [(as_wrk, _)] = read_files("wrk", [report])
+    assert (as_wrk.source.tool, as_wrk.overall.histogram) == ("wrk2", run.overall.histogram)
+
+
+def test_a_wrk_report_is_not_taken_for_wrk2s(status_url: str, tmp_path: Path) -> None:
+    report = wrk_report(f"{status_url}/ok", tmp_path)
+    result = perfkit("import", "wrk2", str(report), "--out", str(tmp_path / "runs"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "no HdrHistogram spectrum" in result.stderr and str(report) in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
 def test_jmeter_jtl_becomes_a_per_request_run(status_url: str, counter: Counter,
                                               tmp_path: Path) -> None:  # fmt: skip
     jtl = jmeter_jtl(status_url, tmp_path, loops=10)
@@ -106,10 +142,12 @@ def _real_file(tool: str, url: str, folder: Path) -> Path:
         return k6_csv(url, folder, requests=20)
     if tool == "wrk":
         return wrk_report(url, folder)
+    if tool == "wrk2":
+        return wrk2_report(url, folder)
     return next(p for p in locust_csv(url, folder) if p.name == "run_stats.csv")
 
 
-@pytest.mark.parametrize("kind", ["k6-json", "k6", "wrk", "locust", "jmeter"])
+@pytest.mark.parametrize("kind", ["k6-json", "k6", "wrk", "wrk2", "locust", "jmeter"])
 def test_empty_truncated_or_foreign_files_are_refused_and_nothing_is_written(
     kind: str, status_url: str, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.k6_engine import run_k6
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import parse_scenario
+from perfkit.loadgen.worker import Snapshot
 from perfkit.runs.histogram import decode
 from tests.loadgen.apps import Counter
 from tests.loadgen.test_cli import perfkit
@@ -54,6 +56,19 @@ def test_open_model_runs_at_the_rate_through_constant_arrival_rate(status_url: s
     dropped = [int(m[1]) for w in result.warnings if (m := re.search(r"dropped (\d+)", w))]
     assert 195 <= result.overall.count + sum(dropped) <= 201
     assert result.generator.saturated == bool(dropped)
+
+
+def test_progress_comes_from_k6s_points_while_it_runs_and_adds_up(status_url: str) -> None:
+    snapshots: list[tuple[float, Snapshot]] = []
+    config = LoadConfig(concurrency=4, duration_s=2.5, warmup_s=1.0, engine="k6")
+    result = run_k6(status_url, SCENARIO, config, HttpOptions(),
+                    progress=lambda s: snapshots.append((time.monotonic(), s)))  # fmt: skip
+    assert sum(s.requests for _, s in snapshots) == result.overall.count > 0
+    assert sum(s.errors for _, s in snapshots) == result.overall.errors > 0  # the /boom 500s
+    # several snapshots carried requests: the figures arrived during the run, not at its end
+    live = [t for t, s in snapshots if s.requests]
+    assert len(live) >= 3 and live[-1] - live[0] >= 1.0
+    assert all(s.p95_ms is not None for _, s in snapshots if s.requests)
 
 
 def test_a_run_imported_from_k6_output_has_the_recorded_runs_percentiles(

@@ -18,6 +18,8 @@ from perfkit.config import Settings
 from perfkit.connection import Keyspace, RedisTarget, async_client, sync_client
 from perfkit.errors import ConfigError
 from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, PolicySet, RateLimiter
+from perfkit.ratelimit.core import Call
+from perfkit.ratelimit.decision import Decision
 from perfkit.ratelimit.lease import lease_slice
 
 
@@ -63,6 +65,35 @@ async def test_one_instance_admits_the_limit_mostly_locally_and_gives_back(
                         LimiterConfig(policies=PolicySet([policy])), keyspace=keyspace)  # fmt: skip
     rest = [exact.hit("caller") for _ in range(16)]
     assert [d.allowed for d in rest] == [True] * 15 + [False]  # 25 used: 15 left, exactly
+
+
+@pytest.mark.anyio
+async def test_begin_decides_from_live_leases_of_every_policy_without_io(
+    redis_target: RedisTarget, keyspace: Keyspace
+) -> None:
+    """The middleware's hot path: `begin` answers from the leases of all the path's
+    policies, or hands back the `Call` when one has none left (the whole request then
+    goes to `complete`; nothing is spent from the others)."""
+    small, big = Policy("small", 6, 600.0, prefixes=("/api",)), Policy("big", 100, 600.0)
+    config = LimiterConfig(policies=PolicySet([big, small]), mode="lease", lease_fraction=0.5)
+    limiter = AsyncRateLimiter(async_client(redis_target), config, keyspace=keyspace,
+                               owns_client=True)  # fmt: skip
+    try:
+        assert isinstance(limiter.begin("caller", "/api/x"), Call)  # no lease yet
+        first = await limiter.hit("caller", "/api/x")  # leases 3 of small, 50 of big
+        local = [limiter.begin("caller", "/api/x") for _ in range(3)]
+        assert [type(d) for d in local] == [Decision, Decision, Call]  # small's lease spent
+        assert isinstance(local[1], Decision)
+        assert [(o.policy.name, o.remaining) for o in local[1].outcomes] == [
+            ("big", 97), ("small", 3)]  # fmt: skip
+        assert limiter.leases is not None and limiter.leases.book.held() == 47  # big's kept
+        rest = [await limiter.hit("caller", "/api/x") for _ in range(4)]
+    finally:
+        await limiter.aclose()
+    assert first.backend == "lease"
+    assert [d.allowed for d in rest] == [True, True, True, False]  # 6 in all, exactly
+    assert limiter.counters()["small"]["allowed"] == 6
+    assert limiter.counters()["big"]["allowed"] == 6
 
 
 @pytest.mark.anyio

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from perfkit.connection import Keyspace, RedisTarget
+from perfkit.service.app import create_app
 from perfkit.service.state import ServiceState
+from perfkit.serving import serve_app
+from tests.service.conftest import service_settings
 
 
 def test_health_endpoints(client: httpx.Client) -> None:
@@ -116,6 +122,16 @@ def test_analytics_has_the_seeds_shape(client: httpx.Client) -> None:
     assert set(summary["key_metrics"]) >= {
         "total_requests", "average_response_time", "cache_hit_rate", "redis_status"
     }  # fmt: skip
+
+
+def test_analytics_reads_the_thresholds_from_the_environment_as_the_cli_does(
+    redis_target: RedisTarget, keyspace: Keyspace, tmp_path: Path
+) -> None:
+    settings = service_settings(redis_target.url, keyspace, tmp_path, PERFKIT_SLO="0.9")
+    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url) as http:
+        http.get("/api/spotify/me")
+        health = http.get("/api/mcp/analytics").json()["sections"]["health"]
+    assert health["error_budget"]["slo"] == 0.9  # the default is 0.999
 
 
 def test_metrics_parse_and_carry_latency_cache_and_limiter(client: httpx.Client) -> None:

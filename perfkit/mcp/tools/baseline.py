@@ -24,6 +24,7 @@ from perfkit.loadgen.scenario import default_scenario_path, load_scenario
 from perfkit.mcp.config import McpConfig
 from perfkit.mcp.context import ServerContext
 from perfkit.mcp.models import BaselineResult, run_summary
+from perfkit.runs.artifacts import ArtifactPaths
 from perfkit.runs.history import StoredRun
 
 _WARMUP_S = 1.0
@@ -48,6 +49,37 @@ def _scenarios() -> dict[str, Path]:
     """The scenarios shipped beside the default one, by name."""
     folder = default_scenario_path().parent
     return {path.stem: path for path in sorted(folder.glob("*.toml"))}
+
+
+def _plan(config: McpConfig, scenario: str, url: str | None, *, duration_s: float,
+          concurrency: int, rate: float | None) -> RunPlan:  # fmt: skip
+    """The run of the named scenario; `InputError` for an unknown name or bad settings."""
+    known = _scenarios()
+    if scenario not in known:
+        raise InputError(f"unknown scenario {scenario!r} (known: {', '.join(known)})")
+    load = LoadConfig(
+        model="open" if rate is not None else "closed",
+        concurrency=concurrency,
+        rate=rate,
+        duration_s=duration_s,
+        warmup_s=_WARMUP_S,
+        timeout_s=_TIMEOUT_S,
+        engine=config.settings.env_text("PERFKIT_LOADGEN_ENGINE", DEFAULT_ENGINE),
+    )
+    load.validate()
+    return RunPlan(load_scenario(known[scenario]), load, target_url=url)
+
+
+def _result(written: ArtifactPaths) -> BaselineResult:
+    run = written.run
+    return BaselineResult(
+        run=run_summary(StoredRun(written.json, run)),
+        json_file=str(written.json),
+        summary_file=str(written.summary),
+        smoke=None if run.smoke is None else run.smoke.to_dict(),
+        health=run.health,
+        warnings=list(run.warnings),
+    )
 
 
 def register(server: MCPServer, ctx: ServerContext) -> None:
@@ -89,34 +121,13 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         with guard.tool():
             _check_bounds(config, duration_s, concurrency, rate)
             url = None if target is None else config.allowed_target(target)
-            known = _scenarios()
-            if scenario not in known:
-                raise InputError(f"unknown scenario {scenario!r} (known: {', '.join(known)})")
-            load = LoadConfig(
-                model="open" if rate is not None else "closed",
-                concurrency=concurrency,
-                rate=rate,
-                duration_s=duration_s,
-                warmup_s=_WARMUP_S,
-                timeout_s=_TIMEOUT_S,
-                engine=config.settings.env_text("PERFKIT_LOADGEN_ENGINE", DEFAULT_ENGINE),
+            plan = _plan(
+                config, scenario, url, duration_s=duration_s, concurrency=concurrency, rate=rate
             )
-            load.validate()
-            plan = RunPlan(load_scenario(known[scenario]), load, target_url=url)
             if not running.acquire(blocking=False):
                 raise InputError("a baseline run is already in progress; try again when it ends")
             try:
                 written = run_and_write(plan, config.history_dirs[0])
             finally:
                 running.release()
-            run = written.run
-            return guard.clean(
-                BaselineResult(
-                    run=run_summary(StoredRun(written.json, run)),
-                    json_file=str(written.json),
-                    summary_file=str(written.summary),
-                    smoke=None if run.smoke is None else run.smoke.to_dict(),
-                    health=run.health,
-                    warnings=list(run.warnings),
-                )
-            )
+            return guard.clean(_result(written))

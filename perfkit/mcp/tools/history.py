@@ -13,7 +13,16 @@ from mcp.server import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from perfkit.analysis import CompareOptions, compare_stored, gate_run, stored_run_data, trends
+from perfkit.analysis import (
+    CompareOptions,
+    Comparison,
+    RunData,
+    Trend,
+    compare_stored,
+    gate_run,
+    stored_run_data,
+    trends,
+)
 from perfkit.errors import InputError
 from perfkit.mcp.context import ServerContext
 from perfkit.mcp.locate import find_run, history_folder
@@ -54,6 +63,50 @@ def _moved(comparison: dict[str, Any]) -> list[MovedMetric]:
                     )
                 )
     return moved
+
+
+def _compare_result(result: Comparison) -> CompareResult:
+    data = result.to_dict()
+    return CompareResult(
+        base=result.base_id,
+        candidate=result.candidate_id,
+        verdict=result.verdict,
+        regressed=result.regressed,
+        evidence=result.evidence,
+        weak=result.weak,
+        moved=_moved(data),
+        notes=list(result.notes),
+        comparison=data,
+    )
+
+
+def _check_endpoints(data: list[RunData], endpoints: list[str] | None) -> None:
+    """`InputError` naming the first endpoint no run of ``data`` has."""
+    known = {"overall", *(name for run in data for name in run.endpoints)}
+    unknown = sorted(set(endpoints or ()) - known)
+    if unknown:
+        raise InputError(f"unknown endpoint {unknown[0]!r} (known: {', '.join(sorted(known))})")
+
+
+def _trend_item(trend: Trend, commits: dict[str, str | None]) -> TrendItem:
+    """One trend with the commit of the run at each change point."""
+    points = trend.to_dict()["change_points"]
+    assert isinstance(points, list)
+    return TrendItem(
+        endpoint=trend.endpoint,
+        metric=trend.metric,
+        runs=len(trend.run_ids),
+        change_points=[
+            ChangePointItem(
+                run_id=p["run_id"],
+                started_at=p["started_at"],
+                git_commit=commits.get(p["run_id"]),
+                change=p.get("change"),
+                detail=p,
+            )
+            for p in points
+        ],
+    )
 
 
 def register(server: MCPServer, ctx: ServerContext) -> None:
@@ -108,20 +161,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             options.validate()
             others = History(history_folder(config, history)).runs()
             result = compare_stored(others, a, b, options, force=force)
-            data = result.to_dict()
-            return guard.clean(
-                CompareResult(
-                    base=result.base_id,
-                    candidate=result.candidate_id,
-                    verdict=result.verdict,
-                    regressed=result.regressed,
-                    evidence=result.evidence,
-                    weak=result.weak,
-                    moved=_moved(data),
-                    notes=list(result.notes),
-                    comparison=data,
-                )
-            )
+            return guard.clean(_compare_result(result))
 
     @server.tool(name="trends", annotations=READ_ONLY)
     def trends_tool(
@@ -148,41 +188,15 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                     f"no runs in {folder}" + (f" for target {target!r}" if target else "")
                 )
             data = [stored_run_data(s, with_samples=False) for s in stored]
-            known = {"overall", *(name for run in data for name in run.endpoints)}
-            unknown = sorted(set(endpoints or ()) - known)
-            if unknown:
-                raise InputError(
-                    f"unknown endpoint {unknown[0]!r} (known: {', '.join(sorted(known))})"
-                )
+            _check_endpoints(data, endpoints)
             chosen = list(metrics or ("p50", "p95", "p99", "throughput", "error_rate"))
             commits = {s.run.run_id: s.run.environment.git_commit for s in stored}
             found = trends(data, chosen, endpoints=endpoints)
-            items = []
-            for trend in found:
-                points = trend.to_dict()["change_points"]
-                assert isinstance(points, list)
-                items.append(
-                    TrendItem(
-                        endpoint=trend.endpoint,
-                        metric=trend.metric,
-                        runs=len(trend.run_ids),
-                        change_points=[
-                            ChangePointItem(
-                                run_id=p["run_id"],
-                                started_at=p["started_at"],
-                                git_commit=commits.get(p["run_id"]),
-                                change=p.get("change"),
-                                detail=p,
-                            )
-                            for p in points
-                        ],
-                    )
-                )
             verdict = gate_run(data[-1], data[:-1]) if gate else None
             return guard.clean(
                 TrendsResult(
                     runs=len(data),
-                    trends=items,
+                    trends=[_trend_item(trend, commits) for trend in found],
                     gate=None if verdict is None else verdict.to_dict(),
                 )
             )
