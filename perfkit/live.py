@@ -1,7 +1,8 @@
 """Read the performance surface of a running service (`/api/performance` and friends).
 
 One place for "GET a JSON document from a live service, or say in one line why not",
-used by `perfkit analytics --live` and the MCP server's live tools.
+used by `perfkit analytics --live`, the MCP server's live tools, the lab and the load
+runs' snapshots of their target.
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ def read_document(
     if not isinstance(data, dict):
         raise InputError(f"{url} did not answer a JSON object")
     return data
+
+
+def optional_document(client: httpx.Client, url: str) -> dict[str, Any] | None:
+    """`read_document`, or None when the target has no such route or does not answer a
+    JSON object there (a target other than the reference service)."""
+    try:
+        return read_document(client, url)
+    except InputError:
+        return None
 
 
 def analytics_documents(

@@ -26,11 +26,20 @@ _PATH_KEYS = ("scenario", "thresholds", "notebooks", "reports")
 _KNOWN_KEYS = frozenset({*_PATH_KEYS, "target", "history"})
 
 
-def _read_config(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, what: str = "") -> dict[str, Any]:
+    """A TOML file of the project (``what`` it is names it in errors: "scenario file");
+    `InputError` when it is missing or cannot be read or parsed."""
+    name = f"{what} {path}" if what else str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{name} does not exist") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path} cannot be read: {exc}") from None
+        raise InputError(f"{name} cannot be read: {exc}") from None
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    data = read_toml(path)
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         allowed = ", ".join(sorted(_KNOWN_KEYS))

@@ -20,6 +20,7 @@ import pandas as pd
 from perfkit.errors import PerfkitError
 from perfkit.lab.pacer import Request
 from perfkit.lab.service import LabService
+from perfkit.live import CACHE_STATS
 
 #: endpoint name -> the cache namespace that serves it
 CACHED_ENDPOINTS = {"spotify-me": "users", "audio-features": "audio",
@@ -58,7 +59,7 @@ def measure_cold_warm(service: LabService, keys: int = 10) -> CacheLab:
         raise PerfkitError(f"keys must be >= 1 (got {keys})")
     nonce = uuid.uuid4().hex[:8]
     rows = []
-    before = service.get_json("/api/cache/stats")
+    before = service.get_json(CACHE_STATS)
     with httpx.Client(base_url=service.url, timeout=10.0) as client:
         client.get("/health")  # open the connection first: cold means the cache, not TCP
         for i in range(keys):
@@ -68,7 +69,7 @@ def measure_cold_warm(service: LabService, keys: int = 10) -> CacheLab:
                     response = client.get(request.path, headers=request.headers)
                     elapsed = (time.perf_counter() - started) * 1000
                     rows.append((request.name, i, phase, response.status_code, elapsed))
-    after = service.get_json("/api/cache/stats")
+    after = service.get_json(CACHE_STATS)
     samples = pd.DataFrame(rows, columns=["endpoint", "key", "phase", "status", "latency_ms"])
     return CacheLab(samples, before, after)
 

@@ -17,6 +17,7 @@ import pandas as pd
 from perfkit.errors import InputError
 from perfkit.lab.pacer import Event, Request, send_paced
 from perfkit.lab.service import LabService
+from perfkit.live import CACHE_STATS, HEALTH_STATUSES, RATE_LIMIT_STATS, REDIS_HEALTH
 
 PHASES = ("before", "outage", "recovered")
 DRILL_MIX = [
@@ -44,8 +45,8 @@ class Drill:
 
 def _snapshot(service: LabService) -> dict[str, Any]:
     return {
-        "limiter": service.get_json("/api/rate-limit/stats"),
-        "cache": service.get_json("/api/cache/stats"),
+        "limiter": service.get_json(RATE_LIMIT_STATS),
+        "cache": service.get_json(CACHE_STATS),
     }
 
 
@@ -70,7 +71,8 @@ def run_drill(service: LabService, *, rate: float = 60.0, phase_s: float = 2.0) 
     samples = send_paced(service.url, DRILL_MIX, rate=rate, duration=3 * phase_s, events=events)
     snapshots["end"] = _snapshot(service)
     samples["phase"] = [PHASES[min(int(t // phase_s), 2)] for t in samples["t_s"]]
-    return Drill(samples, snapshots, service.get_json("/api/redis/health"))
+    health = service.get_json(REDIS_HEALTH, statuses=HEALTH_STATUSES)
+    return Drill(samples, snapshots, health)
 
 
 def _backend_counts(snapshot: dict[str, Any]) -> dict[str, int]:

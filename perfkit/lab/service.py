@@ -8,7 +8,7 @@ this process on a uvicorn thread; the lab's clients run on other threads.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ import httpx
 
 from perfkit.config import Settings
 from perfkit.embedded import EmbeddedServer
-from perfkit.errors import PerfkitError
+from perfkit.live import read_document
 from perfkit.service.app import create_app
 from perfkit.serving import serve_app
 
@@ -30,16 +30,10 @@ class LabService:
     url: str
     redis: EmbeddedServer
 
-    def get_json(self, path: str) -> dict[str, Any]:
+    def get_json(self, path: str, statuses: Collection[int] = (200,)) -> dict[str, Any]:
         """A JSON document of the service (its stats endpoints answer even without Redis)."""
-        try:
-            response = httpx.get(f"{self.url}{path}", timeout=_TIMEOUT_S)
-            data = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise PerfkitError(f"lab service: GET {path} failed: {exc}") from None
-        if not isinstance(data, dict):
-            raise PerfkitError(f"lab service: GET {path} did not return a JSON object")
-        return data
+        with httpx.Client(timeout=_TIMEOUT_S) as client:
+            return read_document(client, f"{self.url}{path}", statuses=statuses)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ import pyarrow as pa
 from perfkit.analysis.adapt import run_data
 from perfkit.analysis.report import analytics_from_run
 from perfkit.errors import InputError
+from perfkit.live import CACHE_STATS, PERFORMANCE, REDIS_HEALTH, optional_document
 from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.generators import generator_for
 from perfkit.loadgen.local_target import REFERENCE_LABEL, reference_target
@@ -71,15 +72,11 @@ def check_target(url: str, headers: Mapping[str, str] | None = None) -> str:
 
 
 def fetch_json(
-    url: str, path: str = "/api/performance", headers: Mapping[str, str] | None = None
+    url: str, path: str = PERFORMANCE, headers: Mapping[str, str] | None = None
 ) -> dict[str, Any] | None:
     """`GET <path>` as a JSON object, or None when the target has no such route."""
-    try:
-        response = httpx.get(f"{url}{path}", headers=headers, timeout=_PROBE_TIMEOUT_S)
-        data = response.json() if response.status_code == 200 else None
-    except (httpx.HTTPError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    with httpx.Client(headers=headers, timeout=_PROBE_TIMEOUT_S) as client:
+        return optional_document(client, f"{url}{path}")
 
 
 @contextlib.contextmanager
@@ -148,8 +145,8 @@ def interleave(
                 generator.run(side.url, plan.scenario, plan.load, options, progress)
             )
     extras = [
-        (fetch_json(s.url, headers=headers), fetch_json(s.url, "/api/cache/stats", headers),
-         fetch_json(s.url, "/api/redis/health", headers))
+        (fetch_json(s.url, headers=headers), fetch_json(s.url, CACHE_STATS, headers),
+         fetch_json(s.url, REDIS_HEALTH, headers))
         for s in sides
     ]  # fmt: skip
     session = uuid.uuid4().hex[:12] if len(sides) > 1 else None

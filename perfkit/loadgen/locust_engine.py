@@ -21,7 +21,6 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.runner import LoadConfig, LoadResult
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.worker import Samples
-from perfkit.runs.histogram import Tally, run_stats
+from perfkit.runs.histogram import Tally
 from perfkit.runs.model import GeneratorStats
 
 MISSING = "Locust is not installed: pip install 'perfkit[locust]'"
@@ -165,13 +164,10 @@ def _result(
 ) -> LoadResult:
     start, end = merged["start"], merged["end"]
     seconds = max(end - start, 1e-9)
-    tallies = [Tally.from_wire(w) for w in merged["tallies"]]
-    overall, endpoints = run_stats(scenario.endpoints, tallies, seconds)
-    return LoadResult(
-        started_at=datetime.fromtimestamp(start, UTC),
-        finished_at=datetime.fromtimestamp(end, UTC),
-        overall=overall,
-        endpoints=endpoints,
+    return LoadResult.from_tallies(
+        scenario,
+        [Tally.from_wire(w) for w in merged["tallies"]],
+        (start, end),
         generator=GeneratorStats(
             engine="locust",
             workers=len(merged["workers"]),

@@ -12,7 +12,7 @@ import multiprocessing
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -97,6 +97,31 @@ class LoadResult:
     generator: GeneratorStats
     samples: list[tuple[int, Samples]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_tallies(
+        cls,
+        scenario: Scenario,
+        tallies: Sequence[Tally],
+        span: tuple[float, float],
+        *,
+        generator: GeneratorStats,
+        samples: list[tuple[int, Samples]],
+        warnings: list[str] | None = None,
+    ) -> LoadResult:
+        """The result of one tally per endpoint of ``scenario``, measured over ``span``
+        (the first and last wall-clock instant, epoch seconds)."""
+        start, end = span
+        overall, endpoints = run_stats(scenario.endpoints, tallies, max(end - start, 1e-9))
+        return cls(
+            started_at=datetime.fromtimestamp(start, UTC),
+            finished_at=datetime.fromtimestamp(end, UTC),
+            overall=overall,
+            endpoints=endpoints,
+            generator=generator,
+            samples=samples,
+            warnings=warnings or [],
+        )
 
 
 def _share(total: int | None, workers: int, k: int) -> int | None:
@@ -203,7 +228,6 @@ def merge_results(
 ) -> LoadResult:
     start = min(r.measured_start_wall for r in results)
     end = max(r.measured_end_wall for r in results)
-    seconds = max(end - start, 1e-9)
     per_endpoint = [Tally() for _ in scenario.endpoints]
     lag = LatencyHistogram()
     for result in results:
@@ -220,12 +244,10 @@ def merge_results(
             f"send lag p99 {lag_p99:.1f} ms): its own queueing is in the latency figures; "
             "use more --workers or less load"
         )
-    overall, endpoints = run_stats(scenario.endpoints, per_endpoint, seconds)
-    return LoadResult(
-        started_at=datetime.fromtimestamp(start, UTC),
-        finished_at=datetime.fromtimestamp(end, UTC),
-        overall=overall,
-        endpoints=endpoints,
+    return LoadResult.from_tallies(
+        scenario,
+        per_endpoint,
+        (start, end),
         generator=GeneratorStats(
             engine=config.engine,
             workers=len(results),

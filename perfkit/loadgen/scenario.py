@@ -24,7 +24,6 @@ naming the field and the file, so a typo never silently changes a run.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from urllib.parse import urlencode
 import orjson
 
 from perfkit.errors import InputError
-from perfkit.project import Project
+from perfkit.project import Project, read_toml
 from perfkit.runs.model import CATEGORIES
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -88,13 +87,7 @@ def default_scenario_path() -> Path:
 
 
 def load_scenario(path: Path) -> Scenario:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"scenario file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"scenario file {path} cannot be read: {exc}") from None
-    return parse_scenario(data, str(path))
+    return parse_scenario(read_toml(path, "scenario file"), str(path))
 
 
 def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:

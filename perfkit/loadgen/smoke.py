@@ -9,14 +9,13 @@ perfkit/resources/thresholds.toml.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from perfkit.errors import InputError
-from perfkit.project import Project
+from perfkit.project import Project, read_toml
 from perfkit.runs.model import Criterion, EndpointStats, SmokeVerdict, Stats
 
 STATISTICS = ("p50", "p90", "p95", "p99", "p999", "max")
@@ -56,13 +55,7 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
     fall back to the packaged file of the seed's defaults."""
     if path is None:
         path = Project.find().thresholds()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"thresholds file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"thresholds file {path} cannot be read: {exc}") from None
-    return Thresholds.from_mapping(data, str(path))
+    return Thresholds.from_mapping(read_toml(path, "thresholds file"), str(path))
 
 
 def _latency(thresholds: Thresholds, endpoint: EndpointStats) -> Criterion:

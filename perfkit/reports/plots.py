@@ -110,15 +110,15 @@ def latency_cdf(run: RunData, endpoints: Sequence[str] | None = None) -> Figure:
                 ax.plot(points[0], points[1], label=ep.name, linewidth=1.6, color=colours[ep.name])
         for q in (0.5, 0.95, 0.99):
             ax.axhline(q, color="#999999", linewidth=0.8, linestyle=":")
-        ax.set_xscale("log")
-        ax.set(
-            title=f"Latency CDF - run {run.run_id}",
-            xlabel="latency (ms, log scale)",
-            ylabel="fraction of requests at or below",
-            ylim=(0, 1.01),
-        )
-        legend_outside(ax)
+        _cdf_axes(ax, f"Latency CDF - run {run.run_id}", "latency (ms, log scale)")
     return fig
+
+
+def _cdf_axes(ax: Any, title: str, xlabel: str) -> None:
+    """A CDF's axes: log-scale latency, the fraction of requests from 0 to 1, the legend."""
+    ax.set_xscale("log")
+    ax.set(title=title, xlabel=xlabel, ylabel="fraction of requests at or below", ylim=(0, 1.01))
+    legend_outside(ax)
 
 
 def latency_histogram(
@@ -205,14 +205,11 @@ def runs_overlay(base: RunData, candidate: RunData, endpoint: str = "overall") -
             ax.plot(points[0], points[1], color=colour, linewidth=1.8, label=run.run_id)
             for q in (50, 95, 99):
                 ax.axvline(ep.value(f"p{q}"), color=colour, linewidth=0.8, linestyle="--")
-        ax.set_xscale("log")
-        ax.set(
-            title=f"{endpoint}: {base.run_id} vs {candidate.run_id}",
-            xlabel="latency (ms, log scale; dashed: p50, p95, p99)",
-            ylabel="fraction of requests at or below",
-            ylim=(0, 1.01),
+        _cdf_axes(
+            ax,
+            f"{endpoint}: {base.run_id} vs {candidate.run_id}",
+            "latency (ms, log scale; dashed: p50, p95, p99)",
         )
-        legend_outside(ax)
     return fig
 
 
