@@ -13,11 +13,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from perfkit.cache.codec import DecodeError, decode_many
+from perfkit.cache.codec import decode_many
 from perfkit.cache.freshness import Freshness
 from perfkit.cache.keys import CacheKeys
 from perfkit.cache.refresh import Refresher
-from perfkit.cache.stats import CacheStats
+from perfkit.cache.stats import CacheStats, Counters
 from perfkit.cache.tiered import TieredStore
 from perfkit.cache.writer import BatchLoader, Writer
 
@@ -42,40 +42,48 @@ class BatchReader:
         """See `RedisCache.get_many`."""
         counters = self._counters.of(namespace)
         prefix = self._keys.prefix(namespace)
-        unique = list(dict.fromkeys(ids))
+        # the distinct ids in first-seen order; most batches have no duplicate
+        unique = ids if len(set(ids)) == len(ids) else list(dict.fromkeys(ids))
         start = time.perf_counter()
         raws = await self._store.mget([prefix + i for i in unique], counters) if unique else []
         counters.lookup_seconds += time.perf_counter() - start
-        found: dict[str, Any] = {}
-        misses: list[str] = []
-        due: dict[Freshness, list[str]] = {Freshness.EARLY: [], Freshness.STALE: []}
-        refresher = self._refresher
-        now, reach = refresher.clock(), refresher.reach
-        for ident, entry in zip(unique, decode_many(raws), strict=True):
-            if entry is None or isinstance(entry, DecodeError):
-                counters.decode_errors += entry is not None
-                misses.append(ident)
-                continue
-            value, soft_expiry, load_seconds = entry
-            found[ident] = value
-            if soft_expiry - now <= load_seconds * reach:  # else fresh whatever the draw
-                state = refresher.reload_due(
-                    prefix + ident, now, soft_expiry, load_seconds, counters
-                )
-                if state is not None:
-                    due[state].append(ident)
-        counters.hits += len(found)
+        now = self._refresher.clock()
+        batch = decode_many(raws, now, self._refresher.reach)
+        values, misses = batch.values, batch.misses
+        counters.hits += len(unique) - len(misses)
         counters.misses += len(misses)
+        counters.decode_errors += batch.errors
+        due = self._due(prefix, unique, batch.near, now, counters) if batch.near else {}
         if misses:
-            found.update(
-                await self._writer.fill_many(
-                    namespace, prefix, misses, loader, ttl, counters=counters
-                )
+            missing = [unique[p] for p in misses]
+            loaded = await self._writer.fill_many(
+                namespace, prefix, missing, loader, ttl, counters=counters
             )
+            for position, ident in zip(misses, missing, strict=True):
+                values[position] = loaded.get(ident)
         for state, idents in due.items():
-            if idents:
-                work = self._writer.fill_many(
-                    namespace, prefix, idents, loader, ttl, counters=counters
-                )
-                refresher.start([prefix + i for i in idents], state, counters, work)
-        return [found.get(i) for i in ids]
+            work = self._writer.fill_many(namespace, prefix, idents, loader, ttl, counters=counters)
+            self._refresher.start([prefix + i for i in idents], state, counters, work)
+        if unique is ids:
+            return values
+        by_id = dict(zip(unique, values, strict=True))
+        return [by_id[i] for i in ids]
+
+    def _due(
+        self,
+        prefix: str,
+        unique: Sequence[str],
+        near: list[tuple[int, float, float]],
+        now: float,
+        counters: Counters,
+    ) -> dict[Freshness, list[str]]:
+        """The ids of ``near`` entries to reload in the background, by reason."""
+        due: dict[Freshness, list[str]] = {}
+        for position, soft_expiry, load_seconds in near:
+            ident = unique[position]
+            state = self._refresher.reload_due(
+                prefix + ident, now, soft_expiry, load_seconds, counters
+            )
+            if state is not None:
+                due.setdefault(state, []).append(ident)
+        return due

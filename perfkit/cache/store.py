@@ -44,11 +44,16 @@ class RedisStore:
             raise _unavailable(exc) from None
 
     async def mget(self, keys: Sequence[str]) -> list[bytes | None]:
-        """Values of ``keys`` in their order (one MGET, or one per slot on a cluster)."""
+        """Values of ``keys`` in their order (one MGET, or one per slot on a cluster).
+
+        The keys go to redis-py as bytes: its encoder passes bytes through at its first
+        check, where a str costs several checks and an encode call (a third of the
+        client's time for an MGET of 100 keys)."""
+        names = [key.encode() for key in keys]
         try:
             if isinstance(self.client, redis.asyncio.cluster.RedisCluster):
-                return await self.client.mget_nonatomic(list(keys))
-            return cast("list[bytes | None]", await self.client.mget(list(keys)))
+                return await self.client.mget_nonatomic(names)
+            return cast("list[bytes | None]", await self.client.mget(names))
         except _ERRORS as exc:
             raise _unavailable(exc) from None
 

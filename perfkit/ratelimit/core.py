@@ -25,6 +25,7 @@ from perfkit.ratelimit.settings import LimiterConfig
 from perfkit.ratelimit.stats import LimiterStats
 
 NAMESPACE = "rl"
+CALL_MEMO_SIZE = 8192
 
 
 class Call(NamedTuple):
@@ -71,6 +72,7 @@ class LimiterCore:
         self._lock = threading.Lock()  # breaker and fallback store, for threaded callers
         self._compiled_cache: dict[int, _Compiled] = {}
         self._key_base: dict[tuple[str, str], str] = {}
+        self._calls: dict[tuple[int, str], Call] = {}
 
     # -- building a call -------------------------------------------------------------
 
@@ -98,10 +100,20 @@ class LimiterCore:
         return chosen
 
     def call(self, identity: str, chosen: tuple[Policy, ...]) -> Call:
-        """The backend call deciding ``chosen`` for ``identity``."""
+        """The backend call deciding ``chosen`` for ``identity``: the same `Call` object
+        as last time for a known (policies, identity) pair (a bounded memo), so its keys
+        and packed command are built once per caller, not once per request."""
+        memo_key = (id(chosen), identity)
+        known = self._calls.get(memo_key)
+        if known is not None and known.policies is chosen:
+            return known
         compiled = self._compiled(chosen)
         tag = f":{{{identity}}}"
-        return Call(identity, chosen, [base + tag for base in compiled.bases], compiled.argv)
+        call = Call(identity, chosen, [base + tag for base in compiled.bases], compiled.argv)
+        if len(self._calls) >= CALL_MEMO_SIZE:
+            self._calls.clear()
+        self._calls[memo_key] = call
+        return call
 
     def key(self, policy: Policy, identity: str) -> str:
         """The Redis key of ``policy`` for ``identity``."""
@@ -162,6 +174,13 @@ class LimiterCore:
 
     def from_reply(self, call: Call, reply: Sequence[int]) -> Decision:
         """``reply``: per policy allowed (1/0), remaining, reset ms, retry ms."""
+        policies = call.policies
+        if len(policies) == 1:  # the common case, without the loop
+            policy = policies[0]
+            ok = reply[0] == 1
+            outcome = Outcome(policy, ok, reply[1], reply[2], reply[3])
+            allowed = ok or policy.shadow
+            return self.finish(Decision(allowed, call.identity, "redis", (outcome,)))
         outcomes = []
         allowed = True
         i = 0

@@ -6,7 +6,7 @@ limiter's client CPU per decision. A decision's command is always the same shape
 is packed here into RESP bytes from precomputed pieces (the EVALSHA header with the
 script's SHA, each policy tuple's ARGV encoded once), a batch goes out in one write on a
 connection taken from the client's pool, and the replies are read back in order with
-`read_response` (hiredis). Error replies come back as exceptions in the list, as with
+the connection's hiredis reader. Error replies come back as exceptions in the list, as with
 ``Pipeline.execute(raise_on_error=False)``; connection errors are retried by the
 connection's own `Retry` (once, for perfkit's clients) after a disconnect, as the
 pipeline does. Only for a plain `redis.asyncio.Redis`: a cluster client keeps its
@@ -21,9 +21,11 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import hiredis
 import redis
 import redis.asyncio
 import redis.exceptions
+from redis._parsers.hiredis import NOT_ENOUGH_DATA
 
 Argv = Sequence[str | int]
 
@@ -35,15 +37,29 @@ def _bulk(value: str | int) -> bytes:
 
 class EvalshaPacker:
     """RESP for ``EVALSHA sha len(keys) *keys *argv``, with ARGV encodings cached by the
-    tuple's identity (the core hands out one ARGV tuple per policy combination)."""
+    tuple's identity (the core hands out one ARGV tuple per policy combination), and
+    whole commands by the identity of the keys list (the core hands out the same `Call`
+    for a caller's next request on the same route, see `LimiterCore.call`)."""
 
     _CACHE_SIZE = 4096
+    _COMMANDS = 8192
 
     def __init__(self, sha: str) -> None:
         self._head = b"$7\r\nEVALSHA\r\n" + _bulk(sha)
         self._argv: dict[int, tuple[Argv, bytes]] = {}
+        self._commands: dict[int, tuple[Sequence[str], Argv, bytes]] = {}
 
     def pack(self, keys: Sequence[str], argv: Argv) -> bytes:
+        known = self._commands.get(id(keys))
+        if known is not None and known[0] is keys and known[1] is argv:
+            return known[2]
+        command = self._pack(keys, argv)
+        if len(self._commands) >= self._COMMANDS:
+            self._commands.clear()
+        self._commands[id(keys)] = (keys, argv, command)  # holds keys: its id stays unique
+        return command
+
+    def _pack(self, keys: Sequence[str], argv: Argv) -> bytes:
         cached = self._argv.get(id(argv))
         if cached is not None and cached[0] is argv:
             tail = cached[1]
@@ -115,11 +131,15 @@ async def _roundtrip(conn: Any, commands: list[bytes]) -> list[Any]:
     so a connection is never returned to the pool with replies still unread."""
     await conn.send_packed_command(b"".join(commands))
     parser = conn._parser
+    reader = getattr(parser, "_reader", None)
     replies: list[Any] = []
     try:
         async with asyncio.timeout(conn.socket_timeout):
-            for _ in commands:
-                replies.append(await parser.read_response())
+            if isinstance(reader, hiredis.Reader):
+                await _read_hiredis(parser, reader, len(commands), replies)
+            else:
+                for _ in commands:
+                    replies.append(await parser.read_response())
     except TimeoutError:
         await conn.disconnect(nowait=True)
         raise redis.exceptions.TimeoutError("Timeout reading rate limit replies") from None
@@ -130,3 +150,18 @@ async def _roundtrip(conn: Any, commands: list[bytes]) -> list[Any]:
         await conn.disconnect(nowait=True)
         raise
     return replies
+
+
+async def _read_hiredis(parser: Any, reader: hiredis.Reader, count: int, into: list[Any]) -> None:
+    """``count`` replies straight from the connection's hiredis reader, reading the socket
+    only when it has no whole reply: a batch's replies usually arrive in one read, so
+    this is one await per batch instead of a coroutine per reply."""
+    gets = reader.gets
+    for _ in range(count):
+        reply = gets()
+        while reply is NOT_ENOUGH_DATA:
+            await parser.read_from_socket()
+            reply = gets()
+        if isinstance(reply, redis.exceptions.ConnectionError):  # e.g. LOADING
+            raise reply
+        into.append(reply)

@@ -74,6 +74,41 @@ async def test_garbage_in_a_batch_is_a_counted_miss(cache: RedisCache) -> None:
     assert cache.snapshot()["namespaces"][AUDIO]["decode_errors"] == 1
 
 
+KINDS: dict[str, Any] = {
+    "dict": {"id": "dict", "nested": {"list": [1, 2.5, None, True, "é"]}},
+    "list": [1, "two", 3.0],
+    "text": "a string with , and ] and \\u0000",
+    "int": -42,
+    "float": 0.1,
+    "true": True,
+    "null": None,
+    "bytes": b"\x00\xff[,]raw",
+    "empty-bytes": b"",
+    "empty-list": [],
+}
+
+
+async def test_every_value_kind_reads_back_from_a_batch_in_the_callers_order(
+    cache: RedisCache,
+) -> None:
+    async def load(ids: list[str]) -> Mapping[str, Any]:
+        calls.append(ids)
+        return {i: KINDS.get(i, f"loaded {i}") for i in ids if i != "absent"}
+
+    calls: list[list[str]] = []
+    await cache.client.set(cache.key(AUDIO, "garbage"), b"\xa7pkj" + b"\x00" * 16 + b"[1,")
+    ids = [*KINDS, "absent", "dict", "null", "garbage"]
+    expected = [*KINDS.values(), None, KINDS["dict"], None, "loaded garbage"]
+    await cache.get_many(AUDIO, [*KINDS][:3], load)  # some hits, some misses
+    assert await cache.get_many(AUDIO, ids, load) == expected
+    assert await cache.get_many(AUDIO, ids, load) == expected
+    assert await cache.get_many(AUDIO, list(reversed(ids)), load) == list(reversed(expected))
+    assert calls[1] == [*list(KINDS)[3:], "absent", "garbage"]
+    assert calls[2:] == [["absent"], ["absent"]]  # JSON null is a cached value
+    counters = cache.snapshot()["namespaces"][AUDIO]
+    assert counters["decode_errors"] == 1
+
+
 async def test_an_empty_batch_is_empty(cache: RedisCache) -> None:
     loader = BatchLoader()
     assert await cache.get_many(AUDIO, [], loader) == []

@@ -136,3 +136,29 @@ async def test_stale_ids_of_a_batch_are_reloaded_together_in_the_background(
     await until(lambda: swr.snapshot()["global"]["writes"] == 5)
     assert calls == [["a", "b"], ["c"], ["a", "b"]]
     assert await swr.get_many(USERS, ["a", "b"], load, ttl=10) == ["a@3", "b@3"]
+
+
+async def test_xfetch_refreshes_ids_of_a_batch_early_in_one_background_load(
+    redis_target: RedisTarget, keyspace: Keyspace, clock: FakeClock
+) -> None:
+    cache = _make(redis_target, keyspace, clock, CachePolicy(xfetch_beta=1.0), 1.0 - 1e-12)
+    calls: list[list[str]] = []
+
+    async def load(ids: list[str]) -> Mapping[str, Any]:
+        calls.append(ids)
+        await asyncio.sleep(0.01)  # the recorded load time makes early refresh possible
+        return {i: f"{i}@{len(calls)}" for i in ids}
+
+    try:
+        await cache.get_many(USERS, ["a", "b"], load, ttl=100)
+        await cache.get_many(USERS, ["c"], load, ttl=200)
+        clock.advance(99.9)  # a and b: 0.1 s left, inside 0.28 s; c: 100 s left
+        assert await cache.get_many(USERS, ["c", "b", "a"], load) == ["c@2", "b@1", "a@1"]
+        await until(lambda: cache.snapshot()["global"]["writes"] == 5)
+        assert calls == [["a", "b"], ["c"], ["b", "a"]]
+        assert await cache.get_many(USERS, ["a", "b", "c"], load) == ["a@3", "b@3", "c@2"]
+        counters = cache.snapshot()["namespaces"][USERS]
+        assert (counters["early_refreshes"], counters["stale_served"]) == (2, 0)
+        await cache.clear()
+    finally:
+        await cache.aclose()

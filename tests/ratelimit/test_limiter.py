@@ -114,3 +114,24 @@ def test_custom_limiter_and_script_flush(redis_client: SyncClient, keyspace: Key
     assert (refused.allowed, refused.backend, refused.message) == (
         False, "redis", "Custom rate limit message")  # fmt: skip
     assert limiter.hit("a").allowed  # the path's own policies are separate
+
+
+def test_a_callers_call_is_built_once_and_never_shared_with_another(
+    redis_client: SyncClient, keyspace: Keyspace
+) -> None:
+    """The core memoises the script call of a (policies, identity) pair; another
+    identity or a custom policy tuple gets its own keys."""
+    limiter = _limiter(redis_client, keyspace, Policy("p", 5, 60.0),
+                       Policy("q", 3, 60.0, prefixes=("/api",)))  # fmt: skip
+    core = limiter.core
+    chosen = core.config.policies.for_path("/api/x")
+    first = core.call("a", chosen)
+    assert core.call("a", chosen) is first
+    assert first.keys == [keyspace.key("rl", "p", "g") + ":{a}",
+                          keyspace.key("rl", "q", "g") + ":{a}"]  # fmt: skip
+    assert core.call("b", chosen).keys == [k.replace("{a}", "{b}") for k in first.keys]
+    custom = create_rate_limit(window_ms=60_000, max=2, key_prefix="custom")
+    assert core.call("a", (custom,)).keys == [keyspace.key("rl", "custom", "g") + ":{a}"]
+    decisions = [limiter.hit("a", "/api/x") for _ in range(4)]  # the memoised call, in use
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert [limiter.hit("b", "/api/x").allowed for _ in range(4)] == [True, True, True, False]

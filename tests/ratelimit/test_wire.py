@@ -53,6 +53,19 @@ async def test_exchange_keeps_order_and_error_replies(
 
 
 @pytest.mark.anyio
+async def test_a_batch_larger_than_one_socket_read_comes_back_whole_and_in_order(
+    aredis_client: AsyncClient, keyspace: Keyspace
+) -> None:
+    sha = await aredis_client.script_load("return {ARGV[1], KEYS[1]}")
+    packer = EvalshaPacker(sha)
+    key = keyspace.key("rl", "wire")
+    commands = [packer.pack([key], (n,)) for n in range(5000)]  # ~150 KB of replies
+    replies = await exchange(aredis_client, commands)  # type: ignore[arg-type]
+    assert replies == [[str(n).encode(), key.encode()] for n in range(5000)]
+    assert await aredis_client.ping()
+
+
+@pytest.mark.anyio
 async def test_noscript_in_a_batch_is_recovered_exactly(
     redis_target: RedisTarget, keyspace: Keyspace
 ) -> None:
