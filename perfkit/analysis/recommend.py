@@ -195,53 +195,40 @@ def recommendations(
 
 def _route_advice(r: RouteFigures, t: Thresholds, total_time_ms: float) -> list[Recommendation]:
     """Advice for one route; ``total_time_ms`` is the time of all routes together."""
-    found = (
-        _rate_limited_advice(r),
-        _server_error_advice(r),
-        _timeout_advice(r),
-        _slow_route_advice(r, t),
-        _dominant_route_advice(r, total_time_ms),
-    )
-    return [rec for rec in found if rec is not None]
+    found = (_slow_route_advice(r, t), _dominant_route_advice(r, total_time_ms))
+    return [*_error_class_advice(r), *(rec for rec in found if rec is not None)]
 
 
-def _rate_limited_advice(r: RouteFigures) -> Recommendation | None:
-    rejected = r.errors_by_class.get("429")
-    if not rejected:
-        return None
-    return Recommendation(
-        "high",
-        r.route,
-        f"{rejected} of {r.count} requests got 429",
+#: per error class: the figure (``n`` requests of that class, ``count`` and ``rate`` the
+#: route's) and the fix
+_ERROR_CLASS_ADVICE = {
+    "429": (
+        "{n} of {count} requests got 429",
         "the rate limit rejects this load: raise the route's limit or spread the "
         "clients' requests over a longer window",
-    )
-
-
-def _server_error_advice(r: RouteFigures) -> Recommendation | None:
-    failed = r.errors_by_class.get("5xx")
-    if not failed:
-        return None
-    return Recommendation(
-        "high",
-        r.route,
-        f"{failed} responses were 5xx ({r.error_rate:.1%})",
+    ),
+    "5xx": (
+        "{n} responses were 5xx ({rate:.1%})",
         "find the failing dependency in the service log; put a circuit breaker or a "
         "cached fallback in front of the upstream call",
-    )
-
-
-def _timeout_advice(r: RouteFigures) -> Recommendation | None:
-    timed_out = r.errors_by_class.get("timeout")
-    if not timed_out:
-        return None
-    return Recommendation(
-        "high",
-        r.route,
-        f"{timed_out} requests timed out",
+    ),
+    "timeout": (
+        "{n} requests timed out",
         "the route stalls under this load: add a timeout on its upstream calls and "
         "check for blocking work on the event loop",
-    )
+    ),
+}
+
+
+def _error_class_advice(r: RouteFigures) -> list[Recommendation]:
+    """High-priority advice for each class of failure the route saw."""
+    return [
+        Recommendation(
+            "high", r.route, figure.format(n=n, count=r.count, rate=r.error_rate), action
+        )
+        for error_class, (figure, action) in _ERROR_CLASS_ADVICE.items()
+        if (n := r.errors_by_class.get(error_class))
+    ]
 
 
 def _slow_route_advice(r: RouteFigures, t: Thresholds) -> Recommendation | None:
