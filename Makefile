@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.perfkit-installed
+WRK2 := $(BIN)/wrk2
+WRK2_NEEDS := gcc make luajit libluajit-5.1-dev libssl-dev
 
 .PHONY: setup test lint pytest test-redis-floor report docs-screenshot clean wrk2
 
@@ -30,9 +32,6 @@ pytest: $(STAMP) $(WRK2)
 # wrk2 is not packaged anywhere: built from its sources in tools/wrk2 into the venv
 # (`perfkit import wrk2`'s tests and `perfkit bench loadgen` run it). Without the
 # toolchain it says what to install and the tests that need it fail, the rest run.
-WRK2 := $(BIN)/wrk2
-WRK2_NEEDS := gcc make luajit libluajit-5.1-dev libssl-dev
-
 wrk2: $(WRK2)
 
 $(WRK2): $(STAMP) tools/wrk2/Makefile $(wildcard tools/wrk2/src/*)

@@ -12,6 +12,15 @@ from typing import Literal, NamedTuple
 
 from perfkit.ratelimit.policy import Policy
 
+HeaderStyle = Literal["draft-6", "draft-8", "none"]
+"""Which RateLimit response headers: ``draft-6`` (the default) RateLimit-Limit,
+RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy (``30;w=60``), the set most
+clients read; ``draft-8`` the two structured fields of the IETF draft since its
+version 08, ``RateLimit: "chat";r=29;t=60`` and ``RateLimit-Policy: "chat";q=30;w=60``
+(half the fields for the server to encode per response); ``none``. The middleware sends
+Retry-After on every 429 whatever the style."""
+HEADER_STYLES: tuple[HeaderStyle, ...] = ("draft-6", "draft-8", "none")
+
 Backend = Literal["redis", "lease", "memory", "local", "fail_open", "fail_closed", "none"]
 """Who decided: Redis; a lease of quota from Redis (lease mode); the in-process fallback;
 the local over-limit cache; the fail-open / fail-closed rule during an outage; or nobody
@@ -73,20 +82,28 @@ class Decision(NamedTuple):
         binding = self.binding
         return binding.policy.message if binding is not None else ""
 
-    def headers(self) -> list[tuple[bytes, bytes]]:
-        """One set of IETF draft RateLimit headers for the binding policy."""
+    def headers(self, style: HeaderStyle = "draft-6") -> list[tuple[bytes, bytes]]:
+        """One set of RateLimit headers for the binding policy, in ``style``."""
         binding = self.binding
-        if binding is None:
+        if binding is None or style == "none":
             return []
         policy = binding.policy
         remaining = binding.remaining
+        remaining = remaining if remaining > 0 else 0
         reset_s = -(-binding.reset_ms // 1000)
-        headers = [
-            policy.limit_header,
-            (b"ratelimit-remaining", b"%d" % remaining if remaining > 0 else b"0"),
-            (b"ratelimit-reset", b"%d" % reset_s if reset_s > 0 else b"0"),
-            policy.policy_header,
-        ]
+        reset_s = reset_s if reset_s > 0 else 0
+        if style == "draft-8":
+            headers = [
+                (b"ratelimit", b"%s;r=%d;t=%d" % (policy.structured_name, remaining, reset_s)),
+                policy.structured_policy_header,
+            ]
+        else:
+            headers = [
+                policy.limit_header,
+                (b"ratelimit-remaining", b"%d" % remaining),
+                (b"ratelimit-reset", b"%d" % reset_s),
+                policy.policy_header,
+            ]
         if not self.allowed:
             headers.append((b"retry-after", b"%d" % self.retry_after))
         return headers

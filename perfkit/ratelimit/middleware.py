@@ -3,8 +3,9 @@
 Every HTTP request not on an exempt path is decided by an `AsyncRateLimiter`. A refused
 request gets 429 with a JSON body carrying the binding limiter's message; every limited
 response carries one set of ``RateLimit-Limit/Remaining/Reset`` and ``RateLimit-Policy``
-headers, for the most restrictive policy (never one set per policy), and ``Retry-After``
-on 429. Non-HTTP scopes (websocket, lifespan) pass straight through.
+headers (or the draft-08 ``RateLimit`` and ``RateLimit-Policy``, or none: the config's
+``headers``), for the most restrictive policy (never one set per policy), and
+``Retry-After`` on 429. Non-HTTP scopes (websocket, lifespan) pass straight through.
 
 Usage::
 
@@ -19,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.decision import Decision, HeaderStyle
 from perfkit.ratelimit.identity import IdentityResolver
 from perfkit.ratelimit.limiter import AsyncRateLimiter
 
@@ -60,6 +61,7 @@ class RateLimitMiddleware:
         self.exempt_paths = frozenset(paths)
         self.enabled = config.enabled
         self.exempt = exempt
+        self.header_style = config.headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -79,9 +81,9 @@ class RateLimitMiddleware:
             state = scope["state"] = {}
         state["rate_limit"] = decision
         if not decision.allowed:
-            await _refuse(decision, send)
+            await _refuse(decision, send, self.header_style)
             return
-        headers = decision.headers()
+        headers = decision.headers(self.header_style)
         if not headers:
             await self.app(scope, receive, send)
             return
@@ -94,7 +96,7 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-async def _refuse(decision: Decision, send: Send) -> None:
+async def _refuse(decision: Decision, send: Send, style: HeaderStyle) -> None:
     binding = decision.binding
     body = orjson.dumps(
         {
@@ -107,7 +109,7 @@ async def _refuse(decision: Decision, send: Send) -> None:
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        *decision.headers(),
+        *decision.headers(style),
     ]
     if not any(name == b"retry-after" for name, _ in headers):
         headers.append((b"retry-after", str(max(1, decision.retry_after)).encode()))

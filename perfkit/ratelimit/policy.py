@@ -85,6 +85,18 @@ class Policy:
         """``RateLimit-Policy: 30;w=60``, made once."""
         return (b"ratelimit-policy", b"%d;w=%d" % (self.limit, max(1, math.ceil(self.window))))
 
+    @cached_property
+    def structured_name(self) -> bytes:
+        """The policy's name as a structured-field string (``"chat"``): names are
+        ``[A-Za-z0-9_-]``, so nothing needs escaping."""
+        return b'"%s"' % self.name.encode("ascii")
+
+    @cached_property
+    def structured_policy_header(self) -> tuple[bytes, bytes]:
+        """``RateLimit-Policy: "chat";q=30;w=60`` (IETF draft 08 and later), made once."""
+        window = max(1, math.ceil(self.window))
+        return (b"ratelimit-policy", b"%s;q=%d;w=%d" % (self.structured_name, self.limit, window))
+
     @property
     def effective_burst(self) -> int:
         return self.burst if self.burst is not None else self.limit

@@ -8,6 +8,7 @@ from typing import Literal
 from perfkit.config import Settings
 from perfkit.errors import ConfigError
 from perfkit.ratelimit.config_file import load_policies
+from perfkit.ratelimit.decision import HEADER_STYLES, HeaderStyle
 from perfkit.ratelimit.policy import ALGORITHMS, PolicySet, default_policies
 
 OnRedisError = Literal["fallback", "open", "closed"]
@@ -30,7 +31,8 @@ class LimiterConfig:
     ``mode``: ``exact`` (every decision in Redis, the default) or ``lease`` (asyncio only,
     GCRA policies: see `perfkit.ratelimit.lease`; ``lease_fraction`` of a policy's limit
     per lease, spendable for ``lease_ttl`` seconds). ``fallback_instances`` is also the
-    instance count in lease mode's worst-case figures.
+    instance count in lease mode's worst-case figures. ``headers``: the RateLimit
+    response headers' style (see `perfkit.ratelimit.decision.HeaderStyle`).
     """
 
     policies: PolicySet = field(default_factory=lambda: PolicySet(default_policies()))
@@ -47,6 +49,7 @@ class LimiterConfig:
     mode: Mode = "exact"
     lease_fraction: float = 0.01
     lease_ttl: float = 1.0
+    headers: HeaderStyle = "draft-6"
 
     def __post_init__(self) -> None:
         if self.on_redis_error not in _ON_ERROR:
@@ -57,6 +60,10 @@ class LimiterConfig:
             raise ConfigError("fallback_instances must be >= 1")
         if self.mode not in _MODES:
             raise ConfigError(f"rate limit mode {self.mode!r} must be one of {', '.join(_MODES)}")
+        if self.headers not in HEADER_STYLES:
+            raise ConfigError(
+                f"rate limit headers {self.headers!r} must be one of {', '.join(HEADER_STYLES)}"
+            )
         if not 0 < self.lease_fraction <= 1 or not self.lease_ttl > 0:
             raise ConfigError("lease_fraction must be in (0, 1] and lease_ttl > 0")
         if self.mode == "lease":
@@ -89,8 +96,14 @@ class LimiterConfig:
         mode = settings.env_text("PERFKIT_RATELIMIT_MODE", "exact")
         if mode not in _MODES:
             raise ConfigError(f"PERFKIT_RATELIMIT_MODE={mode!r} must be one of {', '.join(_MODES)}")
+        headers = settings.env_text("PERFKIT_RATELIMIT_HEADERS", "draft-6")
+        if headers not in HEADER_STYLES:
+            raise ConfigError(
+                f"PERFKIT_RATELIMIT_HEADERS={headers!r} must be one of {', '.join(HEADER_STYLES)}"
+            )
         return cls(
             mode=mode,
+            headers=headers,
             lease_fraction=settings.env_float("PERFKIT_RATELIMIT_LEASE_FRACTION", 0.01, 1e-9),
             lease_ttl=settings.env_float("PERFKIT_RATELIMIT_LEASE_TTL", 1.0, 0.001),
             policies=policies,
@@ -115,6 +128,7 @@ class LimiterConfig:
             "mode": self.mode,
             "lease_fraction": self.lease_fraction,
             "lease_ttl_seconds": self.lease_ttl,
+            "headers": self.headers,
             "policies": [p.describe() for p in self.policies],
             "on_redis_error": self.on_redis_error,
             "fallback_instances": self.fallback_instances,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import httpx
@@ -49,6 +50,32 @@ def test_headers_of_the_most_restrictive_limit_and_a_429_body(
     assert other.status_code == 200
     assert other.headers["ratelimit-limit"] == "100"
     assert other.headers["ratelimit-remaining"] == "96"  # 3 chat requests + this one served
+
+
+def test_the_structured_draft_8_headers_and_none(
+    live_server: Start, redis_target: RedisTarget
+) -> None:
+    """``headers="draft-8"``: the two structured fields of the current IETF draft instead
+    of the four; ``"none"``: no RateLimit headers; a 429 has Retry-After either way."""
+    server = live_server(redis_target, _policies(headers="draft-8"))
+    with httpx.Client(base_url=server.url) as client:
+        ok = [client.get("/api/chat") for _ in range(3)]
+        refused = client.get("/api/chat")
+    fields = [re.fullmatch(r'"chat";r=(\d+);t=(\d+)', r.headers["ratelimit"]) for r in ok]
+    assert [int(f[1]) for f in fields if f] == [2, 1, 0]
+    assert all(f and 0 < int(f[2]) <= 60 for f in fields)  # seconds to the window's reset
+    assert ok[0].headers.get_list("ratelimit-policy") == ['"chat";q=3;w=60']
+    assert not any(name in ok[0].headers for name in RATE_HEADERS[:3])
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["ratelimit"].startswith('"chat";r=0;t=')
+    config = _policies(headers="none", policies=PolicySet([Policy("solo", 1, 60.0)]))
+    server = live_server(redis_target, config)
+    with httpx.Client(base_url=server.url) as client:
+        first, second = client.get("/"), client.get("/")
+    assert first.status_code == 200 and second.status_code == 429
+    assert not [name for name in first.headers if name.startswith("ratelimit")]
+    assert not [name for name in second.headers if name.startswith("ratelimit")]
+    assert int(second.headers["retry-after"]) >= 1
 
 
 def test_exempt_paths_are_never_limited(live_server: Start, redis_target: RedisTarget) -> None:

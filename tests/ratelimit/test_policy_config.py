@@ -84,22 +84,24 @@ def test_settings_from_environment(tmp_path: Path) -> None:
         "PERFKIT_RATELIMIT_POLICIES": str(path), "PERFKIT_RATELIMIT_SHADOW": "true",
         "PERFKIT_RATELIMIT_ON_REDIS_ERROR": "closed",
         "PERFKIT_RATELIMIT_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1",
-        "PERFKIT_RATELIMIT_FALLBACK_INSTANCES": "3",
+        "PERFKIT_RATELIMIT_FALLBACK_INSTANCES": "3", "PERFKIT_RATELIMIT_HEADERS": "draft-8",
     }))  # fmt: skip
     assert [(p.name, p.shadow) for p in config.policies] == [("only", True)]
     assert config.on_redis_error == "closed"
     assert config.trusted_proxies == ("10.0.0.0/8", "127.0.0.1")
     assert config.fallback_instances == 3
+    assert config.headers == "draft-8" and config.describe()["headers"] == "draft-8"
     default = LimiterConfig.from_settings(Settings.from_env({"PERFKIT_RATELIMIT_ALGORITHM":
                                                               "sliding_window"}))  # fmt: skip
     assert {p.algorithm for p in default.policies} == {"sliding_window"}
     assert "/health" in default.exempt_paths
+    assert default.headers == "draft-6"
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
     [("PERFKIT_RATELIMIT_ALGORITHM", "leaky"), ("PERFKIT_RATELIMIT_ON_REDIS_ERROR", "maybe"),
-     ("PERFKIT_RATELIMIT_FALLBACK_INSTANCES", "0")],
+     ("PERFKIT_RATELIMIT_FALLBACK_INSTANCES", "0"), ("PERFKIT_RATELIMIT_HEADERS", "draft-7")],
 )  # fmt: skip
 def test_bad_settings_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
