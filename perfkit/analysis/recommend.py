@@ -1,34 +1,21 @@
-"""Alerts and actionable recommendations, each naming the route, the figure and the fix.
+"""Recommendations: what to do about a report's figures, each naming the route, the figure
+and the fix.
 
-Pure rules over `AnalyticsInputs` and the scores already computed; the order of the
-output is the order of urgency (critical / high first).
+Pure rules over `AnalyticsInputs`, the error budget and a comparison; the output is
+ordered high priority first. The alerts (`perfkit.analysis.alerts`) say what is wrong;
+these say what to change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfkit.analysis.compare import Comparison, MetricVerdict
-from perfkit.analysis.health import Apdex, Deduction, ErrorBudget, HealthScore
+from perfkit.analysis.alerts import FAST_BURN, regressions_by_route, signed_pct
+from perfkit.analysis.compare import Comparison
+from perfkit.analysis.health import Apdex, ErrorBudget
 from perfkit.analysis.inputs import AnalyticsInputs, RouteFigures, Thresholds
 
-_SEVERITY = {"critical": 0, "warning": 1, "info": 2}
 _PRIORITY = {"high": 0, "medium": 1, "low": 2}
-#: Google SRE workbook: a burn rate of 14.4 spends 2 % of a 30-day budget in an hour.
-FAST_BURN = 14.4
-
-
-@dataclass(frozen=True)
-class Alert:
-    severity: str
-    rule: str
-    route: str | None
-    value: float | str
-    threshold: str
-    message: str
-
-    def to_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -40,139 +27,6 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
-
-
-def alerts(
-    inputs: AnalyticsInputs,
-    health: HealthScore,
-    budget: ErrorBudget,
-    t: Thresholds,
-    comparison: Comparison | None = None,
-) -> list[Alert]:
-    found = [
-        *(_deduction_alert(d) for d in health.deductions),
-        *(alert for r in inputs.routes for alert in _route_alerts(r, t)),
-        _burn_alert(budget),
-        _apdex_alert(inputs.apdex),
-        *_regression_alerts(comparison),
-    ]
-    return sorted((a for a in found if a is not None), key=lambda a: _SEVERITY[a.severity])
-
-
-def _deduction_alert(d: Deduction) -> Alert:
-    """Every health deduction is an alert; the two that mean failure are critical."""
-    severity = "critical" if d.rule in ("critical_requests", "redis_unhealthy") else "warning"
-    return Alert(severity, d.rule, None, d.figure, d.limit, d.message)
-
-
-def _route_alerts(r: RouteFigures, t: Thresholds) -> list[Alert]:
-    found = (_critical_alert(r, t), _slow_alert(r, t), _error_rate_alert(r))
-    return [a for a in found if a is not None]
-
-
-def _critical_alert(r: RouteFigures, t: Thresholds) -> Alert | None:
-    if not r.critical:
-        return None
-    return Alert(
-        "critical",
-        "critical_requests",
-        r.route,
-        r.critical,
-        f">= {t.critical_ms:g} ms",
-        f"{r.route}: {r.critical} requests took {t.critical_ms / 1000:g} s or more",
-    )
-
-
-def _slow_alert(r: RouteFigures, t: Thresholds) -> Alert | None:
-    if r.p95_ms is None or not r.p95_ms >= t.slow_ms:
-        return None
-    return Alert(
-        "warning",
-        "slow_route",
-        r.route,
-        r.p95_ms,
-        f">= {t.slow_ms:g} ms",
-        f"{r.route}: p95 {r.p95_ms:.0f} ms",
-    )
-
-
-def _error_rate_alert(r: RouteFigures) -> Alert | None:
-    """Critical above 5 % of the route's requests failing, a warning above 1 %."""
-    if r.error_rate > 0.05:
-        severity, limit = "critical", "> 5%"
-    elif r.error_rate > 0.01:
-        severity, limit = "warning", "> 1%"
-    else:
-        return None
-    return Alert(
-        severity,
-        "error_rate",
-        r.route,
-        round(r.error_rate, 4),
-        limit,
-        f"{r.route}: {r.errors} of {r.count} requests failed",
-    )
-
-
-def _burn_alert(budget: ErrorBudget) -> Alert | None:
-    if not budget.burn_rate > 1.0:
-        return None
-    return Alert(
-        "critical" if budget.burn_rate >= FAST_BURN else "warning",
-        "error_budget_burn",
-        None,
-        round(budget.burn_rate, 2),
-        f"> 1 (SLO {budget.slo:.3%})",
-        f"error budget burning {budget.burn_rate:.1f}x the sustainable rate",
-    )
-
-
-def _apdex_alert(apdex: Apdex | None) -> Alert | None:
-    if apdex is None or apdex.rating not in ("poor", "unacceptable"):
-        return None
-    return Alert(
-        "critical" if apdex.rating == "unacceptable" else "warning",
-        "apdex",
-        None,
-        round(apdex.score or 0.0, 3),
-        ">= 0.70",
-        f"Apdex {apdex.score:.2f} ({apdex.rating}) at T={apdex.t_ms:g} ms",
-    )
-
-
-def _regression_alerts(comparison: Comparison | None) -> list[Alert]:
-    """One alert per regressed route, its value the largest change, every change listed."""
-    if comparison is None:
-        return []
-    out: list[Alert] = []
-    for route, changes in _regressions_by_route(comparison).items():
-        worst = max(changes, key=lambda c: abs(c.change or 0.0))
-        out.append(
-            Alert(
-                "warning",
-                "regression",
-                route,
-                _pct(worst.change),
-                f">= {comparison.options.threshold:.0%}",
-                f"{route} regressed: "
-                + ", ".join(
-                    f"{c.metric} {c.base:.4g} -> {c.candidate:.4g} ({_pct(c.change)})"
-                    for c in changes
-                ),
-            )
-        )
-    return out
-
-
-def _regressions_by_route(comparison: Comparison) -> dict[str, list[MetricVerdict]]:
-    grouped: dict[str, list[MetricVerdict]] = {}
-    for route, change in comparison.regressions():
-        grouped.setdefault(route, []).append(change)
-    return grouped
-
-
-def _pct(change: float | None) -> str:
-    return "n/a" if change is None else f"{change:+.1%}"
 
 
 def recommendations(
@@ -195,53 +49,40 @@ def recommendations(
 
 def _route_advice(r: RouteFigures, t: Thresholds, total_time_ms: float) -> list[Recommendation]:
     """Advice for one route; ``total_time_ms`` is the time of all routes together."""
-    found = (
-        _rate_limited_advice(r),
-        _server_error_advice(r),
-        _timeout_advice(r),
-        _slow_route_advice(r, t),
-        _dominant_route_advice(r, total_time_ms),
-    )
-    return [rec for rec in found if rec is not None]
+    found = (_slow_route_advice(r, t), _dominant_route_advice(r, total_time_ms))
+    return [*_error_class_advice(r), *(rec for rec in found if rec is not None)]
 
 
-def _rate_limited_advice(r: RouteFigures) -> Recommendation | None:
-    rejected = r.errors_by_class.get("429")
-    if not rejected:
-        return None
-    return Recommendation(
-        "high",
-        r.route,
-        f"{rejected} of {r.count} requests got 429",
+#: per error class: the figure (``n`` requests of that class, ``count`` and ``rate`` the
+#: route's) and the fix
+_ERROR_CLASS_ADVICE = {
+    "429": (
+        "{n} of {count} requests got 429",
         "the rate limit rejects this load: raise the route's limit or spread the "
         "clients' requests over a longer window",
-    )
-
-
-def _server_error_advice(r: RouteFigures) -> Recommendation | None:
-    failed = r.errors_by_class.get("5xx")
-    if not failed:
-        return None
-    return Recommendation(
-        "high",
-        r.route,
-        f"{failed} responses were 5xx ({r.error_rate:.1%})",
+    ),
+    "5xx": (
+        "{n} responses were 5xx ({rate:.1%})",
         "find the failing dependency in the service log; put a circuit breaker or a "
         "cached fallback in front of the upstream call",
-    )
-
-
-def _timeout_advice(r: RouteFigures) -> Recommendation | None:
-    timed_out = r.errors_by_class.get("timeout")
-    if not timed_out:
-        return None
-    return Recommendation(
-        "high",
-        r.route,
-        f"{timed_out} requests timed out",
+    ),
+    "timeout": (
+        "{n} requests timed out",
         "the route stalls under this load: add a timeout on its upstream calls and "
         "check for blocking work on the event loop",
-    )
+    ),
+}
+
+
+def _error_class_advice(r: RouteFigures) -> list[Recommendation]:
+    """High-priority advice for each class of failure the route saw."""
+    return [
+        Recommendation(
+            "high", r.route, figure.format(n=n, count=r.count, rate=r.error_rate), action
+        )
+        for error_class, (figure, action) in _ERROR_CLASS_ADVICE.items()
+        if (n := r.errors_by_class.get(error_class))
+    ]
 
 
 def _slow_route_advice(r: RouteFigures, t: Thresholds) -> Recommendation | None:
@@ -328,10 +169,10 @@ def _regression_advice(comparison: Comparison | None) -> list[Recommendation]:
         Recommendation(
             "high",
             route,
-            ", ".join(f"{c.metric} {_pct(c.change)}" for c in changes)
+            ", ".join(f"{c.metric} {signed_pct(c.change)}" for c in changes)
             + f" vs run {comparison.base_id}",
             "a regression between the two runs: review (or bisect) the changes "
             "between them before release",
         )
-        for route, changes in _regressions_by_route(comparison).items()
+        for route, changes in regressions_by_route(comparison).items()
     ]

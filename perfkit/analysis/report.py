@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from perfkit.analysis.alerts import Alert, alerts
 from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
 from perfkit.analysis.data import RunData
 from perfkit.analysis.health import (
@@ -48,7 +49,7 @@ from perfkit.analysis.inputs import (
     inputs_from_live,
     inputs_from_run,
 )
-from perfkit.analysis.recommend import Alert, alerts, recommendations
+from perfkit.analysis.recommend import recommendations
 from perfkit.config import Settings
 
 SCHEMA_VERSION = 1
