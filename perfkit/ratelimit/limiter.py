@@ -134,6 +134,7 @@ class RateLimiter(_Base):
         self._closed.set()
         if self._probe is not None:
             self._probe.join()
+        self.runner.close()
         if self._owns_client:
             self.runner.client.close()
 

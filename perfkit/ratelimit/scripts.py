@@ -76,15 +76,17 @@ class SyncScriptRunner:
     def __init__(self, client: SyncClient, script: Script) -> None:
         self.client = client
         self.script = script
-        self._packer = wire.EvalshaPacker(script.sha) if wire.supports_sync(client) else None
+        fast = wire.supports_sync(client)
+        self._packer = wire.EvalshaPacker(script.sha) if fast else None
+        self._connections = wire.SyncConnections(cast(Any, client)) if fast else None
 
     def run(self, keys: Sequence[str], argv: Argv) -> list[int]:
         client = cast(Any, self.client)
-        packer = self._packer
+        packer, connections = self._packer, self._connections
         try:
             try:
-                if packer is not None:
-                    reply = wire.call_sync(client, packer.pack(keys, argv))
+                if packer is not None and connections is not None:
+                    reply = connections.call(packer.pack(keys, argv))
                 else:
                     reply = client.evalsha(self.script.sha, len(keys), *keys, *argv)
             except redis.exceptions.NoScriptError:
@@ -98,6 +100,11 @@ class SyncScriptRunner:
             return bool(self.client.ping())
         except (redis.RedisError, OSError):
             return False
+
+    def close(self) -> None:
+        """Give the kept connections back to the client's pool."""
+        if self._connections is not None:
+            self._connections.close()
 
 
 class AsyncScriptRunner:

@@ -133,3 +133,29 @@ async def test_cluster_clients_keep_the_pipeline(redis_cluster: EmbeddedCluster)
         assert not supports_sync(sync)
     finally:
         sync.close()
+
+
+def test_the_sync_limiter_keeps_its_connection_and_survives_a_killed_one(
+    redis_target: RedisTarget, keyspace: Keyspace
+) -> None:
+    """The sync path keeps a pooled connection instead of borrowing one per call; a
+    connection the server dropped is reconnected on the next call, and close() gives it
+    back to the pool."""
+    client = sync_client(redis_target)
+    other = sync_client(redis_target)
+    config = LimiterConfig(policies=PolicySet([Policy("p", 5, 60.0)]), local_cache=False)
+    limiter = RateLimiter(client, config, keyspace=keyspace)
+    pool = client.connection_pool  # type: ignore[union-attr]
+    try:
+        first = [limiter.hit("a").allowed for _ in range(3)]
+        assert len(pool._in_use_connections) == 1  # kept between calls, not returned
+        killed = other.client_kill_filter(_type="normal", skipme=True)
+        assert killed >= 1
+        rest = [limiter.hit("a").allowed for _ in range(3)]  # reconnects, counts once each
+        assert first + rest == [True] * 5 + [False]
+        assert limiter.stats()["decisions_by_backend"] == {"redis": 6}
+        limiter.close()
+        assert len(pool._in_use_connections) == 0
+    finally:
+        client.close()
+        other.close()
