@@ -85,6 +85,14 @@ def max_admitted(algorithm: str, policy: LabPolicy, span: float) -> int:
     return policy.limit + math.floor(policy.limit * windows)
 
 
+def _decision_span(requests: pd.DataFrame) -> float:
+    """Seconds within which the limiter decided these requests: from the first intended
+    send to the last answer. Not the span of the send times: a server that stalls decides
+    late, over more of the policy's windows, and may rightly admit more."""
+    answered = requests["t_s"] + requests["latency_ms"].fillna(0.0) / 1000.0
+    return float(answered.max() - requests["t_s"].min())
+
+
 def accuracy(samples: pd.DataFrame, policy: LabPolicy, duration: float) -> pd.DataFrame:
     """Per algorithm: admitted (200) and refused (429) counts, other statuses, the steady
     admitted rate against the configured one, and the total against `max_admitted`."""
@@ -96,7 +104,7 @@ def accuracy(samples: pd.DataFrame, policy: LabPolicy, duration: float) -> pd.Da
         t = admitted["t_s"] - mine["t_s"].min()
         steady = t[(t >= policy.window) & (t < whole * policy.window)]
         per_window = len(steady) / (whole - 1) if whole > 1 else math.nan
-        bound = max_admitted(algorithm, policy, float(mine["t_s"].max() - mine["t_s"].min()))
+        bound = max_admitted(algorithm, policy, _decision_span(mine))
         rows.append(
             {
                 "algorithm": algorithm,
