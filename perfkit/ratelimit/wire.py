@@ -7,13 +7,15 @@ is packed here into RESP bytes from precomputed pieces (the EVALSHA header with 
 script's SHA, each policy tuple's ARGV encoded once), a batch goes out in one write on a
 connection taken from the client's pool, and the replies are read back in order with
 the connection's hiredis reader. Error replies come back as exceptions in the list, as with
-``Pipeline.execute(raise_on_error=False)``; connection errors are retried by the
-connection's own `Retry` (once, for perfkit's clients) after a disconnect, as the
-pipeline does. Only for a plain `redis.asyncio.Redis`: a cluster client keeps its
-pipeline, which routes each EVALSHA to its slot's node. `SyncConnections` is the same for
-one command over a plain sync `redis.Redis` (the sync limiter's per-call path): redis-py's
-``execute_command`` and its pool's borrow and return spend more Python per call than the
-whole decision logic.
+``Pipeline.execute(raise_on_error=False)``; connection errors go through the
+connection's own `Retry` after a disconnect, as the pipeline does (note: perfkit's
+asyncio clients carry redis-py's sync `Retry`, whose ``call_with_retry`` does not await,
+so an asyncio batch is not retried: the limiter's breaker and fallback answer it).
+Only for a plain `redis.asyncio.Redis`: a cluster client keeps its pipeline, which
+routes each EVALSHA to its slot's node. `SyncConnections` is the same for one command
+over a plain sync `redis.Redis` (the sync limiter's per-call path): redis-py's
+``execute_command`` and its pool's borrow and return spend more Python per call than
+the whole decision logic.
 """
 
 from __future__ import annotations
