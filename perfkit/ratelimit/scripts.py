@@ -117,7 +117,9 @@ class AsyncScriptRunner:
         self._pending: list[tuple[Sequence[str], Argv, asyncio.Future[list[int]]]] = []
         self._scheduled = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self._packer = wire.EvalshaPacker(script.sha) if wire.supports(client) else None
+        fast = wire.supports(client)
+        self._packer = wire.EvalshaPacker(script.sha) if fast else None
+        self._connections = wire.AsyncConnections(cast(Any, client)) if fast else None
         self.batches = 0
         self.batched_calls = 0
 
@@ -155,9 +157,9 @@ class AsyncScriptRunner:
         return _ints(reply)
 
     async def _evalsha(self, keys: Sequence[str], argv: Argv) -> Any:
-        if self._packer is None:
+        if self._packer is None or self._connections is None:
             return await cast(Any, self.client).evalsha(self.script.sha, len(keys), *keys, *argv)
-        (reply,) = await wire.exchange(cast(Any, self.client), [self._packer.pack(keys, argv)])
+        (reply,) = await self._connections.exchange([self._packer.pack(keys, argv)])
         if isinstance(reply, redis.exceptions.ResponseError):
             raise reply
         return reply
@@ -196,10 +198,10 @@ class AsyncScriptRunner:
                 future.set_result(reply)  # RESP integers: already ints
 
     async def _execute(self, batch: list[tuple[Sequence[str], Argv, Any]]) -> list[Any]:
-        packer = self._packer
-        if packer is not None:
+        packer, connections = self._packer, self._connections
+        if packer is not None and connections is not None:
             commands = [packer.pack(keys, argv) for keys, argv, _ in batch]
-            return await wire.exchange(cast(Any, self.client), commands)
+            return await connections.exchange(commands)
         pipe = cast(Any, self.client).pipeline(transaction=False)
         for keys, argv, _ in batch:
             # execute_command: redis-py blocks the evalsha() method on cluster pipelines,
@@ -214,8 +216,11 @@ class AsyncScriptRunner:
             return False
 
     async def aclose(self) -> None:
+        """Wait for the batches in flight, then give the kept connections back."""
         for task in list(self._tasks):
             await asyncio.gather(task, return_exceptions=True)
+        if self._connections is not None:
+            await self._connections.aclose()
 
 
 def _fail(

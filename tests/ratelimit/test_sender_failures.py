@@ -17,7 +17,7 @@ from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, PolicySet
 EXPECTED = {"fallback": "memory", "open": "fail_open", "closed": "fail_closed"}
 
 
-async def _broken_exchange(client: Any, commands: list[bytes]) -> list[Any]:
+async def _broken_exchange(self: Any, commands: list[bytes]) -> list[Any]:
     raise TypeError("get_connection() missing 1 required positional argument: 'command_name'")
 
 
@@ -35,7 +35,7 @@ async def test_an_unexpected_error_resolves_every_pending_decision(
                            on_redis_error=mode, pipelining=pipelining)  # type: ignore[arg-type]  # fmt: skip
     limiter = AsyncRateLimiter(async_client(redis_target), config, keyspace=keyspace,
                                owns_client=True)  # fmt: skip
-    monkeypatch.setattr(wire, "exchange", _broken_exchange)
+    monkeypatch.setattr(wire.AsyncConnections, "exchange", _broken_exchange)
     try:
         decisions = await asyncio.wait_for(
             asyncio.gather(*(limiter.hit("caller") for _ in range(20))), timeout=10

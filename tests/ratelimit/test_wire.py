@@ -21,7 +21,7 @@ from perfkit.connection import (
 from perfkit.embedded import EmbeddedCluster
 from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, PolicySet, RateLimiter
 from perfkit.ratelimit.scripts import Script
-from perfkit.ratelimit.wire import EvalshaPacker, exchange, supports, supports_sync
+from perfkit.ratelimit.wire import AsyncConnections, EvalshaPacker, supports, supports_sync
 
 
 @pytest.mark.anyio
@@ -46,10 +46,12 @@ async def test_exchange_keeps_order_and_error_replies(
     missing = EvalshaPacker("0" * 40)
     key = keyspace.key("rl", "wire")
     commands = [good.pack([key], (1,)), missing.pack([key], (2,)), good.pack([key], (3,))]
-    replies = await exchange(aredis_client, commands)  # type: ignore[arg-type]
+    connections = AsyncConnections(aredis_client)  # type: ignore[arg-type]
+    replies = await connections.exchange(commands)
     assert replies[0] == 2 and replies[2] == 6
     assert isinstance(replies[1], redis.exceptions.NoScriptError)
-    assert await aredis_client.ping()  # the pooled connection is left in sync
+    await connections.aclose()  # back to the pool, where the next command takes it
+    assert await aredis_client.ping()  # the connection was left in sync
 
 
 @pytest.mark.anyio
@@ -60,8 +62,10 @@ async def test_a_batch_larger_than_one_socket_read_comes_back_whole_and_in_order
     packer = EvalshaPacker(sha)
     key = keyspace.key("rl", "wire")
     commands = [packer.pack([key], (n,)) for n in range(5000)]  # ~150 KB of replies
-    replies = await exchange(aredis_client, commands)  # type: ignore[arg-type]
+    connections = AsyncConnections(aredis_client)  # type: ignore[arg-type]
+    replies = await connections.exchange(commands)
     assert replies == [[str(n).encode(), key.encode()] for n in range(5000)]
+    await connections.aclose()
     assert await aredis_client.ping()
 
 
@@ -158,4 +162,30 @@ def test_the_sync_limiter_keeps_its_connection_and_survives_a_killed_one(
         assert len(pool._in_use_connections) == 0
     finally:
         client.close()
+        other.close()
+
+
+@pytest.mark.anyio
+async def test_the_asyncio_limiter_keeps_its_connection_and_survives_a_killed_one(
+    redis_target: RedisTarget, keyspace: Keyspace
+) -> None:
+    """A kept connection the server dropped is found by the pool's own check before the
+    next batch is written, and reconnected: no decision is lost or counted twice."""
+    client = async_client(redis_target)
+    other = sync_client(redis_target)
+    config = LimiterConfig(policies=PolicySet([Policy("p", 5, 60.0)]), local_cache=False)
+    limiter = AsyncRateLimiter(client, config, keyspace=keyspace)
+    pool = client.connection_pool  # type: ignore[union-attr]
+    try:
+        first = [(await limiter.hit("a")).allowed for _ in range(3)]
+        assert len(pool._in_use_connections) == 1  # kept between batches, not returned
+        assert other.client_kill_filter(_type="normal", skipme=True) >= 1
+        await asyncio.sleep(0.05)  # the event loop sees the server's close
+        rest = [(await limiter.hit("a")).allowed for _ in range(3)]
+        assert first + rest == [True] * 5 + [False]
+        assert limiter.stats()["decisions_by_backend"] == {"redis": 6}
+        await limiter.aclose()
+        assert len(pool._in_use_connections) == 0
+    finally:
+        await client.aclose()
         other.close()
