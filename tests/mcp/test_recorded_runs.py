@@ -4,8 +4,10 @@ their answers agree with the CLI's on the same runs."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,13 +23,31 @@ from tests.mcp.conftest import TOOLS, call_error, call_ok, mcp_client, resource_
 pytestmark = pytest.mark.anyio
 
 
-def cli_json(cwd: Path, *args: str) -> dict[str, Any]:
+def cli_json(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "perfkit", *args, "--json"], cwd=cwd, capture_output=True, text=True
-    )
+        [sys.executable, "-m", "perfkit", *args, "--json"], cwd=cwd, capture_output=True,
+        text=True, env={**os.environ, **(env or {})},
+    )  # fmt: skip
     assert done.returncode in (0, 1), done.stderr
     data: dict[str, Any] = json.loads(done.stdout)
     return data
+
+
+async def test_trends_reads_the_regression_threshold_from_the_environment_as_the_cli_does(
+    history: Path, tmp_path: Path
+) -> None:
+    def points(trends: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(t["endpoint"], t["metric"], c["run_id"])
+                for t in trends["trends"] for c in t["change_points"]]  # fmt: skip
+
+    env = {"PERFKIT_REGRESSION_THRESHOLD": "5"}  # only steps of 500 % (a factor 6) count
+    async with mcp_client(tmp_path, "--runs", str(history), env=env) as client:
+        found = await call_ok(client, "trends", {"gate": True})
+    cli = cli_json(tmp_path, "trends", "--runs", str(history), "--gate", env=env)
+    assert points(found) == points(cli) and found["gate"] == cli["gate"]
+    async with mcp_client(tmp_path, "--runs", str(history)) as client:
+        default = await call_ok(client, "trends", {})
+    assert 0 < len(points(found)) < len(points(default))  # the big drops of the story
 
 
 async def test_tools_resources_and_prompts_are_listed_with_schemas(

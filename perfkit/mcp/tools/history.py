@@ -24,6 +24,7 @@ from perfkit.analysis import (
     trends,
 )
 from perfkit.errors import InputError
+from perfkit.mcp.config import McpConfig
 from perfkit.mcp.context import ServerContext
 from perfkit.mcp.locate import find_run, history_folder
 from perfkit.mcp.models import (
@@ -109,6 +110,17 @@ def _trend_item(trend: Trend, commits: dict[str, str | None]) -> TrendItem:
     )
 
 
+def _options(config: McpConfig, threshold: float | None) -> CompareOptions:
+    """The verdict's options as `perfkit compare` and `perfkit trends` take them: the given
+    threshold, else PERFKIT_REGRESSION_THRESHOLD (0.10)."""
+    gate = threshold
+    if gate is None:
+        gate = config.settings.env_float("PERFKIT_REGRESSION_THRESHOLD", 0.10)
+    options = CompareOptions(threshold=gate)
+    options.validate()
+    return options
+
+
 def register(server: MCPServer, ctx: ServerContext) -> None:
     config, guard = ctx.config, ctx.guard
 
@@ -154,11 +166,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         with guard.tool():
             a = find_run(config, base, history, target=target, scenario=scenario)
             b = find_run(config, candidate, history, target=target, scenario=scenario)
-            gate = threshold
-            if gate is None:
-                gate = config.settings.env_float("PERFKIT_REGRESSION_THRESHOLD", 0.10)
-            options = CompareOptions(threshold=gate)
-            options.validate()
+            options = _options(config, threshold)
             others = History(history_folder(config, history)).runs()
             result = compare_stored(others, a, b, options, force=force)
             return guard.clean(_compare_result(result))
@@ -191,8 +199,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             _check_endpoints(data, endpoints)
             chosen = list(metrics or ("p50", "p95", "p99", "throughput", "error_rate"))
             commits = {s.run.run_id: s.run.environment.git_commit for s in stored}
-            found = trends(data, chosen, endpoints=endpoints)
-            verdict = gate_run(data[-1], data[:-1]) if gate else None
+            options = _options(config, None)
+            found = trends(data, chosen, endpoints=endpoints, min_magnitude=options.threshold)
+            verdict = gate_run(data[-1], data[:-1], options) if gate else None
             return guard.clean(
                 TrendsResult(
                     runs=len(data),
