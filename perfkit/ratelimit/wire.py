@@ -139,7 +139,12 @@ class AsyncConnections:
     write) or, when all are busy with other batches, from the pool; it goes back on the list
     after its replies were read, or disconnected after an error. redis-py's asyncio pool
     spends about 10 µs per borrow and return (a lock each, four observability records),
-    once per batch: at low concurrency, once per decision."""
+    once per batch: at low concurrency, once per decision. At most `KEEP` are kept: the
+    pool is shared with the rest of the service, and redis-py's asyncio pool is bounded
+    (100 by default in redis-py 8) and refuses when empty, so after a burst of
+    concurrent batches the others go back to it."""
+
+    KEEP = 4
 
     def __init__(self, client: redis.asyncio.Redis) -> None:
         self.pool: Any = client.connection_pool
@@ -167,7 +172,10 @@ class AsyncConnections:
             replies: list[Any] = await conn.retry.call_with_retry(attempt, failed)
             return replies
         finally:
-            idle.append(conn)
+            if len(idle) < self.KEEP:
+                idle.append(conn)
+            else:
+                await self.pool.release(conn)
 
     async def aclose(self) -> None:
         """Give every kept connection back to the pool."""

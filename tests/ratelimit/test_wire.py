@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis.asyncio
 import redis.exceptions
 
 from perfkit.connection import (
@@ -189,3 +190,25 @@ async def test_the_asyncio_limiter_keeps_its_connection_and_survives_a_killed_on
     finally:
         await client.aclose()
         other.close()
+
+
+@pytest.mark.anyio
+async def test_the_asyncio_limiter_keeps_few_connections_out_of_a_shared_pool(
+    redis_target: RedisTarget, keyspace: Keyspace
+) -> None:
+    """The pool is shared with the rest of the service (the cache, the monitor); redis-py's
+    asyncio pool is bounded (100 by default in redis-py 8) and refuses when empty, so the
+    limiter keeps at most a few connections after a burst of concurrent decisions."""
+    client = redis.asyncio.Redis.from_url(redis_target.url, max_connections=20)
+    config = LimiterConfig(policies=PolicySet([Policy("p", 1000, 60.0)]), local_cache=False,
+                           pipelining=False)  # fmt: skip
+    limiter = AsyncRateLimiter(client, config, keyspace=keyspace)
+    try:
+        burst = await asyncio.gather(*(limiter.hit(f"c{i}") for i in range(15)))
+        assert [d.backend for d in burst] == ["redis"] * 15
+        assert len(client.connection_pool._in_use_connections) <= AsyncConnections.KEEP
+        # the rest of the pool serves others: 10 concurrent commands of the service's own
+        assert await asyncio.gather(*(client.ping() for _ in range(10))) == [True] * 10
+        await limiter.aclose()
+    finally:
+        await client.aclose()
