@@ -27,6 +27,7 @@ import redis
 import redis.asyncio
 import redis.asyncio.cluster
 import redis.cluster
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -129,7 +130,9 @@ def async_client(target: RedisTarget) -> AsyncClient:
     kwargs = _client_kwargs(target)
     if target.cluster:
         return redis.asyncio.cluster.RedisCluster.from_url(target.url, **kwargs)
-    return redis.asyncio.Redis.from_url(target.url, retry=Retry(NoBackoff(), 1), **kwargs)
+    # redis.asyncio's own Retry: the sync one's call_with_retry does not await, so a
+    # dropped connection would fail its command instead of being retried once
+    return redis.asyncio.Redis.from_url(target.url, retry=AsyncRetry(NoBackoff(), 1), **kwargs)
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,21 @@ async def test_async_health_of_a_live_server(redis_target: RedisTarget) -> None:
     assert report.status == "healthy"
 
 
+@pytest.mark.anyio
+async def test_an_async_command_on_a_dropped_connection_is_retried_once(
+    redis_target: RedisTarget,
+) -> None:
+    client = async_client(redis_target)
+    killer = sync_client(redis_target)
+    try:
+        assert await client.ping()
+        killer.client_kill_filter(_id=await client.client_id())  # the server drops it
+        assert await client.ping()  # one retry on a fresh connection, no error
+    finally:
+        await client.aclose()
+        killer.close()
+
+
 def test_an_unreachable_server_is_unhealthy_quickly() -> None:
     client = sync_client(parse_redis_url(f"redis://127.0.0.1:{free_port()}"))
     started = time.monotonic()
