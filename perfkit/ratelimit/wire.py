@@ -8,9 +8,9 @@ script's SHA, each policy tuple's ARGV encoded once), a batch goes out in one wr
 connection taken from the client's pool once and kept, and the replies are read back in order with
 the connection's hiredis reader. Error replies come back as exceptions in the list, as with
 ``Pipeline.execute(raise_on_error=False)``; connection errors go through the
-connection's own `Retry` after a disconnect, as the pipeline does (note: perfkit's
-asyncio clients carry redis-py's sync `Retry`, whose ``call_with_retry`` does not await,
-so an asyncio batch is not retried: the limiter's breaker and fallback answer it).
+connection's own `Retry` after a disconnect, as the pipeline does: one retry on a fresh
+connection (a batch the server ran before its connection dropped is then counted twice,
+which can only refuse early, never admit more), then the limiter's breaker and fallback.
 Only for a plain `redis.asyncio.Redis`: a cluster client keeps its pipeline, which
 routes each EVALSHA to its slot's node. `SyncConnections` is the same for one command
 over a plain sync `redis.Redis` (the sync limiter's per-call path): redis-py's
