@@ -107,6 +107,14 @@ def target_from_settings(settings: Settings, url: str | None = None) -> RedisTar
     )
 
 
+# The errors a command is retried on (once, on a fresh connection). redis-py before 6
+# (the floor pyproject allows) retries nothing unless told which errors; 8.x retries these
+# by default.
+_RETRY_ON: dict[str, Any] = {
+    "retry_on_error": [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+}
+
+
 def _client_kwargs(target: RedisTarget) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "socket_connect_timeout": target.timeout,
@@ -122,7 +130,7 @@ def sync_client(target: RedisTarget) -> SyncClient:
     kwargs = _client_kwargs(target)
     if target.cluster:
         return redis.cluster.RedisCluster.from_url(target.url, **kwargs)
-    return redis.Redis.from_url(target.url, retry=Retry(NoBackoff(), 1), **kwargs)
+    return redis.Redis.from_url(target.url, retry=Retry(NoBackoff(), 1), **_RETRY_ON, **kwargs)
 
 
 def async_client(target: RedisTarget) -> AsyncClient:
@@ -132,7 +140,9 @@ def async_client(target: RedisTarget) -> AsyncClient:
         return redis.asyncio.cluster.RedisCluster.from_url(target.url, **kwargs)
     # redis.asyncio's own Retry: the sync one's call_with_retry does not await, so a
     # dropped connection would fail its command instead of being retried once
-    return redis.asyncio.Redis.from_url(target.url, retry=AsyncRetry(NoBackoff(), 1), **kwargs)
+    return redis.asyncio.Redis.from_url(
+        target.url, retry=AsyncRetry(NoBackoff(), 1), **_RETRY_ON, **kwargs
+    )
 
 
 @dataclass(frozen=True)

@@ -186,10 +186,12 @@ class AsyncConnections:
 
 async def _unusable(conn: Any) -> bool:
     """Whether a kept connection has unread data or was closed by the server (redis-py's
-    `can_read`: buffers only, no system call). The pool's own check is skipped when
+    `can_read`: buffers only, no system call; redis-py 5.x has only
+    `can_read_destructive`, a non-blocking read). The pool's own check is skipped when
     redis-py's maintenance notifications are on, as they are by default in redis-py 8."""
+    check = getattr(conn, "can_read", None) or conn.can_read_destructive
     try:
-        return bool(await conn.can_read())
+        return bool(await check())
     except (OSError, redis.exceptions.ConnectionError):
         return True
 
