@@ -107,7 +107,7 @@ def target_from_settings(settings: Settings, url: str | None = None) -> RedisTar
     )
 
 
-# The errors a command is retried on (once, on a fresh connection). redis-py before 6
+# The errors a command is retried on (once, on a fresh connection). redis-py 5.x
 # (the floor pyproject allows) retries nothing unless told which errors; 8.x retries these
 # by default.
 _RETRY_ON: dict[str, Any] = {
