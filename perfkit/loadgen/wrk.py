@@ -18,15 +18,14 @@ the recorded one; only the recorded one is read.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfkit.errors import PerfkitError
+from perfkit.loadgen.programs import find_program
 
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 _VALUE = r"([\d.]+)(us|ms|s|m)"
@@ -156,14 +155,6 @@ def _socket_errors(output: str) -> dict[str, int]:
     return dict(zip(("connect", "read", "write", "timeout"), map(int, found.groups()), strict=True))
 
 
-def wrk2_binary() -> str | None:
-    """wrk2 as `make wrk2` builds it (beside this Python), else on PATH."""
-    beside = Path(sys.executable).parent / "wrk2"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("wrk2")
-
-
 def run_wrk(
     url: str,
     *,
@@ -185,11 +176,11 @@ def run_wrk(
 def run_wrk2(url: str, *, rate: float, connections: int, seconds: float,
              threads: int = 1) -> WrkResult:  # fmt: skip
     """``wrk2 -R rate --latency`` against ``url`` for ``seconds`` after its calibration."""
-    wrk2 = wrk2_binary()
+    wrk2 = find_program("wrk2")
     if wrk2 is None:
         raise PerfkitError("wrk2 is not built (make wrk2; see tools/wrk2/README.md)")
     total = WRK2_CALIBRATION_S + connections * 0.005 + seconds
-    command = [wrk2, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(total))}s",
+    command = [str(wrk2), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(total))}s",
                f"-R{max(1, round(rate))}", "--latency", url]  # fmt: skip
     return _run(command, total, "wrk2")
 

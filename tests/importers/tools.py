@@ -12,9 +12,9 @@ import pytest
 
 from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.k6_engine import build_script, k6_binary
+from perfkit.loadgen.programs import find_program
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import parse_scenario
-from perfkit.loadgen.wrk import wrk2_binary
 
 OK_AND_BOOM = parse_scenario(
     {"name": "mixed", "endpoints": [{"name": "ok", "path": "/ok", "weight": 3},
@@ -87,13 +87,13 @@ def wrk_report(url: str, folder: Path) -> Path:
 
 def wrk2_report(url: str, folder: Path, *, rate: int = 200, seconds: int = 2) -> Path:
     """``wrk2 -R rate --latency`` output (wrk2 built from tools/wrk2 by `make wrk2`)."""
-    wrk2 = wrk2_binary()
+    wrk2 = find_program("wrk2")
     if wrk2 is None:
         pytest.fail("wrk2 is not built (make wrk2, after apt-get install gcc make luajit "
                     "libluajit-5.1-dev libssl-dev; .ci/run does both)")  # fmt: skip
     out = folder / "wrk2.txt"
-    report = subprocess.run([wrk2, "-t1", "-c2", f"-d{seconds}s", f"-R{rate}", "--latency", url],
-                            check=True, capture_output=True, text=True)  # fmt: skip
+    command = [str(wrk2), "-t1", "-c2", f"-d{seconds}s", f"-R{rate}", "--latency", url]
+    report = subprocess.run(command, check=True, capture_output=True, text=True)
     out.write_text(report.stdout)
     return out
 
