@@ -49,7 +49,7 @@ from perfkit.loadgen.engines import HttpOptions
 from perfkit.loadgen.k6_engine import run_k6
 from perfkit.loadgen.runner import LoadConfig, run_load
 from perfkit.loadgen.scenario import Scenario, parse_scenario
-from perfkit.loadgen.wrk import run_wrk, run_wrk2
+from perfkit.loadgen.wrk import WrkResult, run_wrk, run_wrk2
 from perfkit.serving import PORT, Served, serve_process
 
 _LOCUSTFILE = """
@@ -127,18 +127,15 @@ def trivial_target() -> Iterator[Served]:
         yield served
 
 
+def _wrk_result_row(label: str, result: WrkResult, cpu_s: float = 0.0) -> Row:
+    return Row(label, result.requests_per_s, result.percentile_ms(50.0),
+               result.percentile_ms(99.0), result.requests, cpu_s)  # fmt: skip
+
+
 def wrk_row(url: str, connections: int, seconds: float) -> Row:
     cpu0 = _children_cpu()
     result = run_wrk(url, connections=connections, seconds=seconds)
-    cpu = _children_cpu() - cpu0
-    return Row(
-        f"wrk -t1 -c{connections}",
-        result.requests_per_s,
-        result.percentile_ms(50.0),
-        result.percentile_ms(99.0),
-        result.requests,
-        cpu,
-    )
+    return _wrk_result_row(f"wrk -t1 -c{connections}", result, _children_cpu() - cpu0)
 
 
 def _random_pause(rate: float, connections: int) -> str:
@@ -152,16 +149,14 @@ def wrk_paced_row(url: str, rate: float, seconds: float, connections: int = 10) 
         script = Path(tmp) / "pause.lua"
         script.write_text(_random_pause(rate, connections))
         result = run_wrk(url, connections=connections, seconds=seconds, script=script)
-    return Row(f"wrk -t1 -c{connections}, random pause (~{rate:g}/s)", result.requests_per_s,
-               result.percentile_ms(50.0), result.percentile_ms(99.0), result.requests)  # fmt: skip
+    return _wrk_result_row(f"wrk -t1 -c{connections}, random pause (~{rate:g}/s)", result)
 
 
 def wrk2_row(url: str, rate: float, seconds: float) -> Row:
     """wrk2 at ``rate`` with 10 connections; its p50/p99 from the recorded histogram
     (after its calibration period, so ``seconds`` are measured)."""
     result = run_wrk2(url, rate=rate, connections=10, seconds=seconds)
-    return Row(f"wrk2 -t1 -c10 -R{rate:g}", result.requests_per_s, result.percentile_ms(50.0),
-               result.percentile_ms(99.0), result.requests)  # fmt: skip
+    return _wrk_result_row(f"wrk2 -t1 -c10 -R{rate:g}", result)
 
 
 def run_locust(url: str, users: int, seconds: float) -> Row:
