@@ -1,7 +1,8 @@
 """`perfkit ...`: parse, call the library, print.
 
 Each command group lives in `perfkit.commands`; this module assembles them and maps
-`PerfkitError` to one line on stderr and exit status 2.
+`PerfkitError`, and a library of an extra that is not installed (`perfkit.extras`), to
+one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from perfkit.commands import (
     serve_cmd,
 )
 from perfkit.errors import PerfkitError
+from perfkit.extras import missing_extra
 
 app = typer.Typer(
     help="Make a web service fast and prove it.",
@@ -58,11 +60,27 @@ def _root(
     """perfkit: rate limiting, caching, measurement, baselines and reports."""
 
 
+def _command_name() -> str:
+    """``perfkit bench cache`` or ``perfkit compare``: the command as typed, for errors."""
+    words = [a for a in sys.argv[1:] if not a.startswith("-")]
+    if not words:
+        return "this command"
+    groups = {"redis", "bench", "history", "import"}
+    return "`perfkit " + " ".join(words[:2] if words[0] in groups else words[:1]) + "`"
+
+
 def main() -> None:
     try:
         app()
     except PerfkitError as exc:
         print(f"perfkit: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except ModuleNotFoundError as exc:
+        # a command of an extra that is not installed: say which extra, in one line
+        error = missing_extra(exc, _command_name())
+        if error is None:
+            raise
+        print(f"perfkit: error: {error}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("perfkit: interrupted", file=sys.stderr)

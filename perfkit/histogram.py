@@ -37,7 +37,6 @@ import zlib
 from collections.abc import Iterable
 from typing import NamedTuple
 
-import numpy as np
 from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
 from hdrh.histogram import HdrHistogram
 
@@ -125,19 +124,22 @@ class LatencyHistogram:
         self._max_us = max(self._max_us, micros)
 
     def record_many_ms(self, durations_ms: Iterable[float]) -> None:
-        """Record many durations at once: the same buckets as `record_ms`, on arrays."""
-        micros = np.clip(np.rint(np.asarray(list(durations_ms)) * 1000.0).astype(np.int64),
-                         self.layout.lowest_us, self.layout.highest_us)  # fmt: skip
-        if micros.size == 0:
+        """Record many durations at once: the same buckets as `record_ms`, with the
+        extremes and count updated once. Plain Python: the service's monitor calls it, and
+        the runtime imports no numpy."""
+        lowest, highest = self.layout.lowest_us, self.layout.highest_us
+        bits = self.layout.sub_bucket_bits
+        buckets = self._buckets
+        micros = [min(max(round(d * 1000.0), lowest), highest) for d in durations_ms]
+        if not micros:
             return
-        bits = np.frexp(micros.astype(np.float64))[1].astype(np.int64)  # the bit length
-        shift = np.maximum(bits - self.layout.sub_bucket_bits, 0)
-        keys, counts = np.unique(micros >> shift << shift, return_counts=True)
-        for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
-            self._buckets[key] = self._buckets.get(key, 0) + count
-        self._count += int(micros.size)
-        self._min_us = min(self._min_us, int(micros.min()))
-        self._max_us = max(self._max_us, int(micros.max()))
+        for value in micros:
+            shift = max(0, value.bit_length() - bits)
+            key = value >> shift << shift
+            buckets[key] = buckets.get(key, 0) + 1
+        self._count += len(micros)
+        self._min_us = min(self._min_us, *micros)
+        self._max_us = max(self._max_us, *micros)
 
     def merge(self, other: LatencyHistogram) -> None:
         """Add ``other``'s values (exact: bucket by bucket) and extremes to this one."""
@@ -222,13 +224,15 @@ class LatencyHistogram:
         hdr = decode_hdr(text)
         histogram = cls(layout)
         buckets = histogram._buckets
-        # hdrh's recorded iterator is pure Python over every slot (~40 ms for the monitor's
-        # layout); its counts, read (never written) as an array, take a fraction of that
-        counts = np.ctypeslib.as_array(hdr.counts)[: hdr.counts_len]
-        for index in np.flatnonzero(counts).tolist():
-            value = int(hdr.get_value_from_index(index))
-            key = histogram._lowest(min(max(value, layout.lowest_us), layout.highest_us))
-            buckets[key] = buckets.get(key, 0) + int(counts[index])
+        # hdrh's recorded iterator calls into Python for every slot (~40 ms for the
+        # monitor's layout); its counts, copied (never written) as one list and scanned
+        # for non-zero slots, take a fraction of that
+        counts = hdr.counts[: hdr.counts_len]
+        for index, count in enumerate(counts):
+            if count:
+                value = int(hdr.get_value_from_index(index))
+                key = histogram._lowest(min(max(value, layout.lowest_us), layout.highest_us))
+                buckets[key] = buckets.get(key, 0) + int(count)
         histogram._count = int(hdr.get_total_count())
         if histogram._count:
             histogram._min_us = max(int(hdr.get_min_value()), layout.lowest_us)

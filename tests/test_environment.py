@@ -19,7 +19,12 @@ def _pip_section(environment: dict[str, object]) -> list[str]:
 
 def test_environment_yml_equals_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = set(project["dependencies"]).union(*project["optional-dependencies"].values())
+    extras = project["optional-dependencies"]
+    wanted = {
+        d
+        for d in set(project["dependencies"]).union(*extras.values())
+        if not d.startswith("perfkit[")  # an extra naming others: the others are listed
+    }
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed = _pip_section(environment)
     assert len(listed) == len(set(listed)), "environment.yml lists a dependency twice"
@@ -28,3 +33,16 @@ def test_environment_yml_equals_pyproject() -> None:
         d for d in environment["dependencies"] if isinstance(d, str) and d.startswith("python")
     ]
     assert python == [f"python{project['requires-python']}"]
+
+
+def test_all_names_every_extra_but_dev() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    (everything,) = extras["all"]
+    named = set(everything.removeprefix("perfkit[").removesuffix("]").split(","))
+    assert named == set(extras) - {"all", "dev"}
+
+
+def test_make_setup_installs_all_and_dev() -> None:
+    assert "pip install --quiet -e '.[all,dev]'" in (ROOT / "Makefile").read_text()

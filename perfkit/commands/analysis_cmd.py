@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 import typer
 from rich.console import Console
@@ -294,6 +293,8 @@ def analytics(
     as_json: bool = JSON,
 ) -> None:
     """The analytics report (health score, Apdex, burn rate, alerts, recommendations)."""
+    import httpx
+
     from perfkit.analysis.artifacts import write_report
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live
     from perfkit.live import analytics_documents

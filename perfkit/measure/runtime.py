@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import resource
+import sys
 from collections import deque
 from typing import Any
 
-import psutil
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def rss_bytes() -> int:
-    """Resident set size of this process."""
-    return int(psutil.Process().memory_info().rss)
+    """Resident set size of this process: Linux's ``/proc/self/statm`` (what psutil reads,
+    without making the runtime depend on psutil), else the peak from ``getrusage``."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak) * (1 if sys.platform == "darwin" else 1024)  # bytes on macOS, else KiB
 
 
 class LagWindow:
