@@ -98,7 +98,11 @@ def target_from_settings(settings: Settings, url: str | None = None) -> RedisTar
     """The target for ``url`` (or ``settings.redis_url``) with the settings' password and mode."""
     chosen = url or settings.redis_url
     if chosen is None:
-        raise ConfigError("REDIS_URL is not set (perfkit.embedded provides a private server)")
+        raise ConfigError(
+            "REDIS_URL is not set: the library connects only to a Redis you name "
+            "(REDIS_URL=redis://host:6379/0); the perfkit command line starts a private one "
+            "(redis-server on PATH, or pip install 'perfkit[embedded]')"
+        )
     return parse_redis_url(
         chosen,
         password=settings.redis_password,

@@ -27,11 +27,12 @@ from perfkit.bench.cache_demo import Upstream, demo_app, server_ms
 from perfkit.bench.cache_peers import Peers
 from perfkit.bench.cache_table import machine, render_markdown
 from perfkit.cache.core import RedisCache
-from perfkit.cache.policy import API, AUDIO, CachePolicy
+from perfkit.cache.policy import CachePolicy
 from perfkit.config import Settings
 from perfkit.connection import AsyncClient, Keyspace, RedisTarget, async_client
 from perfkit.embedded import redis_target
 from perfkit.errors import InputError
+from perfkit.service.policies import API, AUDIO
 from perfkit.serving import serve_app_async
 
 Op = Callable[[], Awaitable[object]]

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from perfkit.cache.core import RedisCache
-from perfkit.cache.policy import API, AUDIO
+from perfkit.service.policies import API, AUDIO
 
 Handler = Callable[[Request], Awaitable[Response]]
 

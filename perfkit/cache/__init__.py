@@ -11,15 +11,9 @@ in `perfkit.bench.cache`.
 """
 
 from perfkit.cache.core import RedisCache
-from perfkit.cache.policy import API, AUDIO, CHAT, RECOMMENDATIONS, SEED_TTLS, USERS, CachePolicy
+from perfkit.cache.policy import CachePolicy
 
 __all__ = [
-    "API",
-    "AUDIO",
-    "CHAT",
-    "RECOMMENDATIONS",
-    "SEED_TTLS",
-    "USERS",
     "CachePolicy",
     "RedisCache",
 ]

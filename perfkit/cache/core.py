@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ParamSpec, TypeVar
 
 from perfkit.breaker import CircuitBreaker
 from perfkit.cache.batch import BatchReader
 from perfkit.cache.codec import DecodeError, Entry, decode
-from perfkit.cache.decorator import cached
+from perfkit.cache.decorator import KeySpec, cached
 from perfkit.cache.fallback import MemoryLRU
 from perfkit.cache.keys import CacheKeys
 from perfkit.cache.locking import FillLock
@@ -83,9 +84,13 @@ class RedisCache:
 
     @classmethod
     async def from_settings(
-        cls, settings: Settings, target: RedisTarget | None = None
+        cls,
+        settings: Settings,
+        target: RedisTarget | None = None,
+        ttls: Mapping[str, int] = MappingProxyType({}),
     ) -> RedisCache:
-        """A cache on ``target`` (default: ``REDIS_URL``) with `CachePolicy.from_settings`.
+        """A cache on ``target`` (default: ``REDIS_URL``) with `CachePolicy.from_settings`
+        (``ttls``: the service's namespaces).
 
         The cache owns its client (closed by `aclose`). Redis need not be up: a failed
         first PING only means the cache starts on its fallback.
@@ -94,7 +99,7 @@ class RedisCache:
         cache = cls(
             async_client(target),
             Keyspace(settings.redis_key_prefix),
-            CachePolicy.from_settings(settings),
+            CachePolicy.from_settings(settings, ttls),
             owns_client=True,
         )
         await cache.store.get(cache.key("health", "ping"), Counters())  # connect, or fall back
@@ -198,9 +203,10 @@ class RedisCache:
         return await self.store.clear(*self._keys.scope(namespace))
 
     def cached(
-        self, namespace: str, *, key: Callable[..., str] | None = None, ttl: float | None = None
+        self, namespace: str = "", *, key: KeySpec = None, ttl: float | str | None = None
     ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
-        """Decorate an async function so its results are cached (see `cached`)."""
+        """``@cache.cached(ttl="5m", key="user:{user_id}")``: cache an async function's
+        results (see `perfkit.cache.decorator`); a bad template or TTL fails here."""
         return cached(self.get_or_set, namespace, key=key, ttl=ttl)
 
     async def stats(self) -> dict[str, Any]:

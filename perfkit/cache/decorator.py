@@ -1,27 +1,41 @@
-"""Cache the results of an async function (the seed's ``wrapSpotifyApiCall``).
+"""Cache the results of an async function, keyed by a template of its arguments.
 
 ::
 
-    @cache.cached("users", key=lambda user_id: user_id)
-    async def spotify_me(user_id: str) -> dict[str, Any]: ...
+    @cache.cached(ttl="5m", key="user:{user_id}")
+    async def profile(user_id: str) -> dict[str, Any]: ...
 
-Without ``key`` the key is the function's qualified name and a BLAKE2 digest of its
-arguments as JSON, so arguments must be JSON-compatible (pass ``key`` otherwise).
+    @cache.cached("audio", key=lambda track: track.id)   # a namespace, a key function
+    async def features(track: Track) -> dict[str, Any]: ...
+
+``key`` is a template whose fields name the function's parameters (``{user_id}``,
+``{user.id}``, ``{page:03d}``), filled from each call's arguments with their defaults
+applied; a field naming a parameter the function does not have is a `ConfigError` when
+the function is decorated, never a failing request. ``key`` can also be a function of
+the same arguments. Without ``key`` the key is the function's qualified name and a
+BLAKE2 digest of its arguments as JSON, so arguments must be JSON-compatible. The
+namespace defaults to the function's name; ``ttl`` is seconds or text like ``"5m"``
+(`perfkit.durations`), else the namespace's TTL from the `CachePolicy`.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
+import string
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 import orjson
 
 from perfkit.connection import check_namespace
+from perfkit.durations import parse_duration
+from perfkit.errors import ConfigError
 
 P = ParamSpec("P")
 T = TypeVar("T")
+KeySpec = str | Callable[..., str] | None
 
 
 class GetOrSet(Protocol):
@@ -45,21 +59,56 @@ def default_key(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     return f"{func.__module__}.{func.__qualname__}:{digest}"
 
 
+def template_key(func: Callable[..., Any], template: str) -> Callable[..., str]:
+    """``(*args, **kwargs) -> key`` filling ``template`` from ``func``'s arguments;
+    `ConfigError` now for a template that names something ``func`` does not take."""
+    signature = inspect.signature(func)
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        raise ConfigError(f"cache key template {template!r} is malformed: {exc}") from None
+    for field in fields:
+        name = field.split(".")[0].split("[")[0]
+        if not name or name.isdigit():
+            raise ConfigError(
+                f"cache key template {template!r}: name a parameter in every field "
+                f"({{user_id}}), not {{{field}}}"
+            )
+        if name not in signature.parameters:
+            raise ConfigError(
+                f"cache key template {template!r} names {name!r}, which "
+                f"{func.__qualname__}{signature} does not take"
+            )
+
+    def key(*args: Any, **kwargs: Any) -> str:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return template.format_map(bound.arguments)
+
+    return key
+
+
 def cached(
     get_or_set: GetOrSet,
-    namespace: str,
+    namespace: str = "",
     *,
-    key: Callable[..., str] | None = None,
-    ttl: float | None = None,
+    key: KeySpec = None,
+    ttl: float | str | None = None,
 ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
     """A decorator: calls go through ``get_or_set(namespace, key(...), ...)``."""
-    check_namespace(namespace)  # now, not at the first call
+    if namespace:
+        check_namespace(namespace)  # now, not at the first call
+    seconds = None if ttl is None else parse_duration(ttl, "cache ttl")
 
     def decorate(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        space = namespace or func.__name__
+        check_namespace(space)
+        make_key = template_key(func, key) if isinstance(key, str) else key
+
         @functools.wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            name = key(*args, **kwargs) if key else default_key(func, args, kwargs)
-            return await get_or_set(namespace, name, lambda: func(*args, **kwargs), ttl=ttl)
+            name = make_key(*args, **kwargs) if make_key else default_key(func, args, kwargs)
+            return await get_or_set(space, name, lambda: func(*args, **kwargs), ttl=seconds)
 
         return wrapper
 

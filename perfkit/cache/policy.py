@@ -1,8 +1,10 @@
 """Cache settings as one value object: TTL per namespace, jitter, freshness, limits.
 
-The seed's TTLs are the defaults of its five namespaces; any other namespace uses
-``REDIS_DEFAULT_TTL``. Every field can be set from the environment (`from_settings`)
-and every one is validated there, so a bad value stops start-up with its name.
+There are no namespaces of the library's own: a service gives its namespaces' TTLs
+(``ttls``, or ``PERFKIT_CACHE_TTL_<NAMESPACE>``), and any other namespace lives
+``default_ttl`` (``REDIS_DEFAULT_TTL``) unless a call passes its own ``ttl``. Every field
+can be set from the environment (`from_settings`) and every one is validated there, so a
+bad value stops start-up with its name.
 """
 
 from __future__ import annotations
@@ -11,23 +13,10 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
 
 from perfkit.config import Settings
 from perfkit.connection import check_namespace
 from perfkit.errors import ConfigError
-
-API: Final = "api"
-RECOMMENDATIONS: Final = "recommendations"
-USERS: Final = "users"
-AUDIO: Final = "audio"
-CHAT: Final = "chat"
-
-#: The seed's TTLs in seconds: api responses 5 min, recommendations 15 min,
-#: user profiles 1 h, audio features 6 h, chat context 10 min.
-SEED_TTLS: Final[Mapping[str, int]] = MappingProxyType(
-    {API: 300, RECOMMENDATIONS: 900, USERS: 3600, AUDIO: 21600, CHAT: 600}
-)
 
 
 @dataclass(frozen=True)
@@ -42,7 +31,7 @@ class CachePolicy:
     """
 
     default_ttl: int = 3600
-    ttls: Mapping[str, int] = field(default_factory=lambda: dict(SEED_TTLS))
+    ttls: Mapping[str, int] = field(default_factory=dict)
     ttl_jitter: float = 0.0
     stale_ttl: float = 0.0
     xfetch_beta: float = 1.0
@@ -87,9 +76,12 @@ class CachePolicy:
         return base, base + self.stale_ttl
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> CachePolicy:
-        """Read ``REDIS_DEFAULT_TTL`` and the ``PERFKIT_CACHE_*`` variables (README)."""
-        ttls = dict(SEED_TTLS)
+    def from_settings(
+        cls, settings: Settings, ttls: Mapping[str, int] = MappingProxyType({})
+    ) -> CachePolicy:
+        """Read ``REDIS_DEFAULT_TTL`` and the ``PERFKIT_CACHE_*`` variables (README);
+        ``ttls`` are the service's namespaces, each overridden by its variable."""
+        ttls = dict(ttls)
         for name in settings.extra:
             if name.startswith("PERFKIT_CACHE_TTL_") and name != "PERFKIT_CACHE_TTL_JITTER":
                 namespace = name.removeprefix("PERFKIT_CACHE_TTL_").lower()

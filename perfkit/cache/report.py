@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from perfkit.cache.policy import SEED_TTLS, CachePolicy
+from perfkit.cache.policy import CachePolicy
 from perfkit.cache.stats import CacheStats
 from perfkit.cache.tiered import TieredStore
 from perfkit.connection import AsyncClient, Health, ahealth
@@ -49,9 +49,9 @@ class StatsReport:
         return Health(status="unhealthy", response_time_ms=None, error=self._store.last_error)
 
     def _document(self, health: Health) -> dict[str, Any]:
-        return self._counters.to_dict(
-            self._redis_block(health), self._fallback_block(), self._policy.ttl, known=SEED_TTLS
-        )
+        policy = self._policy
+        blocks = self._redis_block(health), self._fallback_block()
+        return self._counters.to_dict(*blocks, policy.ttl, known=policy.ttls)
 
     def _redis_block(self, health: Health) -> dict[str, Any]:
         breaker = self._store.breaker

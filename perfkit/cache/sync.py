@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
 from perfkit.cache.core import RedisCache
@@ -43,8 +43,13 @@ class SyncRedisCache:
             raise
 
     @classmethod
-    def from_settings(cls, settings: Settings, target: RedisTarget | None = None) -> SyncRedisCache:
-        return cls(lambda: RedisCache.from_settings(settings, target))
+    def from_settings(
+        cls,
+        settings: Settings,
+        target: RedisTarget | None = None,
+        ttls: Mapping[str, int] = MappingProxyType({}),
+    ) -> SyncRedisCache:
+        return cls(lambda: RedisCache.from_settings(settings, target, ttls))
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the cache's loop and wait for its result (or its error)."""

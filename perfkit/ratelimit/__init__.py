@@ -4,7 +4,9 @@ The public API::
 
     RateLimiter / AsyncRateLimiter     decide requests (sync / asyncio)
     LimiterConfig                      how (from Settings: PERFKIT_RATELIMIT_*)
-    Policy, PolicySet, default_policies, create_rate_limit, load_policies
+    Policy, PolicySet, load_policies   policies (no defaults: a service names its own)
+    parse, Rate                        "30/minute" -> 30 per 60 s
+    limiter.limit / limiter.depends    one route's limit: decorator / FastAPI dependency
     Decision, Outcome                  what was decided, by which backend
     IdentityResolver, identity_key     who is calling
     RateLimitMiddleware                the ASGI middleware
@@ -21,9 +23,8 @@ from perfkit.ratelimit.policy import (
     Algorithm,
     Policy,
     PolicySet,
-    create_rate_limit,
-    default_policies,
 )
+from perfkit.ratelimit.rates import Rate, parse
 from perfkit.ratelimit.settings import LimiterConfig
 
 __all__ = [
@@ -37,11 +38,11 @@ __all__ = [
     "Outcome",
     "Policy",
     "PolicySet",
+    "Rate",
     "RateLimitMiddleware",
     "RateLimiter",
-    "create_rate_limit",
-    "default_policies",
     "identity_key",
     "load_policies",
+    "parse",
     "parse_policies",
 ]

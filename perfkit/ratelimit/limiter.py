@@ -5,6 +5,7 @@ Usage::
     limiter = AsyncRateLimiter.from_settings(Settings.from_env(), target)
     decision = await limiter.hit("203.0.113.9", "/api/chat")
     if not decision.allowed: ...            # decision.headers(), .retry_after, .message
+    @limiter.limit("30/minute")              # one route (perfkit.ratelimit.routes)
     limiter.stats()                          # the /api/rate-limit/stats document
     limiter.counters()                       # {policy: {outcome: n}} for Prometheus
     await limiter.aclose()
@@ -19,7 +20,9 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+from starlette.requests import Request
 
 from perfkit.config import Settings
 from perfkit.connection import (
@@ -36,8 +39,12 @@ from perfkit.ratelimit.core import Call, LimiterCore
 from perfkit.ratelimit.decision import Decision
 from perfkit.ratelimit.lease_client import LeaseClient
 from perfkit.ratelimit.policy import Policy
+from perfkit.ratelimit.routes import KeySpec, RouteLimit
 from perfkit.ratelimit.scripts import AsyncScriptRunner, Script, SyncScriptRunner
 from perfkit.ratelimit.settings import LimiterConfig
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class _Base:
@@ -88,10 +95,13 @@ class RateLimiter(_Base):
         self._closed = threading.Event()
 
     @classmethod
-    def from_settings(cls, settings: Settings, target: RedisTarget | None = None) -> RateLimiter:
-        """A limiter with ``PERFKIT_RATELIMIT_*`` configuration and its own client."""
+    def from_settings(
+        cls, settings: Settings, target: RedisTarget | None = None, policies: Sequence[Policy] = ()
+    ) -> RateLimiter:
+        """A limiter with ``PERFKIT_RATELIMIT_*`` configuration, ``policies`` (the service's
+        own; none by default) and its own client."""
         target = target or target_from_settings(settings)
-        return cls(sync_client(target), LimiterConfig.from_settings(settings),
+        return cls(sync_client(target), LimiterConfig.from_settings(settings, policies),
                    keyspace=Keyspace(settings.redis_key_prefix), owns_client=True)  # fmt: skip
 
     def hit(
@@ -162,12 +172,26 @@ class AsyncRateLimiter(_Base):
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, target: RedisTarget | None = None
+        cls, settings: Settings, target: RedisTarget | None = None, policies: Sequence[Policy] = ()
     ) -> AsyncRateLimiter:
-        """A limiter with ``PERFKIT_RATELIMIT_*`` configuration and its own client."""
+        """A limiter with ``PERFKIT_RATELIMIT_*`` configuration, ``policies`` (the service's
+        own; none by default) and its own client."""
         target = target or target_from_settings(settings)
-        return cls(async_client(target), LimiterConfig.from_settings(settings),
+        return cls(async_client(target), LimiterConfig.from_settings(settings, policies),
                    keyspace=Keyspace(settings.redis_key_prefix), owns_client=True)  # fmt: skip
+
+    def limit(
+        self, rate: str, *, key: KeySpec = "ip", name: str = ""
+    ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+        """``@limiter.limit("30/minute")``: a decorator limiting one endpoint (see
+        `perfkit.ratelimit.routes`); a bad rate or key fails here, at declaration."""
+        return RouteLimit(self, rate, key=key, name=name).decorate
+
+    def depends(
+        self, rate: str, *, key: KeySpec = "ip", name: str = ""
+    ) -> Callable[[Request], Awaitable[None]]:
+        """``Depends(limiter.depends("30/minute"))``: the same limit as a dependency."""
+        return RouteLimit(self, rate, key=key, name=name).dependency()
 
     async def hit(
         self, identity: str, path: str = "/", *, policies: Sequence[Policy] | None = None

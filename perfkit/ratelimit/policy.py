@@ -1,17 +1,16 @@
 """Rate limit policies: what is limited, how much, by which algorithm, on which routes.
 
-The defaults are the seed's named limiters (global 1000/15 min, api 500/15 min, chat
-30/1 min, spotify 50/1 min, auth 20/15 min). A request is subject to every policy whose
-route prefix matches its path (``/api/chat`` -> global, api and chat) and is refused when
-any of them refuses. `create_rate_limit` is the factory for custom limiters (the seed's
-``createRedisRateLimit``); `perfkit.ratelimit.config_file` reads policies from TOML.
+There are no default policies: a service names its own (in code, from a rate string with
+`perfkit.ratelimit.rates.parse`, or from TOML with `perfkit.ratelimit.config_file`). A
+request is subject to every policy whose route prefix matches its path (``/api/chat`` ->
+``/``, ``/api`` and ``/api/chat`` policies) and is refused when any of them refuses.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
@@ -125,42 +124,6 @@ def _matches(prefix: str, path: str) -> bool:
         return True
     base = prefix.rstrip("/")
     return path == base or path.startswith(base + "/")
-
-
-def create_rate_limit(
-    *,
-    window_ms: int,
-    max: int,  # the seed's option name
-    key_prefix: str,
-    message: str = DEFAULT_MESSAGE,
-    algorithm: Algorithm = DEFAULT_ALGORITHM,
-    prefixes: Sequence[str] = ("/",),
-    shadow: bool = False,
-) -> Policy:
-    """A custom limiter with the seed's ``createRedisRateLimit`` options."""
-    return Policy(
-        name=key_prefix.rstrip(":"),
-        limit=max,
-        window=window_ms / 1000,
-        algorithm=algorithm,
-        prefixes=tuple(prefixes),
-        message=message,
-        shadow=shadow,
-    )
-
-
-def default_policies(algorithm: Algorithm = DEFAULT_ALGORITHM) -> tuple[Policy, ...]:
-    """The seed's limiters and their routes."""
-    return (
-        Policy("global", 1000, 15 * 60, algorithm, ("/",)),
-        Policy("api", 500, 15 * 60, algorithm, ("/api",)),
-        Policy("chat", 30, 60, algorithm, ("/api/chat",),
-               message="Too many chat requests, please slow down."),
-        Policy("spotify", 50, 60, algorithm, ("/api/spotify",),
-               message="Too many Spotify requests, please try again in a minute."),
-        Policy("auth", 20, 15 * 60, algorithm, ("/auth", "/api/auth"),
-               message="Too many authentication attempts, please try again later."),
-    )  # fmt: skip
 
 
 class PolicySet:

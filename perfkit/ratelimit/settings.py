@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -9,7 +10,7 @@ from perfkit.config import Settings
 from perfkit.errors import ConfigError
 from perfkit.ratelimit.config_file import load_policies
 from perfkit.ratelimit.decision import HEADER_STYLES, HeaderStyle
-from perfkit.ratelimit.policy import ALGORITHMS, PolicySet, default_policies
+from perfkit.ratelimit.policy import ALGORITHMS, Policy, PolicySet
 
 OnRedisError = Literal["fallback", "open", "closed"]
 _ON_ERROR: tuple[OnRedisError, ...] = ("fallback", "open", "closed")
@@ -33,9 +34,12 @@ class LimiterConfig:
     per lease, spendable for ``lease_ttl`` seconds). ``fallback_instances`` is also the
     instance count in lease mode's worst-case figures. ``headers``: the RateLimit
     response headers' style (see `perfkit.ratelimit.decision.HeaderStyle`).
+
+    ``policies`` is empty unless given: the middleware then limits nothing, and routes
+    are limited one by one with ``limiter.limit("30/minute")`` (`perfkit.ratelimit.routes`).
     """
 
-    policies: PolicySet = field(default_factory=lambda: PolicySet(default_policies()))
+    policies: PolicySet = field(default_factory=lambda: PolicySet(()))
     on_redis_error: OnRedisError = "fallback"
     fallback_instances: int = 1
     retry_interval: float = 0.5
@@ -74,17 +78,20 @@ class LimiterConfig:
                 )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LimiterConfig:
-        algorithm = settings.env_text("PERFKIT_RATELIMIT_ALGORITHM", "gcra")
-        if algorithm not in ALGORITHMS:
+    def from_settings(cls, settings: Settings, policies: Iterable[Policy] = ()) -> LimiterConfig:
+        """The configuration from ``PERFKIT_RATELIMIT_*``; ``policies`` are the service's
+        own, replaced by ``PERFKIT_RATELIMIT_POLICIES`` (a TOML file) when that is set and
+        given ``PERFKIT_RATELIMIT_ALGORITHM`` when that is."""
+        algorithm = settings.env_text("PERFKIT_RATELIMIT_ALGORITHM", "")
+        if algorithm and algorithm not in ALGORITHMS:
             raise ConfigError(
                 f"PERFKIT_RATELIMIT_ALGORITHM={algorithm!r} must be one of {', '.join(ALGORITHMS)}"
             )
         path = settings.env_text("PERFKIT_RATELIMIT_POLICIES", "")
-        if path:
-            policies = PolicySet(load_policies(path))
-        else:
-            policies = PolicySet(default_policies(algorithm))
+        chosen = PolicySet(load_policies(path) if path else policies)
+        if algorithm and not path:
+            chosen = chosen.with_algorithm(algorithm)
+        policies = chosen
         if settings.env_bool("PERFKIT_RATELIMIT_SHADOW", False):
             policies = policies.with_shadow()
         on_error = settings.env_text("PERFKIT_RATELIMIT_ON_REDIS_ERROR", "fallback")

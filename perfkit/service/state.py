@@ -1,8 +1,9 @@
 """What the reference service holds while it runs: Redis, upstreams, and perfkit's parts.
 
 This is the worked example of wiring perfkit into a service: one async Redis client for
-health and worker merging, the cache (seed TTLs) on the hot paths, the rate limiter
-(seed policies) and the measurement monitor in the middleware.
+health and worker merging, the cache (the service's namespaces and TTLs,
+`perfkit.service.policies`) on the hot paths, the rate limiter (the service's policies)
+and the measurement monitor in the middleware.
 """
 
 from __future__ import annotations
@@ -13,13 +14,21 @@ from typing import Any
 
 from starlette.middleware import Middleware
 
-from perfkit.cache import AUDIO, CHAT, RECOMMENDATIONS, USERS, CachePolicy, RedisCache
+from perfkit.cache import CachePolicy, RedisCache
 from perfkit.config import Settings
 from perfkit.connection import AsyncClient, Keyspace, ahealth, async_client, target_from_settings
 from perfkit.measure import MeasureConfig, PerformanceMiddleware, PerformanceMonitor
 from perfkit.measure.workers import RedisWorkerStore
 from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, RateLimitMiddleware
 from perfkit.service.baseline_job import BaselineJobs
+from perfkit.service.policies import (
+    AUDIO,
+    CHAT,
+    RECOMMENDATIONS,
+    SERVICE_TTLS,
+    USERS,
+    service_policies,
+)
 from perfkit.service.upstreams import ChatSimulator, SpotifySimulator, UpstreamSettings
 
 _CHAT_TURNS_KEPT = 10
@@ -52,11 +61,11 @@ class ServiceState:
             spotify=SpotifySimulator(upstreams.spotify),
             chat_model=ChatSimulator(upstreams.chat),
             redis=redis,
-            cache=RedisCache(redis, keyspace, CachePolicy.from_settings(settings))
+            cache=RedisCache(redis, keyspace, CachePolicy.from_settings(settings, SERVICE_TTLS))
             if use_cache
             else None,
             limiter=AsyncRateLimiter(
-                redis, LimiterConfig.from_settings(settings), keyspace=keyspace
+                redis, LimiterConfig.from_settings(settings, service_policies()), keyspace=keyspace
             ),
             monitor=PerformanceMonitor(measure, store=store),
             baselines=BaselineJobs.from_settings(settings, redis, keyspace),
@@ -113,7 +122,8 @@ class ServiceState:
         return result
 
     async def chat(self, message: str, session: str) -> str:
-        """The chat context (recent turns) lives in the cache, as the seed's did."""
+        """The chat context (recent turns) lives in the cache: any worker can answer the
+        next turn of a conversation."""
         history: list[str] = []
         if self.cache is not None:
             history = list(await self.cache.get(CHAT, session, default=[]) or [])

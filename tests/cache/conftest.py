@@ -11,6 +11,7 @@ import pytest
 from perfkit.cache import CachePolicy, RedisCache
 from perfkit.connection import Keyspace, RedisTarget, async_client
 from perfkit.embedded import EmbeddedCluster
+from perfkit.service.policies import SERVICE_TTLS
 
 
 @dataclass
@@ -42,8 +43,9 @@ def backend_target(request: pytest.FixtureRequest, redis_target: RedisTarget) ->
 async def cache(
     backend_target: RedisTarget, keyspace: Keyspace, clock: FakeClock
 ) -> AsyncIterator[RedisCache]:
-    """A cache without jitter or XFetch (so TTLs and counts are exact), wall clock faked."""
-    policy = CachePolicy(ttl_jitter=0.0, xfetch_beta=0.0)
+    """A cache with the reference service's namespaces, without jitter or XFetch (so TTLs
+    and counts are exact), wall clock faked."""
+    policy = CachePolicy(ttls=SERVICE_TTLS, ttl_jitter=0.0, xfetch_beta=0.0)
     client = async_client(backend_target)
     cache = RedisCache(client, keyspace, policy, owns_client=True, clock=clock)
     yield cache

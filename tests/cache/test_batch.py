@@ -1,4 +1,5 @@
-"""`RedisCache.get_many`: the seed's batch caching of audio features."""
+"""`RedisCache.get_many`: many keys in one round trip, the misses loaded in one batch
+(the reference service's audio features)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from perfkit.cache import AUDIO, CachePolicy, RedisCache
+from perfkit.cache import CachePolicy, RedisCache
 from perfkit.connection import Keyspace, RedisTarget, async_client, sync_client
 from perfkit.embedded import EmbeddedServer
+from perfkit.service.policies import AUDIO, SERVICE_TTLS
 
 pytestmark = pytest.mark.anyio
 
@@ -147,7 +149,7 @@ async def test_a_cluster_batch_spans_slots_without_crossslot(cache: RedisCache) 
 async def test_ttl_jitter_spreads_the_expiry_of_a_batch(
     backend_target: RedisTarget, keyspace: Keyspace
 ) -> None:
-    policy = CachePolicy(ttl_jitter=0.5, xfetch_beta=0.0)
+    policy = CachePolicy(ttls=SERVICE_TTLS, ttl_jitter=0.5, xfetch_beta=0.0)
     cache = RedisCache(async_client(backend_target), keyspace, policy, owns_client=True)
     try:
         ids = [str(i) for i in range(30)]

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from perfkit.cache import AUDIO, CHAT, RECOMMENDATIONS, SEED_TTLS, USERS, RedisCache
-from perfkit.cache.policy import API
+from perfkit.cache import RedisCache
 from perfkit.connection import Keyspace, RedisTarget, sync_client
 from perfkit.keyspace_admin import clear
+from perfkit.service.policies import API, AUDIO, CHAT, RECOMMENDATIONS, USERS
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +32,7 @@ class Loader:
 async def test_each_namespace_is_written_with_its_ttl(cache: RedisCache, namespace: str) -> None:
     await cache.get_or_set(namespace, "k", Loader({"v": 1}))
     pttl = await cache.client.pttl(cache.key(namespace, "k"))
-    expected = SEED_TTLS.get(namespace, cache.policy.default_ttl) * 1000
+    expected = cache.policy.ttl(namespace) * 1000
     assert expected - 2000 < pttl <= expected
 
 

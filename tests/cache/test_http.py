@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from perfkit.bench.cache_demo import Upstream, demo_app
-from perfkit.cache import API, AUDIO, RedisCache
+from perfkit.cache import RedisCache
+from perfkit.service.policies import API, AUDIO
 from perfkit.serving import serve_app_async
 
 pytestmark = pytest.mark.anyio
@@ -38,7 +39,7 @@ async def test_a_cached_endpoint_calls_the_upstream_once(
     assert upstream.calls == 2
 
 
-async def test_stats_over_http_have_the_seeds_shape(
+async def test_stats_over_http_have_the_documented_shape(
     http: tuple[httpx.AsyncClient, Upstream],
 ) -> None:
     client, _ = http

@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from perfkit.cache import RECOMMENDATIONS, CachePolicy, RedisCache
+from perfkit.cache import CachePolicy, RedisCache
 from perfkit.connection import Keyspace, RedisTarget, async_client
+from perfkit.service.policies import RECOMMENDATIONS
 
 pytestmark = pytest.mark.anyio
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from perfkit.cache import AUDIO, USERS, CachePolicy, RedisCache
+from perfkit.cache import CachePolicy, RedisCache
 from perfkit.connection import Keyspace, async_client
 from perfkit.embedded import EmbeddedServer
+from perfkit.service.policies import AUDIO, USERS
 from tests.cache.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio

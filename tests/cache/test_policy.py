@@ -4,14 +4,21 @@ import re
 
 import pytest
 
-from perfkit.cache import AUDIO, CHAT, RECOMMENDATIONS, USERS, CachePolicy
-from perfkit.cache.policy import API
+from perfkit.cache import CachePolicy
 from perfkit.config import Settings
 from perfkit.errors import ConfigError
+from perfkit.service.policies import API, AUDIO, CHAT, RECOMMENDATIONS, SERVICE_TTLS, USERS
 
 
-def test_seed_ttls_are_the_defaults_and_other_namespaces_use_the_default_ttl() -> None:
+def test_the_library_has_no_namespaces_of_its_own() -> None:
+    assert CachePolicy().ttls == {}
     policy = CachePolicy.from_settings(Settings.from_env({"REDIS_DEFAULT_TTL": "77"}))
+    assert (policy.ttls, policy.ttl(AUDIO)) == ({}, 77)
+
+
+def test_a_services_ttls_apply_and_other_namespaces_use_the_default_ttl() -> None:
+    env = Settings.from_env({"REDIS_DEFAULT_TTL": "77"})
+    policy = CachePolicy.from_settings(env, SERVICE_TTLS)
     assert [policy.ttl(n) for n in (API, RECOMMENDATIONS, USERS, AUDIO, CHAT)] == [
         300,
         900,
@@ -30,7 +37,7 @@ def test_environment_overrides_a_namespace_ttl_and_the_knobs() -> None:
         "PERFKIT_CACHE_STALE_TTL": "30",
         "PERFKIT_CACHE_LOCK": "true",
     }
-    policy = CachePolicy.from_settings(Settings.from_env(env))
+    policy = CachePolicy.from_settings(Settings.from_env(env), SERVICE_TTLS)
     assert (policy.ttl(AUDIO), policy.ttl("search"), policy.ttl(USERS)) == (60, 5, 3600)
     assert (policy.ttl_jitter, policy.stale_ttl, policy.lock) == (0.2, 30.0, True)
 
@@ -50,7 +57,7 @@ def test_a_bad_value_names_the_variable(name: str, value: str) -> None:
 
 
 def test_jitter_shortens_ttls_by_at_most_the_fraction_and_stale_extends_the_hard_ttl() -> None:
-    policy = CachePolicy(ttl_jitter=0.1, stale_ttl=30)
+    policy = CachePolicy(ttls=SERVICE_TTLS, ttl_jitter=0.1, stale_ttl=30)
     assert policy.lifetimes(AUDIO, rand=0.0) == (21600, 21630)
     soft, hard = policy.lifetimes(AUDIO, rand=0.999)
     assert soft == pytest.approx(21600 * (1 - 0.0999))

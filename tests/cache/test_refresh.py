@@ -9,8 +9,9 @@ from typing import Any
 import anyio
 import pytest
 
-from perfkit.cache import USERS, CachePolicy, RedisCache
+from perfkit.cache import CachePolicy, RedisCache
 from perfkit.connection import Keyspace, RedisTarget, async_client
+from perfkit.service.policies import USERS
 from tests.cache.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio

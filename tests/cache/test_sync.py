@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from perfkit.cache import AUDIO, USERS
 from perfkit.cache.sync import SyncRedisCache
 from perfkit.config import Settings
 from perfkit.connection import Keyspace, RedisTarget, sync_client
+from perfkit.service.policies import AUDIO, SERVICE_TTLS, USERS
 
 
 @pytest.fixture
 def sync_cache(redis_target: RedisTarget, keyspace: Keyspace) -> Iterator[SyncRedisCache]:
     settings = Settings.from_env({"REDIS_KEY_PREFIX": keyspace.prefix})
-    with SyncRedisCache.from_settings(settings, redis_target) as cache:
+    with SyncRedisCache.from_settings(settings, redis_target, SERVICE_TTLS) as cache:
         yield cache
         cache.clear()
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from perfkit.connection import Keyspace, SyncClient
-from perfkit.ratelimit import LimiterConfig, Policy, PolicySet, RateLimiter, create_rate_limit
+from perfkit.ratelimit import LimiterConfig, Policy, PolicySet, RateLimiter
 from perfkit.ratelimit.local_cache import OverLimitCache
 from perfkit.ratelimit.stats import TopK
 
@@ -106,8 +106,7 @@ def test_top_k_stays_bounded_and_keeps_heavy_hitters() -> None:
 
 def test_custom_limiter_and_script_flush(redis_client: SyncClient, keyspace: Keyspace) -> None:
     limiter = _limiter(redis_client, keyspace, Policy("p", 100, 60.0))
-    custom = create_rate_limit(window_ms=60_000, max=1, key_prefix="custom",
-                               message="Custom rate limit message")  # fmt: skip
+    custom = Policy("custom", 1, 60.0, message="Custom rate limit message")
     assert limiter.hit("a", policies=[custom]).allowed
     redis_client.script_flush()  # as after a restart or failover: NOSCRIPT on the next call
     refused = limiter.hit("a", policies=[custom])
@@ -130,7 +129,7 @@ def test_a_callers_call_is_built_once_and_never_shared_with_another(
     assert first.keys == [keyspace.key("rl", "p", "g") + ":{a}",
                           keyspace.key("rl", "q", "g") + ":{a}"]  # fmt: skip
     assert core.call("b", chosen).keys == [k.replace("{a}", "{b}") for k in first.keys]
-    custom = create_rate_limit(window_ms=60_000, max=2, key_prefix="custom")
+    custom = Policy("custom", 2, 60.0)
     assert core.call("a", (custom,)).keys == [keyspace.key("rl", "custom", "g") + ":{a}"]
     decisions = [limiter.hit("a", "/api/x") for _ in range(4)]  # the memoised call, in use
     assert [d.allowed for d in decisions] == [True, True, True, False]

@@ -1,7 +1,9 @@
-"""Policies: the seed's defaults and routes, the factory, TOML files, env settings."""
+"""Policies: none by default, a service's own and their routes, rate strings, TOML files,
+env settings."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,15 +14,20 @@ from perfkit.ratelimit import (
     LimiterConfig,
     Policy,
     PolicySet,
-    create_rate_limit,
-    default_policies,
     load_policies,
+    parse,
     parse_policies,
 )
+from perfkit.service.policies import service_policies
 
 
-def test_seed_defaults_and_their_routes() -> None:
-    policies = PolicySet(default_policies())
+def test_the_library_has_no_policies_of_its_own() -> None:
+    assert len(LimiterConfig().policies) == 0
+    assert len(LimiterConfig.from_settings(Settings.from_env({})).policies) == 0
+
+
+def test_a_services_policies_and_their_routes() -> None:
+    policies = LimiterConfig.from_settings(Settings.from_env({}), service_policies()).policies
     limits = {p.name: (p.limit, p.window) for p in policies}
     assert limits == {"global": (1000, 900), "api": (500, 900), "chat": (30, 60),
                       "spotify": (50, 60), "auth": (20, 900)}  # fmt: skip
@@ -35,11 +42,30 @@ def test_seed_defaults_and_their_routes() -> None:
     assert {p.algorithm for p in policies} == {"gcra"}
 
 
-def test_factory_takes_the_seed_options() -> None:
-    custom = create_rate_limit(window_ms=60_000, max=100, key_prefix="custom:",
-                               message="Custom rate limit message")  # fmt: skip
-    assert (custom.name, custom.limit, custom.window, custom.message) == (
-        "custom", 100, 60.0, "Custom rate limit message")  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "limit", "window"),
+    [("30/minute", 30, 60), ("30/min", 30, 60), ("30 per minute", 30, 60), ("5/s", 5, 1),
+     ("100/15 minutes", 100, 900), ("100/15m", 100, 900), ("1000/hour", 1000, 3600),
+     ("10000/day", 10000, 86400), (" 7 / Second ", 7, 1)],
+)  # fmt: skip
+def test_rate_strings(text: str, limit: int, window: float) -> None:
+    rate = parse(text)
+    assert (rate.limit, rate.window) == (limit, window)
+    policy = rate.policy("chat", prefixes=["/api/chat"], message="slow down")
+    assert (policy.limit, policy.window, policy.prefixes) == (limit, window, ("/api/chat",))
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("30/minutes", "a plural unit needs a count; write '30/minute'"),
+     ("0/s", "at least 1 request, not 0"), ("-1/h", "at least 1 request, not -1"),
+     ("30/fortnight", "unknown unit 'fortnight'"), ("thirty/minute", "does not parse"),
+     ("30/0 minutes", "window must be at least 1"), ("", "does not parse")],
+)  # fmt: skip
+def test_bad_rate_strings_name_the_problem_in_one_line(text: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(problem)) as info:
+        parse(text)
+    assert "\n" not in str(info.value) and repr(text) in str(info.value)
 
 
 def test_policies_from_toml(tmp_path: Path) -> None:
@@ -92,7 +118,7 @@ def test_settings_from_environment(tmp_path: Path) -> None:
     assert config.fallback_instances == 3
     assert config.headers == "draft-8" and config.describe()["headers"] == "draft-8"
     default = LimiterConfig.from_settings(Settings.from_env({"PERFKIT_RATELIMIT_ALGORITHM":
-                                                              "sliding_window"}))  # fmt: skip
+                                          "sliding_window"}), service_policies())  # fmt: skip
     assert {p.algorithm for p in default.policies} == {"sliding_window"}
     assert "/health" in default.exempt_paths
     assert default.headers == "draft-6"

@@ -26,6 +26,7 @@ from perfkit.mcp.context import ServerContext
 from perfkit.mcp.models import ServiceDocument
 from perfkit.mcp.tools.history import READ_ONLY
 from perfkit.ratelimit.settings import LimiterConfig
+from perfkit.service.policies import service_policies
 
 _LIVE_TIMEOUT_S = 10.0
 _RATE_LIMIT_NAMESPACE = "rl"
@@ -74,7 +75,7 @@ def _keys(config: McpConfig, target: RedisTarget) -> dict[str, Any]:
 def _limiter(config: McpConfig, target: RedisTarget) -> dict[str, Any]:
     keys = _keys(config, target)
     return {
-        "config": LimiterConfig.from_settings(config.settings).describe(),
+        "config": LimiterConfig.from_settings(config.settings, service_policies()).describe(),
         "keys": keys["keys_by_namespace"].get(_RATE_LIMIT_NAMESPACE, 0),
         "prefix": keys["prefix"],
     }

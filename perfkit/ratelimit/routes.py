@@ -1,0 +1,171 @@
+"""Limits on single routes: ``@limiter.limit("30/minute")`` and ``limiter.depends(...)``.
+
+::
+
+    @app.get("/search")
+    @limiter.limit("30/minute", key="ip")           # a decorator: the endpoint takes
+    async def search(request: Request, q: str): ... # a ``request: Request`` parameter
+
+    @app.get("/me", dependencies=[Depends(limiter.depends("10/second", key="user"))])
+    async def me(): ...                              # a FastAPI dependency
+
+Each route limit is its own `Policy` (named after the function, or the route's path for a
+dependency), decided by the same limiter, script and fallback as the middleware's. ``key``
+says who is counted: ``"ip"`` (the client address, through the limiter's trusted proxies),
+``"user"`` (Starlette's authenticated ``request.user``), ``"header:X-API-Key"`` (a header,
+hashed in keys), or a function of the `Request` returning the key; where that gives
+nothing (no user, no header), the client address is counted. A refusal raises Starlette's
+``HTTPException(429)`` with ``Retry-After`` and the RateLimit headers, which Starlette and
+FastAPI both answer without any handler installed. Bad rates, keys and endpoints fail
+when the route is declared.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from perfkit.errors import ConfigError
+from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.identity import IdentityResolver, identity_key
+from perfkit.ratelimit.policy import Policy
+from perfkit.ratelimit.rates import parse
+
+if TYPE_CHECKING:
+    from perfkit.ratelimit.limiter import AsyncRateLimiter
+
+P = ParamSpec("P")
+T = TypeVar("T")
+KeySpec = str | Callable[[Request], str | None]
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _key_function(spec: KeySpec, by_address: IdentityResolver) -> Callable[[Request], str]:
+    """``request -> identity`` for a ``key=`` spec; the client address when it gives none."""
+    custom: Callable[[Request], str | None]
+    if callable(spec):
+        custom = spec
+    elif spec == "ip":
+        return lambda request: by_address(request.scope)
+    elif spec == "user":
+        custom = _user
+    elif spec.startswith("header:") and len(spec) > len("header:"):
+        name = spec.removeprefix("header:").lower()
+        custom = lambda request: _hashed_header(request, name)  # noqa: E731
+    else:
+        raise ConfigError(
+            f"rate limit key {spec!r} must be 'ip', 'user', 'header:<Name>' or a function "
+            "of the request"
+        )
+
+    def identify(request: Request) -> str:
+        found = custom(request)
+        return identity_key(found) if found else by_address(request.scope)
+
+    return identify
+
+
+def _user(request: Request) -> str | None:
+    user = request.scope.get("user")  # set by Starlette's AuthenticationMiddleware
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return "user:" + str(getattr(user, "identity", None) or user.display_name)
+
+
+def _hashed_header(request: Request, name: str) -> str | None:
+    value = request.headers.get(name)
+    if not value:
+        return None
+    return "key:" + hashlib.blake2b(value.encode(), digest_size=12).hexdigest()
+
+
+def policy_name(text: str) -> str:
+    """A policy name for a function or a route path: safe characters, at most 40, and a
+    digest of the whole text when it had to be changed (so two routes never share one)."""
+    cleaned = _UNSAFE.sub("-", text).strip("-") or "route"
+    if cleaned == text and len(text) <= 40:
+        return text
+    digest = hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+    return f"{cleaned[:31]}-{digest}"
+
+
+class RouteLimit:
+    """One rate for routes; `decorate` an endpoint or `check` a request (a dependency)."""
+
+    def __init__(
+        self, limiter: AsyncRateLimiter, rate: str, *, key: KeySpec = "ip", name: str = ""
+    ) -> None:
+        self.limiter = limiter
+        self.rate = parse(rate)
+        config = limiter.config
+        by_address = IdentityResolver(config.trusted_proxies, ipv6_prefix=config.ipv6_prefix,
+                                      hash_identities=config.hash_identities)  # fmt: skip
+        self.identify = _key_function(key, by_address)
+        self.name = name
+        self._policies: dict[str, tuple[Policy, ...]] = {}
+
+    def policies(self, name: str) -> tuple[Policy, ...]:
+        found = self._policies.get(name)
+        if found is None:
+            found = self._policies[name] = (self.rate.policy(policy_name(self.name or name)),)
+        return found
+
+    async def check(self, request: Request, name: str = "") -> Decision:
+        """Count ``request``; `HTTPException` 429 when over the rate."""
+        if not name:
+            route = request.scope.get("route")
+            name = getattr(route, "path", None) or request.url.path
+        limiter = self.limiter
+        started = limiter.begin(self.identify(request), "/", self.policies(name))
+        decision = started if isinstance(started, Decision) else await limiter.complete(started)
+        if not decision.allowed:
+            style = limiter.config.headers
+            headers = {k.decode(): v.decode() for k, v in decision.headers(style)}
+            headers.setdefault("retry-after", str(max(1, decision.retry_after)))
+            raise HTTPException(429, decision.message or "Too many requests", headers=headers)
+        return decision
+
+    def decorate(self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        """The endpoint, counting each call; it must take a ``Request`` parameter."""
+        parameter = _request_parameter(func)
+        name = self.name or f"{func.__module__}.{func.__qualname__}"
+        self.policies(name)  # the name is checked now
+
+        @functools.wraps(func)
+        async def limited(*args: P.args, **kwargs: P.kwargs) -> T:
+            request = kwargs.get(parameter)
+            if not isinstance(request, Request):
+                request = next(a for a in args if isinstance(a, Request))
+            await self.check(request, name)
+            return await func(*args, **kwargs)
+
+        return limited
+
+    def dependency(self) -> Callable[[Request], Awaitable[None]]:
+        """An async callable of the request alone, for ``Depends(...)``."""
+
+        async def rate_limit(request: Request) -> None:
+            await self.check(request)
+
+        return rate_limit
+
+
+def _request_parameter(func: Callable[..., Any]) -> str:
+    """The name of ``func``'s `Request` parameter; `ConfigError` when it has none."""
+    if not inspect.iscoroutinefunction(func):
+        raise ConfigError(f"@limiter.limit: {func.__qualname__} must be an async def endpoint")
+    parameters = inspect.signature(func).parameters
+    for parameter in parameters.values():
+        if parameter.annotation in (Request, "Request") or parameter.name == "request":
+            return parameter.name
+    raise ConfigError(
+        f"@limiter.limit: {func.__qualname__} needs a `request: Request` parameter "
+        "(or use Depends(limiter.depends(...)))"
+    )
