@@ -13,10 +13,19 @@ def init(
     folder: Path = FOLDER,
     *,
     target: str = typer.Option(
-        "", "--target", help="Base URL of your service; default: the reference service."
+        "",
+        "--target",
+        help="Base URL of your service; default: the --from-openapi URL's, else the "
+        "reference service.",
     ),
     notebooks: bool = typer.Option(
         False, "--notebooks", help="Also copy the five notebooks, to customise."
+    ),
+    from_openapi: str = typer.Option(
+        "",
+        "--from-openapi",
+        help="URL or file of your service's OpenAPI document: the scenario requests its "
+        "GET routes (default: an empty scenario to fill in).",
     ),
 ) -> None:
     """Write perfkit.toml, a scenario and thresholds to edit (and notebooks); never overwrites."""
@@ -25,7 +34,7 @@ def init(
 
     if not folder.is_dir():
         raise InputError(f"{folder} is not a folder")
-    for path in init_project(folder, target, notebooks):
+    for path in init_project(folder, target, notebooks, from_openapi):
         typer.echo(f"wrote {path}")
     typer.echo("next: perfkit smoke, perfkit report; add reports/ to .gitignore")
 

@@ -94,7 +94,12 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     _no_unknown(data, _TOP_FIELDS, source)
     name = _text(data, "name", source, None)
     raw_endpoints = data.get("endpoints")
-    if not isinstance(raw_endpoints, list) or not raw_endpoints:
+    if raw_endpoints is None or raw_endpoints == []:
+        raise InputError(
+            f"{source}: no endpoints yet: add [[endpoints]] tables (the file's comments show "
+            "how), or write them from your API with perfkit init --from-openapi URL"
+        )
+    if not isinstance(raw_endpoints, list):
         raise InputError(f"{source}: 'endpoints' must be a non-empty list of tables")
     endpoints = tuple(
         _endpoint(item, f"{source}: endpoints[{i}]") for i, item in enumerate(raw_endpoints)
