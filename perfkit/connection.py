@@ -193,7 +193,7 @@ def escape_glob(text: str) -> str:
 
 @dataclass(frozen=True)
 class Health:
-    """The answer of `health`: what the seed's ``/api/redis/health`` reports."""
+    """The answer of `health`: what ``/api/redis/health`` reports."""
 
     status: Status
     response_time_ms: float | None

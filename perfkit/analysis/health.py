@@ -1,6 +1,6 @@
 """The 0-100 health score, Apdex and the error-budget burn rate: pure functions of counts.
 
-The health score is the seed's rule set, exactly: start at 100 and deduct
+The health score: start at 100 and deduct
 
 - 30 if any request was critical (slower than the critical threshold, 10 s by default),
 - 20 if more than 10 % of requests were slow (slower than the slow threshold, 1 s),

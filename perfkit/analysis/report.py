@@ -1,4 +1,4 @@
-"""The analytics report (the seed's "MCP analytics"): one JSON document per analysis.
+"""The analytics report (served as "MCP analytics"): one JSON document per analysis.
 
 Shape (``schema_version`` 1)::
 

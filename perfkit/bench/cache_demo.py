@@ -33,7 +33,7 @@ def _json(data: Any) -> Response:
 
 
 class Upstream:
-    """A slow dependency (Spotify in the seed) that counts its calls."""
+    """A slow dependency (a remote API) that counts its calls."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay

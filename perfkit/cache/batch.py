@@ -1,4 +1,4 @@
-"""Batch cache-aside (the seed's ``cacheAudioFeatures(trackIds, fetch)``).
+"""Batch cache-aside: many keys in one round trip, the misses loaded by one call.
 
 One read for every distinct id (MGET; one MGET per hash slot, pipelined, on a Redis
 Cluster), one loader call with just the distinct misses in first-seen order, one

@@ -1,4 +1,5 @@
-"""The ``/api/cache/stats`` document (the seed's shape, extended).
+"""The ``/api/cache/stats`` document (``redis``, ``global``, ``namespaces``,
+``fallback``; the counter names are those dashboards of the original service read).
 
 ::
 

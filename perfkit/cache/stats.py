@@ -1,4 +1,4 @@
-"""Counters of the cache, per namespace, and the seed's ``/api/cache/stats`` shape.
+"""Counters of the cache, per namespace, and the ``/api/cache/stats`` document.
 
 One `Counters` per namespace is incremented on the hot path (one attribute add per
 event); the global block is summed when a snapshot is taken. ``hit_rate`` is
@@ -78,7 +78,7 @@ class CacheStats:
         ttl_of: Callable[[str], int],
         known: Iterable[str] = (),
     ) -> dict[str, Any]:
-        """The seed's shape: ``redis``, ``global``, then ``namespaces`` and ``fallback``.
+        """The document: ``redis``, ``global``, then ``namespaces`` and ``fallback``.
 
         ``known`` namespaces are listed even before their first lookup.
         """

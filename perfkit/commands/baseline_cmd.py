@@ -242,7 +242,7 @@ def smoke(
     target_label: str | None = TARGET_LABEL,
     junit: Path | None = JUNIT, summary: Path | None = SUMMARY,
 ) -> None:  # fmt: skip
-    """The CI smoke test: the seed's criteria (or --thresholds); exit 1 when one fails."""
+    """The CI smoke test: the packaged criteria (or --thresholds); exit 1 when one fails."""
     check_files(junit, summary)
     run = _run("smoke", target=target, scenario=scenario, duration=duration, requests=requests,
                concurrency=concurrency, rate=rate, warmup=warmup, timeout=timeout, workers=workers,

@@ -3,8 +3,8 @@
 For each endpoint, ``keys`` fresh keys (a user, a set of tracks, a seed never asked
 before); each key is requested twice in a row: the first request misses and waits for the
 simulated upstream (cold), the second is served from Redis (warm). Cold and warm run
-side by side, key after key, so machine noise hits both alike. The seed promised a
-40-60 % cut; `cold_warm_summary` reports what was measured.
+side by side, key after key, so machine noise hits both alike. The target is a
+40-60 % cut in latency; `cold_warm_summary` reports what was measured.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def reference_target(env: Mapping[str, str] | None = None) -> Iterator[str]:
 
     Its rate limiter runs in shadow mode (every policy evaluated and counted, nothing
     refused) unless ``PERFKIT_RATELIMIT_SHADOW`` is set: a load run from one client would
-    otherwise be refused by the seed's per-client limits within a second, and measure
+    otherwise be refused by the service's per-client limits within a second, and measure
     429s instead of the service. The limiter's cost is still measured.
     """
     child_env = {**os.environ, **(env or {})}

@@ -1,4 +1,4 @@
-"""Smoke criteria: thresholds (the seed's defaults, or a TOML file) judged against a run.
+"""Smoke criteria: thresholds (the packaged defaults, or a TOML file) judged against a run.
 
 Pure: `evaluate(thresholds, overall, endpoints)` builds the verdict from stats. Health
 endpoints are held to `health_latency_ms`, API and critical endpoints to
@@ -52,7 +52,8 @@ class Thresholds:
 
 def load_thresholds(path: Path | None = None) -> Thresholds:
     """Thresholds from `path`; without one, the project's (see `perfkit.project`), which
-    fall back to the packaged file of the seed's defaults."""
+    fall back to the packaged defaults (health < 1 s, API < 2 s, errors < 5 %, none on
+    critical endpoints)."""
     if path is None:
         path = Project.find().thresholds()
     return Thresholds.from_mapping(read_toml(path, "thresholds file"), str(path))

@@ -36,7 +36,7 @@ def _text(path: Path) -> str:
 
 
 def _summary_path(run_json: Path, kind: str) -> Path:
-    """``<kind>-<stamp>.json`` -> ``<kind>-summary-<stamp>.md`` (the seed's names)."""
+    """``<kind>-<stamp>.json`` -> ``<kind>-summary-<stamp>.md`` (the artifact names)."""
     stamp = run_json.stem.removeprefix(f"{kind}-")
     return run_json.with_name(f"{kind}-summary-{stamp}.md")
 

@@ -3,7 +3,8 @@
 Pure: snapshots, thresholds and the time are passed in. Several workers' snapshots
 (from Redis) merge into one picture: routes by (method, route) with exact histogram
 merges, slow counts summed, recent slow requests interleaved by time, memory summed
-and loop lag reported per worker. The ``performance`` block keeps the seed's names.
+and loop lag reported per worker. The ``performance`` block keeps the names
+existing dashboards read (``totalRequests``, ``averageResponseTime``).
 """
 
 from __future__ import annotations

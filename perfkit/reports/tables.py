@@ -141,7 +141,7 @@ def _sections(report: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def key_metrics_table(report: Mapping[str, Any]) -> pd.DataFrame:
-    """Status, score and the seed's key metrics, one per row."""
+    """Status, score and the key metrics, one per row."""
     summary = _sections(report)["executive_summary"]
     rows = {"status": summary["status"], "health score": summary["health_score"]}
     rows.update(summary["key_metrics"])

@@ -1,6 +1,6 @@
 """Write a run's artifacts, each atomically: samples, then Markdown, then the JSON.
 
-Names follow the seed: ``<kind>-<UTC ts>.json`` and ``<kind>-summary-<UTC ts>.md``, plus
+Names: ``<kind>-<UTC ts>.json`` and ``<kind>-summary-<UTC ts>.md``, plus
 ``<kind>-<UTC ts>.samples.parquet``. The JSON is written last: a reader that sees it sees
 the files it refers to. A failure removes what this call already wrote.
 """

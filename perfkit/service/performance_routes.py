@@ -33,7 +33,7 @@ async def performance(request: Request) -> Response:
 
 
 async def cache_stats(request: Request) -> Response:
-    """The cache's figures and, as the seed's endpoint had, the requests' ``performance``
+    """The cache's figures and the requests' ``performance``
     block (``totalRequests``, ``slowRequests``, ``averageResponseTime``)."""
     state = _state(request)
     report = await state.monitor.areport()

@@ -72,7 +72,7 @@ def test_thresholds_come_from_a_file(tmp_path: Path) -> None:
     path = tmp_path / "t.toml"
     path.write_text('statistic = "p99"\napi_latency_ms = 250\n')
     assert load_thresholds(path) == Thresholds(statistic="p99", api_latency_ms=250.0)
-    assert load_thresholds() == Thresholds()  # the bundled file holds the seed's defaults
+    assert load_thresholds() == Thresholds()  # the bundled file holds the defaults
     path.write_text("api_latency = 250\n")
     with pytest.raises(InputError, match="unknown field 'api_latency'"):
         load_thresholds(path)

@@ -103,7 +103,7 @@ def live_service(tmp_path: Path) -> Iterator[tuple[str, str]]:
             tmp_path,
             PERFKIT_RATELIMIT_SHADOW="true",
             PERFKIT_BASELINE_TOKEN=TOKEN,
-            # the seed's thresholds, not the service tests' 40/400 ms: on a loaded machine one
+            # the default thresholds, not the service tests' 40/400 ms: on a loaded machine one
             # request slower than 400 ms between two readings would change the health score
             SLOW_REQUEST_THRESHOLD="1000",
             VERY_SLOW_REQUEST_THRESHOLD="5000",
