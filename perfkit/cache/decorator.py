@@ -77,7 +77,7 @@ def template_key(func: Callable[..., Any], template: str) -> Callable[..., str]:
         if name not in signature.parameters:
             raise ConfigError(
                 f"cache key template {template!r} names {name!r}, which "
-                f"{func.__qualname__}{signature} does not take"
+                f"{func.__name__}({', '.join(signature.parameters)}) does not take"
             )
 
     def key(*args: Any, **kwargs: Any) -> str:

@@ -18,11 +18,16 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import venv
 import zipfile
 from pathlib import Path
 
+import orjson
 import pytest
+
+from perfkit.connection import RedisTarget
+from perfkit.serving import serve_process
 
 REPO = Path(__file__).resolve().parents[2]
 _TOP_LEVEL_SKIPPED = {".venv", ".git", "reports", "build", "dist", "tests", "data", "logs"}
@@ -109,3 +114,105 @@ def test_an_installed_wheel_records_a_baseline_and_runs_a_notebook_in_a_bare_pro
     assert len(list((project / "reports" / "performance").glob("baseline-*.json"))) == 2
     # nothing else written there (logs/: the reference service's slow-request log)
     assert {p.name for p in project.iterdir()} <= {"reports", "logs"}
+
+
+# What a service's image gets from `pip install perfkit`: the runtime, no analysis.
+ANALYSIS_ONLY = ("pandas", "numpy", "scipy", "pyarrow", "matplotlib", "jupyter_client",
+                 "jupyterlab", "papermill", "nbformat", "psutil", "httpx", "aiohttp")  # fmt: skip
+SERVE_ONE_REQUEST = """
+import asyncio, json, sys
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from perfkit.asgi import Perfkit
+
+perf = Perfkit.from_env(ttls={"users": 60})
+
+@perf.cached(ttl="1m", key="user:{user_id}")
+async def load(user_id: int) -> dict:
+    return {"id": user_id}
+
+async def user(request):
+    return JSONResponse(await load(int(request.path_params["user_id"])))
+
+app = Starlette(routes=[Route("/users/{user_id}", user)])
+perf.install(app)
+
+async def main() -> list[int]:
+    statuses = []
+    async def call(path: str) -> None:
+        scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path,
+                 "raw_path": path.encode(), "query_string": b"", "headers": [],
+                 "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http",
+                 "root_path": "", "app": app}
+        async def receive(): return {"type": "http.request", "body": b"", "more_body": False}
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+        await app(scope, receive, send)
+    async with app.router.lifespan_context(app):
+        await call("/users/7")
+        await call("/users/7")
+        await call("/metrics")
+    return statuses
+
+print(json.dumps({"statuses": asyncio.run(main()), "modules": sorted(sys.modules)}))
+"""
+
+
+def _site_bytes(env_dir: Path) -> int:
+    return sum(p.stat().st_size for p in env_dir.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_wheel_without_extras_is_the_runtime_alone(
+    wheel: Path, tmp_path: Path, redis_target: RedisTarget
+) -> None:
+    """A fresh venv, `pip install perfkit.whl` from the index: its size and time (written to
+    the test's output), a request served through the middleware and the cache loading no
+    analysis library, an analysis command saying which extra it needs (exit 2), and the
+    tutorial app running once the service's own FastAPI and uvicorn are installed."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python, before = str(env_dir / "bin" / "python"), _site_bytes(env_dir)
+    started = time.perf_counter()
+    installed = subprocess.run([python, "-m", "pip", "install", "--quiet", str(wheel)],
+                               capture_output=True, text=True, timeout=600)  # fmt: skip
+    seconds = time.perf_counter() - started
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    megabytes = (_site_bytes(env_dir) - before) / 1e6
+    print(f"pip install perfkit (no extras): {megabytes:.1f} MB in {seconds:.1f} s")
+    assert megabytes <= 25, f"{megabytes:.1f} MB"
+
+    env = {"PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}", "LANG": "C.UTF-8",
+           "HOME": str(tmp_path), "REDIS_URL": redis_target.url,
+           "REDIS_KEY_PREFIX": "pktest-wheel:", "ENABLE_SLOW_REQUEST_LOGGING": "false"}  # fmt: skip
+    served = _run([python, "-c", SERVE_ONE_REQUEST], tmp_path, env)
+    assert served.returncode == 0, served.stderr[-3000:]
+    report = orjson.loads(served.stdout.splitlines()[-1])
+    assert report["statuses"] == [200, 200, 200]
+    loaded = {name.split(".")[0] for name in report["modules"]}
+    assert loaded.isdisjoint(ANALYSIS_ONLY), sorted(loaded & set(ANALYSIS_ONLY))
+
+    perfkit = str(env_dir / "bin" / "perfkit")
+    for command, extra in (("baseline", "analysis"), ("compare", "analysis"),
+                           ("report", "notebooks"), ("init", "cli")):  # fmt: skip
+        refused = _run([perfkit, command, *(["a", "b"] if command == "compare" else [])],
+                       tmp_path, env)  # fmt: skip
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.count("\n") == 1, refused.stderr
+        assert f"pip install 'perfkit[{extra}]'" in refused.stderr
+
+    stack = subprocess.run([python, "-m", "pip", "install", "--quiet", "fastapi", "uvicorn"],
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert stack.returncode == 0, stack.stderr[-3000:]
+    command = [python, "-m", "uvicorn", "--app-dir", str(REPO), "--port", "{port}",
+               "examples.fastapi_app:app"]  # fmt: skip
+    with serve_process(command, name="the tutorial app", ready_path="/health", env=env) as app:
+        answer = _run([python, "-c", f"import urllib.request as u; print(u.urlopen("
+                       f"'{app.url}/users/3').read().decode())"], tmp_path, env)  # fmt: skip
+        assert answer.stdout.strip() == '{"id":3,"name":"user 3"}', answer.stderr
+        metrics = _run([python, "-c", f"import urllib.request as u; print(u.urlopen("
+                        f"'{app.url}/metrics').read().decode())"], tmp_path, env)  # fmt: skip
+        assert 'route="/users/{user_id}"' in metrics.stdout
