@@ -18,9 +18,12 @@ from perfkit.measure.middleware import PerformanceMiddleware
 from perfkit.measure.monitor import PerformanceMonitor
 
 
+def profile(user_id: int) -> dict[str, object]:
+    return {"id": user_id, "name": f"user-{user_id}", "plan": "premium"}
+
+
 async def user(request: Request) -> Response:
-    user_id = request.path_params["id"]
-    return JSONResponse({"id": user_id, "name": f"user-{user_id}", "plan": "premium"})
+    return JSONResponse(profile(request.path_params["id"]))
 
 
 async def health(request: Request) -> Response:

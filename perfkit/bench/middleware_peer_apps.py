@@ -3,7 +3,10 @@
 Every stack wraps the same one-route Starlette app (`perfkit.bench.middleware_app`), and
 every limiter (perfkit's, slowapi's `limits`) uses the same Redis (``REDIS_URL``, set by
 the benchmark). Each limiter has one policy, enforcing, with a limit so large that every
-request is admitted: what is measured is the cost of a real decision per request.
+request is admitted: what is measured is the cost of a real decision per request. The
+``+cache`` and ``+cashews`` stacks (the tutorial's: limiter, measurement and a cached
+route) serve the route through perfkit's cache or cashews (``@cache(ttl="5m",
+key="user:{user_id}")``), both on that Redis: one read of a cached value per request.
 
 ``create_app(variant)`` is the factory the benchmark's server process calls.
 """
@@ -11,6 +14,8 @@ request is admitted: what is measured is the cost of a real decision per request
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_fastapi_instrumentator import Instrumentator
 from slowapi import Limiter
@@ -18,9 +23,12 @@ from slowapi.middleware import SlowAPIMiddleware
 from slowapi.util import get_remote_address
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from perfkit.bench.middleware_app import health, user
+from perfkit.bench.middleware_app import health, profile, user
+from perfkit.cache import CachePolicy, RedisCache
 from perfkit.config import Settings
 from perfkit.connection import Keyspace, async_client, target_from_settings
 from perfkit.errors import InputError
@@ -44,12 +52,40 @@ VARIANTS: dict[str, str] = {
     "limiter+measure": "perfkit limiter (exact) + measurement",
     "lease+measure": "perfkit limiter (lease) + measurement",
     "slowapi+instrumentator": "slowapi + instrumentator",
+    "limiter+measure+cache": "perfkit limiter + measurement + cache (the tutorial's stack)",
+    "slowapi+instrumentator+cashews": "slowapi + instrumentator + cashews",
 }
 BASELINE = "none"
 
 
-def _routes() -> list[Route]:
-    return [Route("/api/users/{id:int}", user), Route("/health", health)]
+def _routes(cache: str = "") -> list[Route]:
+    """The app's routes; ``cache``: ``perfkit`` or ``cashews`` serve the user through it."""
+    endpoint: Callable[[Request], Awaitable[Response]] = user
+    if cache == "perfkit":
+        settings = Settings.from_env()
+        client = async_client(target_from_settings(settings))
+        store = RedisCache(client, Keyspace(settings.redis_key_prefix), CachePolicy(),
+                           owns_client=True)  # fmt: skip
+        endpoint = _cached_user(store.cached("users", ttl="5m", key="user:{user_id}"))
+    elif cache == "cashews":
+        from cashews import Cache  # noqa: PLC0415 - a dev extra, this stack only
+
+        cashews = Cache()
+        cashews.setup(os.environ["REDIS_URL"])
+        endpoint = _cached_user(cashews(ttl="5m", key="user:{user_id}"))
+    return [Route("/api/users/{id:int}", endpoint), Route("/health", health)]
+
+
+def _cached_user(decorator: Any) -> Callable[[Request], Awaitable[Response]]:
+    async def uncached(user_id: int) -> dict[str, object]:
+        return profile(user_id)
+
+    load: Callable[[int], Awaitable[dict[str, object]]] = decorator(uncached)
+
+    async def cached_user(request: Request) -> Response:
+        return JSONResponse(await load(request.path_params["id"]))
+
+    return cached_user
 
 
 def _limiter(mode: str) -> AsyncRateLimiter:
@@ -89,7 +125,8 @@ def create_app(variant: str) -> Starlette:
     if "measure" in parts:
         monitor = PerformanceMonitor(MeasureConfig.from_settings(Settings.from_env()))
         middleware.append(Middleware(PerformanceMiddleware, monitor=monitor))
-    app = Starlette(routes=_routes(), middleware=middleware)
+    cache = "perfkit" if "cache" in parts else "cashews" if "cashews" in parts else ""
+    app = Starlette(routes=_routes(cache), middleware=middleware)
     # Peers add themselves with add_middleware, which puts each outermost: the limiter
     # last, so it runs first, like perfkit's.
     if "instrumentator" in parts:
