@@ -81,7 +81,8 @@ def test_the_check_sees_a_dev_only_import() -> None:
 
 
 ANALYSIS_ONLY = ("pandas", "numpy", "scipy", "pyarrow", "matplotlib", "jupyter_client",
-                 "papermill", "nbformat", "psutil", "httpx", "aiohttp", "typer", "rich")  # fmt: skip
+                 "papermill", "nbformat", "psutil", "httpx", "aiohttp", "typer",
+                 "rich")  # fmt: skip
 
 
 def test_the_runtime_a_service_imports_loads_no_analysis_or_cli_library() -> None:

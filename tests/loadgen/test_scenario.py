@@ -38,7 +38,7 @@ def test_weights_give_exact_shares() -> None:
             'name = "x"\n[[endpoints]]\npath = "/a"\nname = "a"\ntimout = 3\n',
             "unknown field 'timout'",
         ),
-        ('name = "x"\nendpoints = []\n', "'endpoints' must be a non-empty list"),
+        ('name = "x"\nendpoints = []\n', "no endpoints yet"),
         ('name = "x"\n[[endpoints]]\nname = "a"\npath = "a"\n', "must start with '/'"),
         ('name = "x"\n[[endpoints]]\nname = "a"\npath = "/a"\nweight = 0\n', "'weight'"),
         ('name = "x"\n[[endpoints]]\nname = "a"\npath = "/a"\ncategory = "vip"\n', "category"),

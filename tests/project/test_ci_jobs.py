@@ -49,7 +49,7 @@ def test_init_writes_a_project_that_perfkit_then_uses_and_never_overwrites(
     project = Project.find(tmp_path)
     assert project.target == "http://127.0.0.1:8000"
     assert project.scenario() == tmp_path / "performance" / "scenario.toml"
-    assert project.scenario().read_bytes() == packaged("scenarios", "default.toml").read_bytes()
+    assert project.scenario().read_bytes() == packaged("scenarios", "starter.toml").read_bytes()
     assert project.thresholds() == tmp_path / "performance" / "thresholds.toml"
     assert len(list(project.notebooks().glob("*.ipynb"))) == 5
     assert project.history.branch == "perfkit-history" and project.history.remote == "origin"
@@ -82,6 +82,9 @@ def test_two_ci_jobs_record_and_push_at_once_and_a_clean_clone_sees_both(tmp_pat
     seed = tmp_path / "seed"
     git("clone", "-q", str(service), str(seed))
     run_ok(seed, "init")
+    # the runs load the reference service: its scenario replaces the empty one init writes
+    scenario = packaged("scenarios", "default.toml").read_bytes()
+    (seed / "performance" / "scenario.toml").write_bytes(scenario)
     toml = seed / "perfkit.toml"
     toml.write_text(toml.read_text().replace('remote = "origin"', f'remote = "{history}"'))
     git("add", ".", cwd=seed)
