@@ -10,8 +10,15 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
-from starlette.requests import Request
+from starlette.applications import Starlette
+from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from perfkit.cache import RedisCache
 from perfkit.cache.decorator import template_key
@@ -148,3 +155,35 @@ def test_plain_init_writes_an_empty_commented_scenario_that_says_what_to_do(
                            text=True, timeout=60)  # fmt: skip
     assert smoke.returncode == 2
     assert "no endpoints yet" in smoke.stderr and "--from-openapi" in smoke.stderr
+
+
+class HeaderUser(AuthenticationBackend):
+    """Starlette authentication from an ``x-user`` header (a stand-in for a real login)."""
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, SimpleUser] | None:
+        name = conn.headers.get("x-user")
+        return (AuthCredentials(["authenticated"]), SimpleUser(name)) if name else None
+
+
+async def test_a_route_limited_per_user_counts_each_user_and_falls_back_to_the_address(
+    redis_target: RedisTarget, keyspace: Keyspace
+) -> None:
+    client = async_client(redis_target)
+    limiter = AsyncRateLimiter(client, keyspace=keyspace)
+
+    @limiter.limit("2/minute", key="user")
+    async def me(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    login = Middleware(AuthenticationMiddleware, backend=HeaderUser())
+    app = Starlette(routes=[Route("/me", me)], middleware=[login])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        ann = [(await http.get("/me", headers={"x-user": "ann"})).status_code for _ in range(3)]
+        bob = (await http.get("/me", headers={"x-user": "bob"})).status_code
+        anonymous = [(await http.get("/me")).status_code for _ in range(3)]
+        refused = await http.get("/me", headers={"x-user": "ann"})
+    await limiter.aclose()
+    await client.aclose()
+    assert (ann, bob, anonymous) == ([200, 200, 429], 200, [200, 200, 429])
+    assert int(refused.headers["retry-after"]) >= 1 and refused.headers["ratelimit-limit"] == "2"
