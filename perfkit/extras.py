@@ -17,7 +17,7 @@ from perfkit.errors import InputError
 EXTRA_OF_MODULE = {
     **dict.fromkeys(
         ("pandas", "numpy", "scipy", "pyarrow", "httpx", "aiohttp", "httpx_aiohttp", "psutil",
-         "uvicorn", "duckdb"),
+         "uvicorn", "duckdb", "hdrh"),
         "analysis",
     ),
     **dict.fromkeys(

@@ -31,25 +31,11 @@ reads a decoded HdrHistogram's counts back (reading, never writing, its counts a
 
 from __future__ import annotations
 
-import binascii
 import math
-import zlib
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
-from hdrh.histogram import HdrHistogram
-
-_DECODE_ERRORS = (
-    ValueError,
-    TypeError,
-    IndexError,
-    zlib.error,
-    binascii.Error,
-    HdrCookieException,
-    HdrLengthException,
-    HdrHistogramSettingsException,
-)
+from perfkit import hdr_wire
 
 
 class Layout(NamedTuple):
@@ -71,14 +57,6 @@ MONITOR = Layout(1, 3_600_000_000, 2)
 
 class HistogramDecodeError(ValueError):
     """An encoded histogram (e.g. read from Redis or a run file) could not be decoded."""
-
-
-def decode_hdr(encoded: str) -> HdrHistogram:
-    """The HdrHistogram of an encoding, as stored in a run (for readers of raw buckets)."""
-    try:
-        return HdrHistogram.decode(encoded.encode("ascii"))
-    except _DECODE_ERRORS as exc:
-        raise HistogramDecodeError(f"bad encoded histogram: {exc}") from None
 
 
 def nearest_rank(percentile: float, count: int) -> int:
@@ -211,32 +189,29 @@ class LatencyHistogram:
 
     # --- the wire -------------------------------------------------------------------
     def encode(self) -> str:
-        """HdrHistogram's standard compressed base64 form (readable by any HdrHistogram)."""
-        hdr = HdrHistogram(*self.layout)
-        for key, count in self._buckets.items():
-            hdr.record_value(key, count)
-        encoded: bytes = hdr.encode()
-        return encoded.decode("ascii")
+        """HdrHistogram's standard compressed base64 form (readable by any HdrHistogram;
+        written by `perfkit.hdr_wire`)."""
+        return hdr_wire.encode(hdr_wire.Geometry(*self.layout), self._buckets)
 
     @classmethod
     def decode(cls, text: str, layout: Layout = RUN) -> LatencyHistogram:
-        """The histogram of an encoding, re-homed in ``layout`` (so merges stay exact)."""
-        hdr = decode_hdr(text)
+        """The histogram of an encoding, re-homed in ``layout`` (so merges stay exact);
+        its extremes are the bounds of its lowest and highest slots, as hdrh reads them."""
+        try:
+            geometry, counts = hdr_wire.decode(text)
+        except hdr_wire.WireError as exc:
+            raise HistogramDecodeError(f"bad encoded histogram: {exc}") from None
         histogram = cls(layout)
+        if not counts:
+            return histogram
+        lowest_us, highest_us = layout.lowest_us, layout.highest_us
         buckets = histogram._buckets
-        # hdrh's recorded iterator calls into Python for every slot (~40 ms for the
-        # monitor's layout); its counts, copied (never written) as one list and scanned
-        # for non-zero slots, take a fraction of that
-        counts = hdr.counts[: hdr.counts_len]
-        for index, count in enumerate(counts):
-            if count:
-                value = int(hdr.get_value_from_index(index))
-                key = histogram._lowest(min(max(value, layout.lowest_us), layout.highest_us))
-                buckets[key] = buckets.get(key, 0) + int(count)
-        histogram._count = int(hdr.get_total_count())
-        if histogram._count:
-            histogram._min_us = max(int(hdr.get_min_value()), layout.lowest_us)
-            histogram._max_us = min(int(hdr.get_max_value()), layout.highest_us)
+        for value, count in counts.items():
+            key = histogram._lowest(min(max(value, lowest_us), highest_us))
+            buckets[key] = buckets.get(key, 0) + count
+        histogram._count = sum(counts.values())
+        histogram._min_us = max(min(counts), lowest_us)
+        histogram._max_us = min(geometry.highest_equivalent(max(counts)), highest_us)
         return histogram
 
     def with_extremes(self, min_ms: float, max_ms: float) -> LatencyHistogram:

@@ -3,13 +3,16 @@ and nearest-rank percentiles inside [min, max] (numpy's ``inverted_cdf``)."""
 
 from __future__ import annotations
 
+import base64
 import math
+import random
 from fractions import Fraction
 
 import numpy as np
 import pytest
 from hdrh.histogram import HdrHistogram
 
+from perfkit import hdr_wire
 from perfkit.histogram import (
     MONITOR,
     RUN,
@@ -117,3 +120,32 @@ def test_an_empty_histogram_reads_zeros() -> None:
     empty = LatencyHistogram()
     assert empty.percentiles_ms([50.0, 99.0]) == {50.0: 0.0, 99.0: 0.0}
     assert (empty.count, empty.min_ms, empty.max_ms, empty.mean_ms) == (0, 0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("layout", [RUN, MONITOR])
+def test_our_wire_form_is_hdrhs_byte_for_byte_and_reads_hdrhs(layout: Layout) -> None:
+    """`perfkit.hdr_wire` (the runtime's codec, so the runtime needs no hdrhistogram
+    package) against the Python hdrh: the same text for the same counts, both ways."""
+    rng = random.Random(7)
+    geometry = hdr_wire.Geometry(*layout)
+    for _ in range(40):
+        reference, counts = HdrHistogram(*layout), {}
+        for _ in range(rng.randint(0, 200)):
+            value = rng.choice([rng.randint(1, 5000), rng.randint(1, layout.highest_us)])
+            count = rng.choice([1, rng.randint(1, 10**12)])  # 9-byte varints too
+            reference.record_value(value, count)
+            key = geometry.value(geometry.index(value))
+            counts[key] = counts.get(key, 0) + count
+        encoded = reference.encode().decode()
+        assert hdr_wire.encode(geometry, counts) == encoded
+        assert hdr_wire.decode(encoded) == (geometry, counts)
+        for key in counts:
+            assert geometry.highest_equivalent(key) == reference.get_highest_equivalent_value(key)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "bm90IGEgaGlzdG9ncmFt", base64.b64encode(b"\x1c\x84\x93\x14\x00\x00\x00\x05abcde")]
+)
+def test_a_bad_wire_form_is_a_decode_error(text: str | bytes) -> None:
+    with pytest.raises(HistogramDecodeError, match="bad encoded histogram"):
+        LatencyHistogram.decode(text if isinstance(text, str) else text.decode())

@@ -80,7 +80,7 @@ def test_the_check_sees_a_dev_only_import() -> None:
     assert "limits" in loaded
 
 
-ANALYSIS_ONLY = ("pandas", "numpy", "scipy", "pyarrow", "matplotlib", "jupyter_client",
+ANALYSIS_ONLY = ("pandas", "numpy", "scipy", "pyarrow", "matplotlib", "jupyter_client", "hdrh",
                  "papermill", "nbformat", "psutil", "httpx", "aiohttp", "typer",
                  "rich")  # fmt: skip
 

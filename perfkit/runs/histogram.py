@@ -8,22 +8,31 @@ in its `RUN` layout; its percentile definition (nearest rank) is documented ther
 
 from __future__ import annotations
 
+import binascii
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
 from hdrh.histogram import HdrHistogram
 
-from perfkit.histogram import RUN, LatencyHistogram, decode_hdr
+from perfkit.histogram import RUN, HistogramDecodeError, LatencyHistogram
 from perfkit.runs.model import EndpointStats, LatencyStats, Stats
+
+_DECODE_ERRORS = (ValueError, TypeError, IndexError, zlib.error, binascii.Error, HdrCookieException,
+                  HdrLengthException, HdrHistogramSettingsException)  # fmt: skip
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 
 
 def decode(encoded: str) -> HdrHistogram:
     """The HdrHistogram stored in a run (`Stats.histogram`), for readers of its buckets."""
-    return decode_hdr(encoded)
+    try:
+        return HdrHistogram.decode(encoded.encode("ascii"))
+    except _DECODE_ERRORS as exc:
+        raise HistogramDecodeError(f"bad encoded histogram: {exc}") from None
 
 
 def merge(encoded: list[str]) -> LatencyHistogram:

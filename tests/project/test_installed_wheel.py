@@ -117,7 +117,7 @@ def test_an_installed_wheel_records_a_baseline_and_runs_a_notebook_in_a_bare_pro
 
 
 # What a service's image gets from `pip install perfkit`: the runtime, no analysis.
-ANALYSIS_ONLY = ("pandas", "numpy", "scipy", "pyarrow", "matplotlib", "jupyter_client",
+ANALYSIS_ONLY = ("pandas", "numpy", "scipy", "pyarrow", "matplotlib", "jupyter_client", "hdrh",
                  "jupyterlab", "papermill", "nbformat", "psutil", "httpx", "aiohttp")  # fmt: skip
 SERVE_ONE_REQUEST = """
 import asyncio, json, sys
