@@ -187,3 +187,13 @@ async def test_a_route_limited_per_user_counts_each_user_and_falls_back_to_the_a
     await client.aclose()
     assert (ann, bob, anonymous) == ([200, 200, 429], 200, [200, 200, 429])
     assert int(refused.headers["retry-after"]) >= 1 and refused.headers["ratelimit-limit"] == "2"
+
+
+def test_init_from_an_unreachable_openapi_url_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "perfkit", "init", "--from-openapi", "http://127.0.0.1:9/openapi.json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "cannot read the OpenAPI document http://127.0.0.1:9/openapi.json" in result.stderr
+    assert list(tmp_path.iterdir()) == []
