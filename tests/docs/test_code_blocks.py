@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 PAGES = [*sorted([*(DOCS / "tutorials").glob("*.md"), *(DOCS / "how-to").glob("*.md")]),
          REPO / "README.md"]  # fmt: skip
-BLOCK_TIMEOUT_S = 600
+BLOCK_TIMEOUT_S = 900
 
 pytestmark = [pytest.mark.slow, pytest.mark.docs]
 
@@ -67,21 +67,25 @@ def _run(block: Block, folder: Path, redis_url: str) -> None:
     else:
         argv = ["bash", "-c", shell_script(block)]
         env = _environment(None)
-    process = subprocess.Popen(argv, cwd=folder, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    try:
-        output, _ = process.communicate(timeout=BLOCK_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        _stop_group(process)
-        output, _ = process.communicate()
-        pytest.fail(
-            f"{block.where} did not finish in {BLOCK_TIMEOUT_S} s:\n{output.decode()[-3000:]}"
-        )
-    finally:
-        _stop_group(process)
-    assert process.returncode == 0, f"{block.where} failed:\n{output.decode()[-4000:]}"
+    log = folder / f"_block_{block.line}.log"
+    with log.open("wb") as sink:  # a file, not a pipe: background servers keep theirs open
+        process = subprocess.Popen(argv, cwd=folder, env=env, stdout=sink,
+                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        try:
+            process.wait(timeout=BLOCK_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{block.where} did not finish in {BLOCK_TIMEOUT_S} s:\n{_tail(log)}")
+        finally:
+            _stop_group(process)
+            process.wait()
+    assert process.returncode == 0, f"{block.where} failed:\n{_tail(log)}"
 
 
+def _tail(log: Path) -> str:
+    return log.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO)))
 def test_the_page_runs_as_written(page: Path, tmp_path: Path, redis_target: RedisTarget) -> None:
     found = blocks(page)
