@@ -88,7 +88,8 @@ class CachePolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CachePolicy:
-        """Read ``REDIS_DEFAULT_TTL`` and the ``PERFKIT_CACHE_*`` variables (README)."""
+        """Read ``REDIS_DEFAULT_TTL`` and the ``PERFKIT_CACHE_*`` variables (their meanings:
+        docs/reference/configuration.md)."""
         ttls = dict(SEED_TTLS)
         for name in settings.extra:
             if name.startswith("PERFKIT_CACHE_TTL_") and name != "PERFKIT_CACHE_TTL_JITTER":
