@@ -61,7 +61,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    """Configuration values; see README's configuration table for their meaning."""
+    """Configuration values; their meanings: docs/reference/configuration.md."""
 
     redis_url: str | None = None
     redis_password: str | None = None

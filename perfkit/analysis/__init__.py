@@ -1,7 +1,7 @@
 """Analysis of runs: compare, history gate, trends with change points, health, analytics.
 
 The pure core works on `RunData` (`perfkit.analysis.data`); `perfkit.analysis.adapt`
-builds it from a stored run. See README's analysis section for the methods and their
+builds it from a stored run. See docs/explanation/analysis.md for the methods and their
 sources (asv, Bencher, Hunter/otava, Apdex, the SRE workbook).
 """
 

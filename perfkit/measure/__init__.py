@@ -9,7 +9,7 @@ The pieces a service wires together::
     ...
     report = await monitor.areport()   # GET /api/performance
 
-See README's measurement section for thresholds, the slow log and worker merging.
+See docs/how-to/measurement.md for thresholds, the slow log and worker merging.
 """
 
 from perfkit.histogram import LatencyHistogram

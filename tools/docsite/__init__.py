@@ -1,0 +1,1 @@
+"""The documentation site's generators: pages written from the code at build time."""
