@@ -10,13 +10,16 @@ import httpx
 from perfkit.connection import RedisTarget
 from perfkit.ratelimit import LimiterConfig, Policy, PolicySet
 
-from .conftest import LiveServer
+from .conftest import LiveServer, clear_of_window_edge
 
 Start = Callable[[RedisTarget, LimiterConfig], LiveServer]
 RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy")
 
 
 def _policies(**overrides: object) -> LimiterConfig:
+    """Global 100/15 min (GCRA) and chat 3/min (sliding window: the caller's test starts
+    at least 10 s before the next minute, so its requests all fall in one window)."""
+    clear_of_window_edge(60.0, needed=10.0)
     policies = PolicySet([
         Policy("global", 100, 900.0),
         Policy("chat", 3, 60.0, "sliding_window", ("/api/chat",),
