@@ -72,7 +72,7 @@ def redis_url_settings_without_token(
     redis_target: RedisTarget, keyspace: Keyspace, tmp_path: Path
 ) -> Iterator[httpx.Client]:
     settings = service_settings(redis_target.url, keyspace, tmp_path, PERFKIT_BASELINE_TOKEN="")
-    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url) as http:
+    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as http:
         yield http
 
 
@@ -88,5 +88,8 @@ def shadow_client(
         PERFKIT_RATELIMIT_SHADOW="true",
         PERFKIT_SELF_URL=f"http://127.0.0.1:{port}",
     )
-    with serve_app(create_app(settings), port=port) as url, httpx.Client(base_url=url) as http:
+    with (
+        serve_app(create_app(settings), port=port) as url,
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
         yield http
