@@ -8,7 +8,7 @@ STAMP := $(VENV)/.perfkit-installed
 WRK2 := $(BIN)/wrk2
 WRK2_NEEDS := gcc make luajit libluajit-5.1-dev libssl-dev
 
-.PHONY: setup test lint pytest test-redis-floor report docs-screenshot clean wrk2
+.PHONY: setup test test-all lint pytest pytest-all test-redis-floor report docs-screenshot clean wrk2
 
 setup: $(STAMP)
 
@@ -19,7 +19,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name perfkit --display-name "perfkit (Python 3)" >/dev/null
 	touch $(STAMP)
 
+# `make test`: lint, then every test except those marked slow (the long load runs, the
+# installed wheel, papermill over every importer), in parallel. `make test-all` (what
+# .ci/run runs) adds the slow ones. PYTEST_WORKERS: pytest-xdist workers, one per core;
+# tests of one xdist_group (a shared module fixture, or heavy processes that should not
+# all run at once) stay on one worker. PYTEST_ARGS: more, e.g. PYTEST_ARGS='-k cache'.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20
+
 test: lint pytest
+
+test-all: lint pytest-all
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,7 +38,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) $(WRK2)
-	$(BIN)/pytest
+	$(PYTEST) -m 'not slow' $(PYTEST_ARGS)
+
+pytest-all: $(STAMP) $(WRK2)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # wrk2 is not packaged anywhere: built from its sources in tools/wrk2 into the venv
 # (`perfkit import wrk2`'s tests and `perfkit bench loadgen` run it). Without the
@@ -49,7 +63,7 @@ test-redis-floor: $(STAMP)
 	rm -rf $(FLOOR_DIR)
 	$(BIN)/python -m pip install --quiet --target $(FLOOR_DIR) 'redis==$(REDIS_FLOOR)'
 	PYTHONPATH=$(FLOOR_DIR) $(BIN)/python -c "import redis; assert redis.__file__.startswith('$(abspath $(FLOOR_DIR))'), redis.__file__; print('redis-py', redis.__version__)"
-	PYTHONPATH=$(FLOOR_DIR) $(BIN)/pytest -q tests/ratelimit tests/cache tests/measure \
+	PYTHONPATH=$(FLOOR_DIR) $(PYTEST) -q tests/ratelimit tests/cache tests/measure \
 		tests/service tests/test_connection.py tests/test_cluster.py tests/test_cli_redis.py
 
 # The notebook suite: starts an embedded Redis and the reference service, records a

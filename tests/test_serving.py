@@ -58,5 +58,5 @@ def test_serve_app_on_a_thread() -> None:
 
 @pytest.mark.anyio
 async def test_serve_app_on_the_running_loop() -> None:
-    async with serve_app_async(APP) as url, httpx.AsyncClient() as client:
+    async with serve_app_async(APP) as url, httpx.AsyncClient(timeout=30) as client:
         assert (await client.get(url)).text == "hello"

@@ -20,7 +20,7 @@ async def http(cache: RedisCache) -> AsyncIterator[tuple[httpx.AsyncClient, Upst
     upstream = Upstream(delay=0.005)
     async with (
         serve_app_async(demo_app(cache, upstream)) as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         yield client, upstream
 

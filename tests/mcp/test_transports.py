@@ -17,7 +17,11 @@ from tests.test_cli_errors import assert_refused, perfkit
 async def test_streamable_http(history: Path) -> None:
     command = [sys.executable, "-m", "perfkit", "mcp", "--runs", str(history),
                "--http", f"127.0.0.1:{PORT}"]  # fmt: skip
-    with serve_process(command, name="perfkit mcp --http", ready_path="/health") as served:
+    # how long the server takes to start is not what is tested: 30 s (the default) was
+    # once too short for its imports on a loaded 2-core machine
+    with serve_process(
+        command, name="perfkit mcp --http", ready_path="/health", timeout_s=120
+    ) as served:
         async with Client(f"{served.url}/mcp") as client:
             tools = {t.name for t in (await client.list_tools()).tools}
             listed = await call_ok(client, "list_runs", {"limit": 1})

@@ -87,7 +87,7 @@ def test_an_unwritable_slow_log_is_reported_once_and_requests_are_served(
     with (
         caplog.at_level(logging.ERROR, logger="perfkit.measure.monitor"),
         serve(measured_app(monitor), lifespan="off") as url,
-        httpx.Client(base_url=url) as client,
+        httpx.Client(base_url=url, timeout=30) as client,
     ):
         statuses = [client.get("/slow", params={"ms": 60}).status_code for _ in range(3)]
         report = client.get("/api/performance").json()

@@ -22,7 +22,7 @@ def _routes(monitor: PerformanceMonitor) -> dict[tuple[str, str], dict[str, Any]
 
 def test_requests_are_recorded_by_route_template(measure_config: MeasureConfig) -> None:
     monitor = PerformanceMonitor(measure_config)
-    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url) as client:
+    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url, timeout=30) as client:
         for user_id in range(40):
             assert client.get(f"/api/users/{user_id}").status_code == 200
         assert client.get("/v1/items/7").status_code == 200
@@ -54,7 +54,7 @@ def test_requests_are_recorded_by_route_template(measure_config: MeasureConfig) 
 
 def test_request_id_is_kept_or_made_and_echoed(measure_config: MeasureConfig) -> None:
     monitor = PerformanceMonitor(measure_config)
-    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url) as client:
+    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url, timeout=30) as client:
         given = client.get("/api/users/1", headers={"X-Request-ID": "abc-123"})
         made = [client.get("/api/users/1") for _ in range(2)]
         hostile = client.get("/api/users/1", headers={"X-Request-ID": "x y\u00e9".encode()})
@@ -66,7 +66,7 @@ def test_request_id_is_kept_or_made_and_echoed(measure_config: MeasureConfig) ->
 
 def test_slow_requests_are_classified_and_logged(measure_config: MeasureConfig) -> None:
     monitor = PerformanceMonitor(measure_config)  # slow 50 ms, very slow 150, critical 400
-    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url) as client:
+    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url, timeout=30) as client:
         assert client.get("/slow", params={"ms": 1}).status_code == 200
         client.get("/slow", params={"ms": 80}, headers={"X-Request-ID": "slow-1"})
         client.get("/slow", params={"ms": 200}, headers={"X-Request-ID": "very-slow-1"})
@@ -93,7 +93,7 @@ def test_slow_requests_are_classified_and_logged(measure_config: MeasureConfig) 
 def test_slow_log_can_be_disabled(measure_config: MeasureConfig) -> None:
     config = dataclasses.replace(measure_config, slow_log_enabled=False)
     monitor = PerformanceMonitor(config)
-    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url) as client:
+    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url, timeout=30) as client:
         client.get("/slow", params={"ms": 80})
     assert monitor.report()["slow_requests"]["counts"]["slow"] == 1
     assert not config.slow_log_path.exists()
@@ -102,7 +102,7 @@ def test_slow_log_can_be_disabled(measure_config: MeasureConfig) -> None:
 def test_route_buckets_are_capped_whatever_the_paths(measure_config: MeasureConfig) -> None:
     config = dataclasses.replace(measure_config, max_routes=5)
     monitor = PerformanceMonitor(config)
-    with serve(plain_asgi_app(monitor)) as url, httpx.Client(base_url=url) as client:
+    with serve(plain_asgi_app(monitor)) as url, httpx.Client(base_url=url, timeout=30) as client:
         for n in range(20):
             assert client.get(f"/orders/{n}").status_code == 200  # one template
         for n in range(60):
@@ -117,7 +117,7 @@ def test_route_buckets_are_capped_whatever_the_paths(measure_config: MeasureConf
 
 def test_report_endpoint_shape(measure_config: MeasureConfig, wait_until: Wait) -> None:
     monitor = PerformanceMonitor(measure_config)
-    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url) as client:
+    with serve(measured_app(monitor)) as url, httpx.Client(base_url=url, timeout=30) as client:
         client.get("/api/users/1")
         wait_until(lambda: monitor.lag.window.total_samples > 0, 5.0)
         report = client.get("/api/performance").json()

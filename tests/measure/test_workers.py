@@ -62,7 +62,7 @@ def test_two_workers_merge_through_redis(
     monitors = [PerformanceMonitor(config, worker_id=f"w{i}") for i in (1, 2)]
     apps = [with_redis_store(m, redis_target, keyspace) for m in monitors]
     with serve(apps[0]) as url_a, serve(apps[1]) as url_b:
-        with httpx.Client() as client:
+        with httpx.Client(timeout=30) as client:
             for n in range(30):
                 client.get(f"{url_a}/api/users/{n}")
             for n in range(12):
@@ -92,7 +92,7 @@ def test_without_redis_each_worker_reports_its_own(
     monitor = PerformanceMonitor(measure_config, worker_id="alone")
     app = with_redis_store(monitor, private_server.target(), Keyspace("pkdown:"))
     private_server.stop()  # Redis is down from the start
-    with serve(app) as url, httpx.Client(base_url=url) as client:
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         statuses = [client.get(f"/api/users/{n}").status_code for n in range(20)]
         report = _report(url)
     assert statuses == [200] * 20  # Redis failures never fail a request

@@ -14,6 +14,9 @@ from perfkit.embedded import free_port
 from perfkit.reports.browser import check_pages, find_chromium
 from tests.notebooks.conftest import make_project
 
+# one shared module fixture: its tests stay on one xdist worker, so it is made once
+pytestmark = pytest.mark.xdist_group("notebook-suite-run")
+
 TINY = {"duration": "1", "warmup": "0.5", "keys": "3", "limit": "5", "window": "0.5",
         "limiter_seconds": "1.5", "phase_seconds": "1"}  # fmt: skip
 

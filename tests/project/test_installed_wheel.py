@@ -29,6 +29,9 @@ import pytest
 from perfkit.connection import RedisTarget
 from perfkit.serving import serve_process
 
+# one shared module fixture: its tests stay on one xdist worker, so it is made once
+pytestmark = pytest.mark.xdist_group("installed-wheel")
+
 REPO = Path(__file__).resolve().parents[2]
 _TOP_LEVEL_SKIPPED = {".venv", ".git", "reports", "build", "dist", "tests", "data", "logs"}
 

@@ -65,17 +65,25 @@ def target(request: pytest.FixtureRequest) -> Iterator[RedisTarget]:
 ALGORITHMS = ["gcra", "sliding_window", "fixed_window"]
 
 
-@pytest.mark.parametrize("algorithm", ALGORITHMS)
-def test_processes_and_connections_admit_exactly_the_limit(
-    target: RedisTarget, keyspace: Keyspace, algorithm: str
-) -> None:
-    assert PROCESSES * THREADS * ATTEMPTS_PER_THREAD > 3 * LIMIT
+@pytest.fixture(scope="module")
+def processes() -> Iterator[ProcessPoolExecutor]:
+    """The PROCESSES processes, spawned once for the module's tests: a spawned process
+    imports perfkit afresh, seconds of CPU each on a loaded machine. Each test's `hammer`
+    still makes its own client, connections and limiter in every process."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(PROCESSES, mp_context=context) as pool:
-        futures = [
-            pool.submit(hammer, target, keyspace.prefix, algorithm) for _ in range(PROCESSES)
-        ]
-        results = [f.result() for f in futures]
+        yield pool
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_processes_and_connections_admit_exactly_the_limit(
+    processes: ProcessPoolExecutor, target: RedisTarget, keyspace: Keyspace, algorithm: str
+) -> None:
+    assert PROCESSES * THREADS * ATTEMPTS_PER_THREAD > 3 * LIMIT
+    futures = [
+        processes.submit(hammer, target, keyspace.prefix, algorithm) for _ in range(PROCESSES)
+    ]
+    results = [f.result() for f in futures]
     assert sum(admitted for admitted, _ in results) == LIMIT
     assert set().union(*(backends for _, backends in results)) == {"redis"}
 

@@ -10,13 +10,16 @@ import httpx
 from perfkit.connection import RedisTarget
 from perfkit.ratelimit import LimiterConfig, Policy, PolicySet
 
-from .conftest import LiveServer
+from .conftest import LiveServer, clear_of_window_edge
 
 Start = Callable[[RedisTarget, LimiterConfig], LiveServer]
 RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy")
 
 
 def _policies(**overrides: object) -> LimiterConfig:
+    """Global 100/15 min (GCRA) and chat 3/min (sliding window: the caller's test starts
+    at least 10 s before the next minute, so its requests all fall in one window)."""
+    clear_of_window_edge(60.0, needed=10.0)
     policies = PolicySet([
         Policy("global", 100, 900.0),
         Policy("chat", 3, 60.0, "sliding_window", ("/api/chat",),
@@ -29,7 +32,7 @@ def test_headers_of_the_most_restrictive_limit_and_a_429_body(
     live_server: Start, redis_target: RedisTarget
 ) -> None:
     server = live_server(redis_target, _policies())
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         ok = [client.get("/api/chat") for _ in range(3)]
         refused = client.get("/api/chat")
         other = client.get("/api/other")
@@ -58,7 +61,7 @@ def test_the_structured_draft_8_headers_and_none(
     """``headers="draft-8"``: the two structured fields of the current IETF draft instead
     of the four; ``"none"``: no RateLimit headers; a 429 has Retry-After either way."""
     server = live_server(redis_target, _policies(headers="draft-8"))
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         ok = [client.get("/api/chat") for _ in range(3)]
         refused = client.get("/api/chat")
     fields = [re.fullmatch(r'"chat";r=(\d+);t=(\d+)', r.headers["ratelimit"]) for r in ok]
@@ -70,7 +73,7 @@ def test_the_structured_draft_8_headers_and_none(
     assert refused.headers["ratelimit"].startswith('"chat";r=0;t=')
     config = _policies(headers="none", policies=PolicySet([Policy("solo", 1, 60.0)]))
     server = live_server(redis_target, config)
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         first, second = client.get("/"), client.get("/")
     assert first.status_code == 200 and second.status_code == 429
     assert not [name for name in first.headers if name.startswith("ratelimit")]
@@ -81,7 +84,7 @@ def test_the_structured_draft_8_headers_and_none(
 def test_exempt_paths_are_never_limited(live_server: Start, redis_target: RedisTarget) -> None:
     config = _policies(policies=PolicySet([Policy("global", 1, 900.0)]))
     server = live_server(redis_target, config)
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         health = [client.get("/health") for _ in range(5)]
         assert client.get("/").status_code == 200
         assert client.get("/").status_code == 429
@@ -93,7 +96,7 @@ def test_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(
     live_server: Start, redis_target: RedisTarget
 ) -> None:
     server = live_server(redis_target, _policies())  # no trusted proxies
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         statuses = [
             client.get("/api/chat", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
             for i in range(5)
@@ -105,7 +108,7 @@ def test_forwarded_for_is_honoured_from_a_trusted_proxy(
     live_server: Start, redis_target: RedisTarget
 ) -> None:
     server = live_server(redis_target, _policies(trusted_proxies=("127.0.0.1/32",)))
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         first = [
             client.get("/api/chat", headers={"X-Forwarded-For": "203.0.113.7"}) for _ in range(4)
         ]

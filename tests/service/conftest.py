@@ -21,6 +21,9 @@ def service_settings(url: str, keyspace: Keyspace, tmp_path: Path, **extra: str)
     env = {
         "REDIS_URL": url,
         "REDIS_KEY_PREFIX": keyspace.prefix,
+        # perfkit's 0.5 s suits production; under a loaded test machine a slow reply would
+        # let the fallback decide where a test checks Redis (see tests/conftest.py)
+        "PERFKIT_REDIS_TIMEOUT": "5",
         "SLOW_REQUEST_THRESHOLD": "40",
         "VERY_SLOW_REQUEST_THRESHOLD": "200",
         "CRITICAL_REQUEST_THRESHOLD": "400",
@@ -69,7 +72,7 @@ def redis_url_settings_without_token(
     redis_target: RedisTarget, keyspace: Keyspace, tmp_path: Path
 ) -> Iterator[httpx.Client]:
     settings = service_settings(redis_target.url, keyspace, tmp_path, PERFKIT_BASELINE_TOKEN="")
-    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url) as http:
+    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as http:
         yield http
 
 
@@ -85,5 +88,8 @@ def shadow_client(
         PERFKIT_RATELIMIT_SHADOW="true",
         PERFKIT_SELF_URL=f"http://127.0.0.1:{port}",
     )
-    with serve_app(create_app(settings), port=port) as url, httpx.Client(base_url=url) as http:
+    with (
+        serve_app(create_app(settings), port=port) as url,
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
         yield http

@@ -128,7 +128,7 @@ def test_analytics_reads_the_thresholds_from_the_environment_as_the_cli_does(
     redis_target: RedisTarget, keyspace: Keyspace, tmp_path: Path
 ) -> None:
     settings = service_settings(redis_target.url, keyspace, tmp_path, PERFKIT_SLO="0.9")
-    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url) as http:
+    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as http:
         http.get("/api/spotify/me")
         health = http.get("/api/mcp/analytics").json()["sections"]["health"]
     assert health["error_budget"]["slo"] == 0.9  # the default is 0.999
