@@ -3,7 +3,8 @@
 Schema (``schema_version`` 1; JSON object, every key always present, ``null`` where noted)::
 
     schema_version   int, 1
-    kind             "baseline" | "smoke"
+    kind             "baseline" | "smoke" | "ab" (one build of a `perfkit ab` duet; `latest`,
+                     `trends` and the history gate read baselines only, so these stay apart)
     run_id           str, unique ("20250101T120000Z-1a2b3c")
     started_at       str, ISO 8601 UTC ("2025-01-01T12:00:00.123456+00:00"); the measured
     finished_at      str, ISO 8601 UTC                        window, warm-up excluded
@@ -93,7 +94,8 @@ CATEGORIES = ("health", "api", "critical")
 TOOLS = ("perfkit", "k6", "locust", "wrk", "wrk2", "jmeter")
 PRECISIONS = ("per-request", "histogram", "summary")
 Model = Literal["closed", "open"]
-Kind = Literal["baseline", "smoke"]
+Kind = Literal["baseline", "smoke", "ab"]
+KINDS: tuple[Kind, ...] = ("baseline", "smoke", "ab")
 Precision = Literal["per-request", "histogram", "summary"]
 _TOOL_NAMES = {"locust": "Locust", "jmeter": "JMeter"}
 
@@ -504,7 +506,7 @@ class Run:
         version = r.integer("schema_version")
         if version != SCHEMA_VERSION:
             raise RunFormatError(f"schema_version {version} is not supported (expected 1)")
-        kind: Kind = "smoke" if r.choice("kind", ("baseline", "smoke")) == "smoke" else "baseline"
+        kind = next(k for k in KINDS if k == r.choice("kind", KINDS))
         smoke = r.raw("smoke")
         samples = r.raw("samples")
         server = r.obj("server")
