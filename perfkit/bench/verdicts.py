@@ -11,7 +11,10 @@ candidate against the base by the one verdict rule, as a PR gate would:
   (the weak verdict, judged on a conservative prior);
 - history: those two runs again, with the base instance's runs of the ``history``
   sessions before (single runs too, recorded before the first session to begin with) as
-  the history that gives the noise: a main branch's earlier runs.
+  the history that gives the noise: a main branch's earlier runs;
+- duet: the base and the candidate loaded at the same time, requests paired in time
+  (`perfkit.bench.verdicts_duet`, `perfkit ab`'s loader), ``duet_duration_s`` measured
+  seconds cut into ``duet_blocks`` blocks, recorded after the session's trials.
 
 ``noise`` busy processes (`perfkit.bench.busy`) load the machine for the whole run, and
 the 1-minute load average is sampled between sessions.
@@ -34,6 +37,7 @@ from pathlib import Path
 from perfkit.analysis.adapt import run_data, stored_run_data
 from perfkit.analysis.compare import Comparison, compare_runs
 from perfkit.analysis.data import RunData
+from perfkit.bench import verdicts_duet as duet
 from perfkit.bench.busy import LoadSampler, busy_processes
 from perfkit.bench.calibration_targets import TARGETS, CalibrationTarget
 from perfkit.errors import InputError
@@ -44,7 +48,7 @@ from perfkit.runs.artifacts import write_run
 from perfkit.runs.history import History
 
 LATENCY = ("p50", "p95", "p99", "mean")
-MODES = ("single", "history", "interleaved")
+MODES = ("single", "history", "interleaved", "duet")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class VerdictBenchOptions:
     noise: int = 0  # busy processes loading the machine during the run
     target: str = "reference"
     history: int = 5  # earlier runs of the base instance in the history mode's history
+    #: measured seconds of a duet; None: ``repeat * duration_s``, what each build gets in
+    #: the interleaved trials (the same requests per build); 0: no duets
+    duet_duration_s: float | None = None
+    duet_blocks: int = 10
 
     def validate(self) -> None:
         if self.sessions < 1 or self.repeat < 2:
@@ -73,6 +81,17 @@ class VerdictBenchOptions:
             raise InputError(f"--target must be one of {', '.join(TARGETS)}, got {self.target!r}")
         if self.history < 0:
             raise InputError(f"--history must be >= 0, got {self.history}")
+        if self.duet_duration_s is not None and self.duet_duration_s < 0:
+            raise InputError(f"--duet-duration must be >= 0, got {self.duet_duration_s}")
+        if self.duet_blocks < 2:
+            raise InputError(f"--duet-blocks must be >= 2, got {self.duet_blocks}")
+
+    @property
+    def duet_seconds(self) -> float:
+        """The measured seconds of one duet (0: none)."""
+        if self.duet_duration_s is None:
+            return self.repeat * self.duration_s
+        return self.duet_duration_s
 
     @property
     def calibration_target(self) -> CalibrationTarget:
@@ -112,6 +131,7 @@ class VerdictBenchResult:
     seconds: float = 0.0
     #: seconds one instance's trials of a session took (a build's share of the job)
     instance_seconds: list[float] = field(default_factory=list)
+    duet_seconds: list[float] = field(default_factory=list)  # wall time of each duet
     #: (mode, size or None for A/A) -> tally
     tallies: dict[tuple[str, float | None], Tally] = field(default_factory=dict)
 
@@ -154,6 +174,19 @@ def _judge(result: VerdictBenchResult, runs: Sequence[RunData], earlier: Sequenc
         result.tally("interleaved", size).add(compare_runs(base, cand), size)
 
 
+def _duets(result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str]) -> None:
+    """One duet of the base with each candidate, judged as `perfkit ab` judges it."""
+    opts = result.options
+    for url, size in zip(urls[1:], [None, *opts.sizes], strict=True):
+        began = time.monotonic()
+        recorded = duet.duet_pair(plan, (urls[0], url), opts.calibration_target.label,
+                                  opts.duet_seconds, opts.duet_blocks)  # fmt: skip
+        result.duet_seconds.append(time.monotonic() - began)
+        if opts.keep is not None:
+            duet.keep_pair(recorded, opts.keep, size)
+        result.tally("duet", size).add(compare_runs(*duet.as_data(recorded)), size)
+
+
 def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
     """Start the instances (and the busy processes), run ``opts.sessions`` sessions, tally
     every verdict."""
@@ -183,6 +216,8 @@ def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
             runs = [run_data(run, samples) for run, samples in recorded]
             _judge(result, runs, earlier[-opts.history :] if opts.history else [])
             earlier.append(runs[0])
+            if opts.duet_seconds > 0:
+                _duets(result, plan, urls)
     result.seconds = time.monotonic() - started
     return result
 
@@ -207,4 +242,7 @@ def rejudge(folder: Path, opts: VerdictBenchOptions) -> VerdictBenchResult:
         if len(runs) == len(opts.sizes) + 2:
             _judge(result, runs, earlier[-opts.history :] if opts.history else [])
             earlier.append(runs[0])
+    for size in [None, *opts.sizes]:
+        for base, head in duet.kept_pairs(folder, size):
+            result.tally("duet", size).add(compare_runs(base, head), size)
     return result

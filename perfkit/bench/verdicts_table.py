@@ -22,12 +22,16 @@ def _headings(result: VerdictBenchResult) -> dict[str, str]:
         "single": "one run vs one run",
         "history": f"one run vs one run + {opts.history} earlier runs",
         "interleaved": f"{opts.repeat} + {opts.repeat} interleaved trials",
+        "duet": f"duet, {opts.duet_seconds:g} s in {opts.duet_blocks} blocks",
     }
 
 
 def _job_seconds(result: VerdictBenchResult, mode: str) -> str:
     """A PR job's measuring time per comparison: its own build's trials for single and
-    history (the base's run comes from the main branch), both builds' for interleaved."""
+    history (the base's run comes from the main branch), both builds' for interleaved,
+    the duet's wall time for a duet."""
+    if mode == "duet":
+        return f"{statistics.median(result.duet_seconds):.0f} s" if result.duet_seconds else "-"
     if not result.instance_seconds:
         return "-"
     one = statistics.median(result.instance_seconds)

@@ -136,6 +136,10 @@ def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
         "reference", help="reference (the reference service) or slow (every endpoint 10-50 ms)."
     ),
     history: int = typer.Option(5, help="Earlier runs of the base in the history verdict."),
+    duet_duration: float | None = typer.Option(
+        None, help="Measured seconds of a duet (default repeat x duration; 0: no duets)."
+    ),
+    duet_blocks: int = typer.Option(10, help="Time blocks (trials) of a duet."),
     keep: Path | None = KEEP,
     rejudge: Path | None = REJUDGE,
 ) -> None:
@@ -148,7 +152,18 @@ def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
     except ValueError:
         raise InputError(f"--sizes {sizes!r} is not a comma-separated list of fractions") from None
     opts = verdict_bench.VerdictBenchOptions(
-        sessions, repeat, duration, warmup, concurrency, fractions, keep, noise, target, history
+        sessions,
+        repeat,
+        duration,
+        warmup,
+        concurrency,
+        fractions,
+        keep,
+        noise,
+        target,
+        history,
+        duet_duration,
+        duet_blocks,
     )
     opts.validate()
     if rejudge is not None:

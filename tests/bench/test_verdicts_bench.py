@@ -16,9 +16,9 @@ from perfkit.bench.verdicts_table import markdown
 from perfkit.errors import InputError
 
 TINY = {"sessions": 1, "repeat": 2, "duration_s": 0.3, "warmup_s": 0.1, "concurrency": 2,
-        "sizes": (0.5,), "history": 1}  # fmt: skip
+        "sizes": (0.5,), "history": 1, "duet_blocks": 2}  # fmt: skip
 MODE_COLUMNS = ["one run vs one run", "one run vs one run + 1 earlier runs",
-                "2 + 2 interleaved trials"]  # fmt: skip
+                "2 + 2 interleaved trials", "duet, 0.6 s in 2 blocks"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,8 @@ MODE_COLUMNS = ["one run vs one run", "one run vs one run + 1 earlier runs",
         (VerdictBenchOptions(history=-1), "--history"),
         (VerdictBenchOptions(repeat=1), "--repeat"),
         (VerdictBenchOptions(sizes=(0.0,)), "--sizes"),
+        (VerdictBenchOptions(duet_blocks=1), "--duet-blocks"),
+        (VerdictBenchOptions(duet_duration_s=-1), "--duet-duration"),
     ],
 )
 def test_bad_options_are_input_errors(options: VerdictBenchOptions, message: str) -> None:
@@ -76,7 +78,7 @@ def _check_table(table: str, slowed: str) -> None:
     assert rows["condition"] == MODE_COLUMNS
     for label in ("A/A: anything flagged (false alarm)", f"{slowed} +50%: its p50 regressed",
                   f"{slowed} +50%: latency regressed elsewhere (false alarm)"):  # fmt: skip
-        assert len(rows[label]) == 3
+        assert len(rows[label]) == 4
         assert all(cell.split(" ")[0].endswith("/1") for cell in rows[label]), rows[label]
     assert all(cell.endswith(" s") for cell in rows["measuring time of a PR job per comparison"])
     assert "load average" in table and "busy process" in table
@@ -90,11 +92,12 @@ def test_the_slow_target_under_noise_end_to_end(tmp_path: Path) -> None:
     again = rejudge(tmp_path, options)  # the kept runs judged again: the same shape
     assert again.tally("interleaved", None).pairs == 1
     assert again.tally("history", 0.5).pairs == 1
+    assert again.tally("duet", None).pairs == 1 and again.tally("duet", 0.5).pairs == 1
 
 
 def test_the_reference_target_through_the_cli() -> None:
     tiny = "--sessions 1 --repeat 2 --duration 0.3 --warmup 0.1 --concurrency 2 --history 1"
-    result = _perfkit(*tiny.split(), "--sizes", "0.5")
+    result = _perfkit(*tiny.split(), "--duet-blocks", "2", "--sizes", "0.5")
     assert result.returncode == 0, result.stderr
     _check_table(result.stdout, "chat")
     assert "no busy processes" in result.stdout
