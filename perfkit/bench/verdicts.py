@@ -62,7 +62,7 @@ class VerdictBenchOptions:
     keep: Path | None = None  # write every recorded run here, to judge them again later
     noise: int = 0  # busy processes loading the machine during the run
     target: str = "reference"
-    history: int = 5  # earlier runs of the base instance in the history mode's history
+    history: int = 10  # earlier runs of the base in the history mode (the rule wants 10)
     #: measured seconds of a duet; None: ``repeat * duration_s``, what each build gets in
     #: the interleaved trials (the same requests per build); 0: no duets
     duet_duration_s: float | None = None

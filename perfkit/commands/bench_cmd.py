@@ -135,7 +135,7 @@ def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
     target: str = typer.Option(
         "reference", help="reference (the reference service) or slow (every endpoint 10-50 ms)."
     ),
-    history: int = typer.Option(5, help="Earlier runs of the base in the history verdict."),
+    history: int = typer.Option(10, help="Earlier runs of the base in the history verdict."),
     duet_duration: float | None = typer.Option(
         None, help="Measured seconds of a duet (default repeat x duration; 0: no duets)."
     ),
