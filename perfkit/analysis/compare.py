@@ -46,6 +46,7 @@ from perfkit.analysis.verdict import (
     test_error_rate,
     test_metric,
 )
+from perfkit.analysis.verdict_text import headline
 from perfkit.errors import InputError
 from perfkit.machine import Testbed
 
@@ -162,6 +163,7 @@ class Comparison:
             "endpoints": [e.to_dict() for e in self.endpoints],
             "notes": self.notes,
             "outcome": self.outcome,
+            "headline": headline(self),
             "history_runs": self.history_runs,
             "environment": None if self.environment is None else self.environment.to_dict(),
         }
