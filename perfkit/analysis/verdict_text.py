@@ -44,16 +44,20 @@ def _worst(ep: EndpointComparison, verdict: str) -> MetricVerdict | None:
     return max(moved, key=lambda m: abs(m.change or 0.0), default=None)
 
 
+def _moved(name: str, m: MetricVerdict) -> str:
+    """``chat p50 +21 % (95 % CI +17..+25 %)``; ``other errors 0.0 % -> 4.7 %``."""
+    if m.metric == "error_rate":
+        return f"{name} errors {m.base:.1%} -> {m.candidate:.1%}".replace("%", " %")
+    ci = f" (95 % CI {_interval(m.test.ci)})" if m.test.ci is not None else ""
+    return f"{name} {m.metric} {pct(m.change)}{ci}"
+
+
 def _moved_words(result: Comparison, verdict: str) -> tuple[str, int]:
     """``chat p50 +21 % (95 % CI +17..+25 %)`` for the endpoints that moved, and how many."""
     found = [(ep.endpoint, m) for ep in result.endpoints if (m := _worst(ep, verdict))]
     if not found and (m := _worst(result.overall, verdict)) is not None:
         found = [("overall", m)]
-    words = [
-        f"{name} {m.metric} {pct(m.change)}"
-        + (f" (95 % CI {_interval(m.test.ci)})" if m.test.ci is not None else "")
-        for name, m in found[:_SHOWN]
-    ]
+    words = [_moved(name, m) for name, m in found[:_SHOWN]]
     if len(found) > _SHOWN:
         words.append(f"{len(found) - _SHOWN} more")
     return ", ".join(words), len(found)
