@@ -9,20 +9,25 @@ Two questions, one decision rule:
 - `compare_to_history(candidate, history)`: the history gate (``perfkit trends --gate``):
   is the candidate outside the spread of the history's current level?
 
+Both then apply the testbed rule (`perfkit.analysis.testbed`): a change that the machine
+explains (another testbed, every endpoint moved alike, a candidate far noisier than its
+history) makes the outcome "environment changed: re-run" instead of blaming the code.
+
 `perfkit compare`, notebook 02, the analytics report, ``/api/mcp/analytics`` and the MCP
 tools all come here, so they cannot disagree about the same runs.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 
 from perfkit.analysis.changepoints import detect_change_points
 from perfkit.analysis.data import EndpointData, RunData
+from perfkit.analysis.testbed import EnvironmentCheck, check_environment
 from perfkit.analysis.verdict import (
     LATENCY_METRICS,
     METRICS,
@@ -35,11 +40,15 @@ from perfkit.analysis.verdict import (
     decide,
     estimate_noise,
     history_spread,
+    inliers,
+    own_spread,
     relative_change,
     test_error_rate,
     test_metric,
 )
+from perfkit.analysis.verdict_text import headline
 from perfkit.errors import InputError
+from perfkit.machine import Testbed
 
 __all__ = [
     "METRICS",
@@ -47,6 +56,7 @@ __all__ = [
     "Comparison",
     "EndpointComparison",
     "MetricVerdict",
+    "Outcome",
     "comparable_history",
     "compare_runs",
     "compare_to_history",
@@ -54,6 +64,11 @@ __all__ = [
 ]
 
 OVERALL = "overall"
+#: a comparison's answer: a metric verdict, or "the machine moved, measure again"
+Outcome = Literal["regressed", "improved", "unchanged", "environment changed"]
+#: the exit code of `perfkit compare` and `perfkit trends --gate` for each outcome
+EXIT_CODES: dict[str, int] = {"unchanged": 0, "improved": 0, "regressed": 1,
+                              "environment changed": 3}  # fmt: skip
 #: how many earlier runs of the current level the history gate and the noise look at
 HISTORY_WINDOW = 30
 _LABEL_HINT = (
@@ -91,6 +106,20 @@ class Comparison:
     endpoints: list[EndpointComparison]
     evidence: str  # "interleaved trials", "history", "prior" (weak) or a mix
     notes: list[str] = field(default_factory=list)
+    environment: EnvironmentCheck | None = None  # the testbed rule's findings
+    history_runs: int = 0  # comparable earlier runs whose spread was the noise
+
+    @property
+    def outcome(self) -> Outcome:
+        """The answer: "environment changed" when the testbed rule says the machine, not
+        the code, explains what moved (`verdict` keeps what the metrics say)."""
+        if self.environment is not None and self.environment.changed:
+            return "environment changed"
+        return self.verdict
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.outcome]
 
     @property
     def all(self) -> list[EndpointComparison]:
@@ -133,6 +162,10 @@ class Comparison:
             "overall": self.overall.to_dict(),
             "endpoints": [e.to_dict() for e in self.endpoints],
             "notes": self.notes,
+            "outcome": self.outcome,
+            "headline": headline(self),
+            "history_runs": self.history_runs,
+            "environment": None if self.environment is None else self.environment.to_dict(),
         }
 
 
@@ -153,35 +186,35 @@ def check_comparable(base: RunData, candidate: RunData) -> None:
 def comparable_history(
     history: Iterable[RunData], like: RunData, exclude: Iterable[str] = ()
 ) -> list[RunData]:
-    """Runs of ``history`` that measured what ``like`` did, the same way, oldest first."""
+    """Runs of ``history`` that measured what ``like`` did, the same way, on the same
+    testbed, oldest first (a run whose testbed is unknown matches any)."""
     skip = set(exclude) | {like.run_id}
     key = like.comparable_key()
-    found = [r for r in history if r.run_id not in skip and r.comparable_key() == key]
+    found = [r for r in history if r.run_id not in skip and r.comparable_key() == key
+             and same_testbed(r.testbed, like.testbed)]  # fmt: skip
     return sorted(found, key=lambda r: (r.started_at, r.run_id))[-HISTORY_WINDOW:]
+
+
+def same_testbed(a: Testbed | None, b: Testbed | None) -> bool:
+    return a is None or b is None or not a.differences(b)
 
 
 def _endpoint(run: RunData, name: str) -> EndpointData | None:
     return run.overall if name == OVERALL else run.endpoints.get(name)
 
 
-def _sample(ep: EndpointData, metric: str, *, trials: bool) -> Sample:
+def _sample(ep: EndpointData, metric: str, *, trials: bool, summary: bool = False) -> Sample:
+    """One side of a metric: its trials when they are paired (``trials``), else the run's
+    value with the run's own spread (between its trials, else its time blocks), which the
+    history and the prior use as a floor of the noise."""
     values = ep.trials.get(metric) if trials else None
-    spread = None  # only the history and the prior use it: interleaved trials have their own
-    if not values and ep.latencies_ms is not None and ep.latency_times_s is not None:
-        spread = block_sd(ep.latencies_ms, ep.latency_times_s, metric)
-    return Sample(tuple(values) if values else (ep.value(metric),), spread)
-
-
-def _floor(run: RunData, options: CompareOptions) -> float | None:
-    """The absolute floor of a latency change: the option, else the run's fastest request,
-    the round trip of generator, loopback and framework that every request pays (a change
-    smaller than that cannot be told from the harness)."""
-    if options.floor_ms is not None:
-        return options.floor_ms
-    fastest = run.overall.summary.get("min")
-    if fastest is None and (dist := run.overall.distribution()) is not None and dist.count:
-        fastest = dist.percentile(0.0)
-    return fastest if fastest is not None and math.isfinite(fastest) and fastest > 0 else None
+    if values:
+        return Sample(tuple(values))
+    spreads = [own_spread(ep.trials.get(metric, ()))]
+    if ep.latencies_ms is not None and ep.latency_times_s is not None:
+        spreads.append(block_sd(ep.latencies_ms, ep.latency_times_s, metric))
+    known = [x for x in spreads if x is not None]
+    return Sample((ep.value(metric, prefer_summary=summary),), max(known) if known else None)
 
 
 def _names(base: RunData, candidate: RunData) -> list[str]:
@@ -200,7 +233,7 @@ def _pair_tests(
     base: RunData, candidate: RunData, history: Sequence[RunData], options: CompareOptions
 ) -> list[MetricTest]:
     interleaved = base.session is not None and base.session == candidate.session
-    floor = _floor(base, options)
+    floor = options.floor_ms
     names = _names(base, candidate)
     family = len(names) * len(METRICS)
     tests: list[MetricTest] = []
@@ -216,14 +249,11 @@ def _pair_tests(
             sa = _sample(a, metric, trials=interleaved)
             sb = _sample(b, metric, trials=interleaved)
             gap = a.origin or b.origin
+            spread = history_spread(_history_values(history, name, metric), options.min_history)
             noise = estimate_noise(
-                metric,
-                sa,
-                sb,
-                interleaved=interleaved,
-                history=history_spread(_history_values(history, name, metric), options.min_history),
+                metric, sa, sb, interleaved=interleaved, history=spread,
                 min_history=options.min_history,
-            )
+            )  # fmt: skip
             cut = floor if metric in LATENCY_METRICS else None
             test = test_metric(name, metric, sa, sb, noise, family=family, options=options,
                                floor=cut)  # fmt: skip
@@ -233,14 +263,31 @@ def _pair_tests(
     return tests
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What the testbed rule needs beside the verdicts."""
+
+    base: Testbed | None
+    candidate: Testbed | None
+    interleaved: bool
+    spreads: dict[str, tuple[float | None, float]]  # endpoint -> (candidate's own, history)
+    history_runs: int
+
+
 def _assemble(
     base_id: str,
     candidate_id: str,
     tests: list[MetricTest],
     options: CompareOptions,
     notes: list[str],
+    *,
+    context: _Context,
 ) -> Comparison:
     decision = decide(tests, options)
+    environment = check_environment(
+        decision.verdicts, base=context.base, candidate=context.candidate,
+        interleaved=context.interleaved, spreads=context.spreads, threshold=options.threshold,
+    )  # fmt: skip
     by_endpoint: dict[str, dict[str, MetricVerdict]] = {}
     for v in decision.verdicts:
         by_endpoint.setdefault(v.test.endpoint, {})[v.test.metric] = v
@@ -255,8 +302,29 @@ def _assemble(
         endpoints[0],
         endpoints[1:],
         " + ".join(sources) or "none",
-        [*notes, *decision.notes],
+        [*notes, *environment.reasons, *decision.notes],
+        environment,
+        context.history_runs if "history" in sources else 0,
     )
+
+
+def _not_enough(found: int, options: CompareOptions, fallback: str) -> list[str]:
+    if found >= options.min_history or found == 0:
+        return []
+    return [f"not enough history ({found} of {options.min_history} comparable runs): "
+            f"judged on {fallback}"]  # fmt: skip
+
+
+def _spreads(
+    candidate: RunData, history: Sequence[RunData], options: CompareOptions
+) -> dict[str, tuple[float | None, float]]:
+    """endpoint -> (the candidate's own p50 spread, the history's), for the testbed rule."""
+    out: dict[str, tuple[float | None, float]] = {}
+    for name, ep in candidate.endpoints.items():
+        spread = history_spread(_history_values(history, name, "p50"), options.min_history)
+        if spread is not None:
+            out[name] = (_sample(ep, "p50", trials=False, summary=True).block_sd, spread[0])
+    return out
 
 
 def compare_runs(
@@ -267,9 +335,11 @@ def compare_runs(
     history: Iterable[RunData] = (),
     force: bool = False,
 ) -> Comparison:
-    """Compare ``candidate`` with ``base``; comparable runs of ``history`` give the noise.
+    """Compare ``candidate`` with ``base``; comparable runs of ``history`` (same target,
+    scenario, load and testbed as the base) give the noise.
 
-    Raises `InputError` for runs of different targets or scenarios (unless ``force``)."""
+    Raises `InputError` for runs of different targets or scenarios (unless ``force``); runs
+    of different testbeds are compared, and the outcome says so when something moved."""
     opts = options or CompareOptions()
     opts.validate()
     if not force:
@@ -290,34 +360,32 @@ def compare_runs(
         if name not in base.endpoints:
             notes.append(f"endpoint {name} is only in the candidate run {candidate.run_id}")
     earlier = comparable_history(history, base, exclude=[candidate.run_id])
+    interleaved = base.session is not None and base.session == candidate.session
+    if not interleaved:
+        notes += _not_enough(len(earlier), opts, "a conservative prior (weak)")
     tests = _pair_tests(base, candidate, earlier, opts)
-    return _assemble(base.run_id, candidate.run_id, tests, opts, notes)
+    spreads = {} if interleaved else _spreads(candidate, earlier, opts)
+    context = _Context(base.testbed, candidate.testbed, interleaved, spreads, len(earlier))
+    return _assemble(base.run_id, candidate.run_id, tests, opts, notes, context=context)
 
 
 def _current_level(values: list[float]) -> list[float]:
     """The values since the last change point of the series (an accepted step becomes the
-    new normal instead of widening the spread forever)."""
+    new normal instead of widening the spread forever), without outlier runs."""
     x = np.asarray(values, dtype=np.float64)
     if x.size < 3 or not (x > 0).all():
         return values
     points = detect_change_points(np.log(x))
-    return values[points[-1].index :] if points else values
+    return inliers(values[points[-1].index :] if points else values)
 
 
-def compare_to_history(
-    candidate: RunData, history: Iterable[RunData], options: CompareOptions | None = None
-) -> Comparison:
-    """The history gate: the candidate against the current level of its earlier comparable
-    runs, each earlier run one observation (a prediction interval for one new run)."""
-    opts = options or CompareOptions()
-    opts.validate()
-    earlier = [
-        r for r in comparable_history(history, candidate) if r.started_at < candidate.started_at
-    ]
+def _gate_tests(
+    candidate: RunData, earlier: Sequence[RunData], opts: CompareOptions
+) -> tuple[list[MetricTest], dict[str, tuple[float | None, float]]]:
     names = [OVERALL, *candidate.endpoints]
-    floor = _floor(candidate, opts)
     family = len(names) * len(METRICS)
     tests: list[MetricTest] = []
+    spreads: dict[str, tuple[float | None, float]] = {}
     for name in names:
         ep = _endpoint(candidate, name)
         assert ep is not None
@@ -330,25 +398,39 @@ def compare_to_history(
                 continue
             level = _current_level(past)
             base = Sample(tuple(level))
-            cand = Sample((ep.value(metric, prefer_summary=True),))
+            cand = _sample(ep, metric, trials=False, summary=True)
             noise = None
             if len(level) >= opts.min_history:
-                noise = estimate_noise(
-                    metric,
-                    base,
-                    cand,
-                    interleaved=False,
-                    base_is_history=True,
-                    min_history=opts.min_history,
-                )
-            cut = floor if metric in LATENCY_METRICS else None
+                noise = estimate_noise(metric, base, cand, interleaved=False,
+                                       base_is_history=True,
+                                       min_history=opts.min_history)  # fmt: skip
+                if metric == "p50" and name != OVERALL:
+                    spreads[name] = (cand.block_sd, float(np.log(level).std(ddof=1)))
+            cut = opts.floor_ms if metric in LATENCY_METRICS else None
             tests.append(
                 test_metric(name, metric, base, cand, noise, family=family, options=opts, floor=cut)
             )
+    return tests, spreads
+
+
+def compare_to_history(
+    candidate: RunData, history: Iterable[RunData], options: CompareOptions | None = None
+) -> Comparison:
+    """The history gate: the candidate against the current level of its earlier comparable
+    runs of the same testbed (outlier runs left out), each earlier run one observation (a
+    prediction interval for one new run), the candidate's own spread counted when wider."""
+    opts = options or CompareOptions()
+    opts.validate()
+    earlier = [
+        r for r in comparable_history(history, candidate) if r.started_at < candidate.started_at
+    ]
+    tests, spreads = _gate_tests(candidate, earlier, opts)
     notes = []
     if len(earlier) < opts.min_history:
         notes.append(
-            f"{len(earlier)} comparable earlier runs; at least {opts.min_history} are needed "
-            "for a verdict from the history"
+            f"not enough history ({len(earlier)} of {opts.min_history} comparable earlier "
+            "runs of this testbed): no verdict from the history"
         )
-    return _assemble(f"history ({len(earlier)} runs)", candidate.run_id, tests, opts, notes)
+    context = _Context(None, None, False, spreads, len(earlier))
+    base_id = f"history ({len(earlier)} runs)"
+    return _assemble(base_id, candidate.run_id, tests, opts, notes, context=context)

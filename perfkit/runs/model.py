@@ -17,7 +17,9 @@ Schema (``schema_version`` 1; JSON object, every key always present, ``null`` wh
     environment      perfkit_version, python, implementation, platform, machine, host,
                      cpu_count, git_commit (null when unknown); git_branch, ci
                      ("github-actions" | "gitlab-ci") and ci_job_url: null when unknown,
-                     absent in older files (perfkit.runs.provenance)
+                     absent in older files (perfkit.runs.provenance); cpu_model (str |
+                     null) and testbed (the label: PERFKIT_TESTBED or the CI runner's
+                     name, null when unset): absent in older files (perfkit.machine)
     generator        the load generator's own health: engine, workers, cpu_seconds,
                      cpu_utilisation (busiest worker, 0..1 of one core), send_lag_p99_ms
                      (how late sends started vs. their intended time), saturated (bool)
@@ -225,6 +227,8 @@ class Environment:
     git_branch: str | None = None
     ci: str | None = None
     ci_job_url: str | None = None
+    cpu_model: str | None = None
+    testbed: str | None = None
 
     def to_dict(self) -> JSON:
         return dict(self.__dict__)
@@ -243,6 +247,8 @@ class Environment:
             git_branch=r.opt_text("git_branch") if r.has("git_branch") else None,
             ci=r.opt_text("ci") if r.has("ci") else None,
             ci_job_url=r.opt_text("ci_job_url") if r.has("ci_job_url") else None,
+            cpu_model=r.opt_text("cpu_model") if r.has("cpu_model") else None,
+            testbed=r.opt_text("testbed") if r.has("testbed") else None,
         )
 
 
