@@ -94,7 +94,7 @@ def ab(
     )
     written = run_ab(project, plan, out)
     result = session_verdict(written[0], written[1], options)
-    _print_comparison(result, console, everything=False)
+    _print_comparison(result, everything=False)
     for paths in written:
         commit = paths.run.environment.git_commit
         typer.echo(f"wrote {paths.json}" + (f" (commit {commit[:12]})" if commit else ""))
