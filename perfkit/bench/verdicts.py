@@ -20,7 +20,8 @@ candidate against the base by the one verdict rule, as a PR gate would:
 the 1-minute load average is sampled between sessions.
 
 A/A counts a false alarm when *anything* (any endpoint, any metric) is called regressed or
-improved, or the verdict is anything but "unchanged"; a slowdown is caught when the slowed
+improved; an outcome of "environment changed" (the gate asks for a re-run, blaming no
+code) is counted apart, in every condition; a slowdown is caught when the slowed
 endpoint's p50 is called regressed, and a latency regression of another endpoint beside
 it is counted as a false alarm (their throughput does fall and their latency improve: a
 slower endpoint holds the closed model's users longer).
@@ -106,10 +107,12 @@ class Tally:
     pairs: int = 0
     flagged: int = 0  # A/A: anything flagged; slowdown: the slowed endpoint's p50 regressed
     collateral: int = 0  # slowdown: another endpoint's latency called regressed too
+    rerun: int = 0  # the outcome was "environment changed": the gate asks for a re-run
     detectable: list[float] = field(default_factory=list)
 
     def add(self, comparison: Comparison, size: float | None) -> None:
         self.pairs += 1
+        self.rerun += comparison.outcome == "environment changed"
         moved = comparison.changes("regressed") + comparison.changes("improved")
         if size is None:
             self.flagged += bool(moved) or comparison.verdict != "unchanged"

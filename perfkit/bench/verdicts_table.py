@@ -82,6 +82,10 @@ def markdown(result: VerdictBenchResult) -> str:
                 cells("collateral", size),
             )
         )
+    conditions = [None, *opts.sizes]
+    reruns = [", ".join(str(result.tally(m, c).rerun) for c in conditions) for m in modes]
+    names = ", ".join(["A/A", *(f"+{c:.0%}" for c in opts.sizes)])
+    lines.append(_row(f"environment changed, re-run asked ({names})", reruns))
     detect = [_median(result.tally(m, None).detectable) for m in modes]
     lines.append(_row(f"A/A: median smallest detectable change of {target.slowed} p50", detect))
     lines.append(_row("measuring time of a PR job per comparison",
