@@ -270,7 +270,7 @@ class _Context:
     base: Testbed | None
     candidate: Testbed | None
     interleaved: bool
-    spreads: dict[str, tuple[float | None, float]]  # endpoint -> (candidate's own, history)
+    noisier: float  # the candidate's own spread / the history's (median over metrics; >= 1)
     history_runs: int
 
 
@@ -286,7 +286,7 @@ def _assemble(
     decision = decide(tests, options)
     environment = check_environment(
         decision.verdicts, base=context.base, candidate=context.candidate,
-        interleaved=context.interleaved, spreads=context.spreads, threshold=options.threshold,
+        interleaved=context.interleaved, noisier=context.noisier, threshold=options.threshold,
     )  # fmt: skip
     by_endpoint: dict[str, dict[str, MetricVerdict]] = {}
     for v in decision.verdicts:
@@ -315,16 +315,16 @@ def _not_enough(found: int, options: CompareOptions, fallback: str) -> list[str]
             f"judged on {fallback}"]  # fmt: skip
 
 
-def _spreads(
-    candidate: RunData, history: Sequence[RunData], options: CompareOptions
-) -> dict[str, tuple[float | None, float]]:
-    """endpoint -> (the candidate's own p50 spread, the history's), for the testbed rule."""
-    out: dict[str, tuple[float | None, float]] = {}
+def _pair_noisier(candidate: RunData, history: Sequence[RunData], opts: CompareOptions) -> float:
+    """The candidate's own spread over the history's, pooled over its endpoint metrics."""
+    pairs = []
     for name, ep in candidate.endpoints.items():
-        spread = history_spread(_history_values(history, name, "p50"), options.min_history)
-        if spread is not None:
-            out[name] = (_sample(ep, "p50", trials=False, summary=True).block_sd, spread[0])
-    return out
+        for metric in ("p50", "p95", "p99", "mean", "throughput"):
+            spread = history_spread(_history_values(history, name, metric), opts.min_history)
+            own = _sample(ep, metric, trials=False, summary=True).block_sd
+            if spread is not None and spread[0] > 0 and own is not None:
+                pairs.append(own / spread[0])
+    return max(float(np.median(pairs)), 1.0) if pairs else 1.0
 
 
 def compare_runs(
@@ -364,8 +364,8 @@ def compare_runs(
     if not interleaved:
         notes += _not_enough(len(earlier), opts, "a conservative prior (weak)")
     tests = _pair_tests(base, candidate, earlier, opts)
-    spreads = {} if interleaved else _spreads(candidate, earlier, opts)
-    context = _Context(base.testbed, candidate.testbed, interleaved, spreads, len(earlier))
+    noisier = 1.0 if interleaved else _pair_noisier(candidate, earlier, opts)
+    context = _Context(base.testbed, candidate.testbed, interleaved, noisier, len(earlier))
     return _assemble(base.run_id, candidate.run_id, tests, opts, notes, context=context)
 
 
@@ -379,38 +379,59 @@ def _current_level(values: list[float]) -> list[float]:
     return inliers(values[points[-1].index :] if points else values)
 
 
+def _level_sd(level: Sequence[float]) -> float:
+    return float(np.log(level).std(ddof=1)) if len(level) >= 2 else 0.0
+
+
+def _noisier(pairs: Sequence[tuple[Sample, list[float]]], min_history: int) -> float:
+    """How many times the history's spread the candidate's own is, pooled over its
+    endpoint metrics (the median ratio; at least 1). One metric's spread from 3 trials is
+    itself noisy; a machine that was busy made every metric noisier."""
+    ratios = [
+        cand.block_sd / sd
+        for cand, level in pairs
+        if cand.block_sd is not None and len(level) >= min_history and (sd := _level_sd(level))
+    ]
+    return max(float(np.median(ratios)), 1.0) if ratios else 1.0
+
+
 def _gate_tests(
     candidate: RunData, earlier: Sequence[RunData], opts: CompareOptions
-) -> tuple[list[MetricTest], dict[str, tuple[float | None, float]]]:
+) -> tuple[list[MetricTest], float]:
     names = [OVERALL, *candidate.endpoints]
     family = len(names) * len(METRICS)
-    tests: list[MetricTest] = []
-    spreads: dict[str, tuple[float | None, float]] = {}
+    sides: dict[tuple[str, str], tuple[Sample, list[float]]] = {}
     for name in names:
         ep = _endpoint(candidate, name)
         assert ep is not None
         for metric in METRICS:
-            past = _history_values(earlier, name, metric)
+            if metric != "error_rate":
+                level = _current_level(_history_values(earlier, name, metric))
+                sides[name, metric] = (_sample(ep, metric, trials=False, summary=True), level)
+    noisier = _noisier(list(sides.values()), opts.min_history)
+    tests: list[MetricTest] = []
+    for name in names:
+        ep = _endpoint(candidate, name)
+        assert ep is not None
+        for metric in METRICS:
             if metric == "error_rate":
                 runs = [e for r in earlier if (e := _endpoint(r, name)) is not None]
                 pooled = (sum(e.errors for e in runs), sum(e.count for e in runs))
                 tests.append(test_error_rate(name, pooled, (ep.errors, ep.count), opts))
                 continue
-            level = _current_level(past)
-            base = Sample(tuple(level))
-            cand = _sample(ep, metric, trials=False, summary=True)
-            noise = None
+            cand, level = sides[name, metric]
+            base, noise = Sample(tuple(level)), None
             if len(level) >= opts.min_history:
+                sd = _level_sd(level)
+                cand = replace(cand, block_sd=max(cand.block_sd or 0.0, noisier * sd))
                 noise = estimate_noise(metric, base, cand, interleaved=False,
                                        base_is_history=True,
                                        min_history=opts.min_history)  # fmt: skip
-                if metric == "p50" and name != OVERALL:
-                    spreads[name] = (cand.block_sd, float(np.log(level).std(ddof=1)))
             cut = opts.floor_ms if metric in LATENCY_METRICS else None
             tests.append(
                 test_metric(name, metric, base, cand, noise, family=family, options=opts, floor=cut)
             )
-    return tests, spreads
+    return tests, noisier
 
 
 def compare_to_history(
@@ -424,13 +445,13 @@ def compare_to_history(
     earlier = [
         r for r in comparable_history(history, candidate) if r.started_at < candidate.started_at
     ]
-    tests, spreads = _gate_tests(candidate, earlier, opts)
+    tests, noisier = _gate_tests(candidate, earlier, opts)
     notes = []
     if len(earlier) < opts.min_history:
         notes.append(
             f"not enough history ({len(earlier)} of {opts.min_history} comparable earlier "
             "runs of this testbed): no verdict from the history"
         )
-    context = _Context(None, None, False, spreads, len(earlier))
+    context = _Context(None, None, False, noisier, len(earlier))
     base_id = f"history ({len(earlier)} runs)"
     return _assemble(base_id, candidate.run_id, tests, opts, notes, context=context)
