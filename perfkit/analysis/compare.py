@@ -20,14 +20,19 @@ tools all come here, so they cannot disagree about the same runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from perfkit.analysis.changepoints import detect_change_points
+from perfkit.analysis.comparison import (
+    OVERALL,
+    Comparison,
+    EndpointComparison,
+    Outcome,
+)
 from perfkit.analysis.data import EndpointData, RunData
-from perfkit.analysis.testbed import EnvironmentCheck, check_environment
+from perfkit.analysis.testbed import check_environment
 from perfkit.analysis.verdict import (
     LATENCY_METRICS,
     METRICS,
@@ -35,7 +40,6 @@ from perfkit.analysis.verdict import (
     MetricTest,
     MetricVerdict,
     Sample,
-    Verdict,
     block_sd,
     decide,
     estimate_noise,
@@ -46,7 +50,6 @@ from perfkit.analysis.verdict import (
     test_error_rate,
     test_metric,
 )
-from perfkit.analysis.verdict_text import headline
 from perfkit.errors import InputError
 from perfkit.machine import Testbed
 
@@ -63,110 +66,12 @@ __all__ = [
     "relative_change",
 ]
 
-OVERALL = "overall"
-#: a comparison's answer: a metric verdict, or "the machine moved, measure again"
-Outcome = Literal["regressed", "improved", "unchanged", "environment changed"]
-#: the exit code of `perfkit compare` and `perfkit trends --gate` for each outcome
-EXIT_CODES: dict[str, int] = {"unchanged": 0, "improved": 0, "regressed": 1,
-                              "environment changed": 3}  # fmt: skip
 #: how many earlier runs of the current level the history gate and the noise look at
 HISTORY_WINDOW = 30
 _LABEL_HINT = (
     "; a service started on another port is the same target when both runs carry one "
     "label: record them with --target-label NAME (or use --force)"
 )
-
-
-@dataclass(frozen=True)
-class EndpointComparison:
-    endpoint: str
-    metrics: dict[str, MetricVerdict]
-
-    @property
-    def verdict(self) -> Verdict:
-        verdicts = {m.verdict for m in self.metrics.values()}
-        if "regressed" in verdicts:
-            return "regressed"
-        return "improved" if "improved" in verdicts else "unchanged"
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "endpoint": self.endpoint,
-            "verdict": self.verdict,
-            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
-        }
-
-
-@dataclass(frozen=True)
-class Comparison:
-    base_id: str
-    candidate_id: str
-    options: CompareOptions
-    overall: EndpointComparison
-    endpoints: list[EndpointComparison]
-    evidence: str  # "interleaved trials", "history", "prior" (weak) or a mix
-    notes: list[str] = field(default_factory=list)
-    environment: EnvironmentCheck | None = None  # the testbed rule's findings
-    history_runs: int = 0  # comparable earlier runs whose spread was the noise
-
-    @property
-    def outcome(self) -> Outcome:
-        """The answer: "environment changed" when the testbed rule says the machine, not
-        the code, explains what moved (`verdict` keeps what the metrics say)."""
-        if self.environment is not None and self.environment.changed:
-            return "environment changed"
-        return self.verdict
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_CODES[self.outcome]
-
-    @property
-    def all(self) -> list[EndpointComparison]:
-        return [self.overall, *self.endpoints]
-
-    @property
-    def regressed(self) -> bool:
-        return any(e.verdict == "regressed" for e in self.all)
-
-    @property
-    def improved(self) -> bool:
-        return any(e.verdict == "improved" for e in self.all)
-
-    @property
-    def verdict(self) -> Verdict:
-        return "regressed" if self.regressed else "improved" if self.improved else "unchanged"
-
-    @property
-    def weak(self) -> bool:
-        return "prior" in self.evidence
-
-    def regressions(self) -> list[tuple[str, MetricVerdict]]:
-        return self.changes("regressed")
-
-    def changes(self, verdict: Verdict) -> list[tuple[str, MetricVerdict]]:
-        return [
-            (e.endpoint, m) for e in self.all for m in e.metrics.values() if m.verdict == verdict
-        ]
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "base": self.base_id,
-            "candidate": self.candidate_id,
-            "threshold": self.options.threshold,
-            "alpha": self.options.alpha,
-            "verdict": self.verdict,
-            "regressed": self.regressed,
-            "evidence": self.evidence,
-            "weak": self.weak,
-            "overall": self.overall.to_dict(),
-            "endpoints": [e.to_dict() for e in self.endpoints],
-            "notes": self.notes,
-            "outcome": self.outcome,
-            "headline": headline(self),
-            "history_runs": self.history_runs,
-            "environment": None if self.environment is None else self.environment.to_dict(),
-        }
 
 
 def check_comparable(base: RunData, candidate: RunData) -> None:
