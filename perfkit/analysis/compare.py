@@ -20,14 +20,19 @@ tools all come here, so they cannot disagree about the same runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from perfkit.analysis.changepoints import detect_change_points
+from perfkit.analysis.comparison import (
+    OVERALL,
+    Comparison,
+    EndpointComparison,
+    Outcome,
+)
 from perfkit.analysis.data import EndpointData, RunData
-from perfkit.analysis.testbed import EnvironmentCheck, check_environment
+from perfkit.analysis.testbed import check_environment
 from perfkit.analysis.verdict import (
     LATENCY_METRICS,
     METRICS,
@@ -35,7 +40,6 @@ from perfkit.analysis.verdict import (
     MetricTest,
     MetricVerdict,
     Sample,
-    Verdict,
     block_sd,
     decide,
     estimate_noise,
@@ -46,7 +50,6 @@ from perfkit.analysis.verdict import (
     test_error_rate,
     test_metric,
 )
-from perfkit.analysis.verdict_text import headline
 from perfkit.errors import InputError
 from perfkit.machine import Testbed
 
@@ -63,110 +66,12 @@ __all__ = [
     "relative_change",
 ]
 
-OVERALL = "overall"
-#: a comparison's answer: a metric verdict, or "the machine moved, measure again"
-Outcome = Literal["regressed", "improved", "unchanged", "environment changed"]
-#: the exit code of `perfkit compare` and `perfkit trends --gate` for each outcome
-EXIT_CODES: dict[str, int] = {"unchanged": 0, "improved": 0, "regressed": 1,
-                              "environment changed": 3}  # fmt: skip
 #: how many earlier runs of the current level the history gate and the noise look at
 HISTORY_WINDOW = 30
 _LABEL_HINT = (
     "; a service started on another port is the same target when both runs carry one "
     "label: record them with --target-label NAME (or use --force)"
 )
-
-
-@dataclass(frozen=True)
-class EndpointComparison:
-    endpoint: str
-    metrics: dict[str, MetricVerdict]
-
-    @property
-    def verdict(self) -> Verdict:
-        verdicts = {m.verdict for m in self.metrics.values()}
-        if "regressed" in verdicts:
-            return "regressed"
-        return "improved" if "improved" in verdicts else "unchanged"
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "endpoint": self.endpoint,
-            "verdict": self.verdict,
-            "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
-        }
-
-
-@dataclass(frozen=True)
-class Comparison:
-    base_id: str
-    candidate_id: str
-    options: CompareOptions
-    overall: EndpointComparison
-    endpoints: list[EndpointComparison]
-    evidence: str  # "interleaved trials", "history", "prior" (weak) or a mix
-    notes: list[str] = field(default_factory=list)
-    environment: EnvironmentCheck | None = None  # the testbed rule's findings
-    history_runs: int = 0  # comparable earlier runs whose spread was the noise
-
-    @property
-    def outcome(self) -> Outcome:
-        """The answer: "environment changed" when the testbed rule says the machine, not
-        the code, explains what moved (`verdict` keeps what the metrics say)."""
-        if self.environment is not None and self.environment.changed:
-            return "environment changed"
-        return self.verdict
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_CODES[self.outcome]
-
-    @property
-    def all(self) -> list[EndpointComparison]:
-        return [self.overall, *self.endpoints]
-
-    @property
-    def regressed(self) -> bool:
-        return any(e.verdict == "regressed" for e in self.all)
-
-    @property
-    def improved(self) -> bool:
-        return any(e.verdict == "improved" for e in self.all)
-
-    @property
-    def verdict(self) -> Verdict:
-        return "regressed" if self.regressed else "improved" if self.improved else "unchanged"
-
-    @property
-    def weak(self) -> bool:
-        return "prior" in self.evidence
-
-    def regressions(self) -> list[tuple[str, MetricVerdict]]:
-        return self.changes("regressed")
-
-    def changes(self, verdict: Verdict) -> list[tuple[str, MetricVerdict]]:
-        return [
-            (e.endpoint, m) for e in self.all for m in e.metrics.values() if m.verdict == verdict
-        ]
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "base": self.base_id,
-            "candidate": self.candidate_id,
-            "threshold": self.options.threshold,
-            "alpha": self.options.alpha,
-            "verdict": self.verdict,
-            "regressed": self.regressed,
-            "evidence": self.evidence,
-            "weak": self.weak,
-            "overall": self.overall.to_dict(),
-            "endpoints": [e.to_dict() for e in self.endpoints],
-            "notes": self.notes,
-            "outcome": self.outcome,
-            "headline": headline(self),
-            "history_runs": self.history_runs,
-            "environment": None if self.environment is None else self.environment.to_dict(),
-        }
 
 
 def check_comparable(base: RunData, candidate: RunData) -> None:
@@ -270,7 +175,7 @@ class _Context:
     base: Testbed | None
     candidate: Testbed | None
     interleaved: bool
-    spreads: dict[str, tuple[float | None, float]]  # endpoint -> (candidate's own, history)
+    noisier: float  # the candidate's own spread / the history's (median over metrics; >= 1)
     history_runs: int
 
 
@@ -286,7 +191,7 @@ def _assemble(
     decision = decide(tests, options)
     environment = check_environment(
         decision.verdicts, base=context.base, candidate=context.candidate,
-        interleaved=context.interleaved, spreads=context.spreads, threshold=options.threshold,
+        interleaved=context.interleaved, noisier=context.noisier, threshold=options.threshold,
     )  # fmt: skip
     by_endpoint: dict[str, dict[str, MetricVerdict]] = {}
     for v in decision.verdicts:
@@ -315,16 +220,16 @@ def _not_enough(found: int, options: CompareOptions, fallback: str) -> list[str]
             f"judged on {fallback}"]  # fmt: skip
 
 
-def _spreads(
-    candidate: RunData, history: Sequence[RunData], options: CompareOptions
-) -> dict[str, tuple[float | None, float]]:
-    """endpoint -> (the candidate's own p50 spread, the history's), for the testbed rule."""
-    out: dict[str, tuple[float | None, float]] = {}
+def _pair_noisier(candidate: RunData, history: Sequence[RunData], opts: CompareOptions) -> float:
+    """The candidate's own spread over the history's, pooled over its endpoint metrics."""
+    pairs = []
     for name, ep in candidate.endpoints.items():
-        spread = history_spread(_history_values(history, name, "p50"), options.min_history)
-        if spread is not None:
-            out[name] = (_sample(ep, "p50", trials=False, summary=True).block_sd, spread[0])
-    return out
+        for metric in ("p50", "p95", "p99", "mean", "throughput"):
+            spread = history_spread(_history_values(history, name, metric), opts.min_history)
+            own = _sample(ep, metric, trials=False, summary=True).block_sd
+            if spread is not None and spread[0] > 0 and own is not None:
+                pairs.append(own / spread[0])
+    return max(float(np.median(pairs)), 1.0) if pairs else 1.0
 
 
 def compare_runs(
@@ -364,8 +269,8 @@ def compare_runs(
     if not interleaved:
         notes += _not_enough(len(earlier), opts, "a conservative prior (weak)")
     tests = _pair_tests(base, candidate, earlier, opts)
-    spreads = {} if interleaved else _spreads(candidate, earlier, opts)
-    context = _Context(base.testbed, candidate.testbed, interleaved, spreads, len(earlier))
+    noisier = 1.0 if interleaved else _pair_noisier(candidate, earlier, opts)
+    context = _Context(base.testbed, candidate.testbed, interleaved, noisier, len(earlier))
     return _assemble(base.run_id, candidate.run_id, tests, opts, notes, context=context)
 
 
@@ -379,38 +284,59 @@ def _current_level(values: list[float]) -> list[float]:
     return inliers(values[points[-1].index :] if points else values)
 
 
+def _level_sd(level: Sequence[float]) -> float:
+    return float(np.log(level).std(ddof=1)) if len(level) >= 2 else 0.0
+
+
+def _noisier(pairs: Sequence[tuple[Sample, list[float]]], min_history: int) -> float:
+    """How many times the history's spread the candidate's own is, pooled over its
+    endpoint metrics (the median ratio; at least 1). One metric's spread from 3 trials is
+    itself noisy; a machine that was busy made every metric noisier."""
+    ratios = [
+        cand.block_sd / sd
+        for cand, level in pairs
+        if cand.block_sd is not None and len(level) >= min_history and (sd := _level_sd(level))
+    ]
+    return max(float(np.median(ratios)), 1.0) if ratios else 1.0
+
+
 def _gate_tests(
     candidate: RunData, earlier: Sequence[RunData], opts: CompareOptions
-) -> tuple[list[MetricTest], dict[str, tuple[float | None, float]]]:
+) -> tuple[list[MetricTest], float]:
     names = [OVERALL, *candidate.endpoints]
     family = len(names) * len(METRICS)
-    tests: list[MetricTest] = []
-    spreads: dict[str, tuple[float | None, float]] = {}
+    sides: dict[tuple[str, str], tuple[Sample, list[float]]] = {}
     for name in names:
         ep = _endpoint(candidate, name)
         assert ep is not None
         for metric in METRICS:
-            past = _history_values(earlier, name, metric)
+            if metric != "error_rate":
+                level = _current_level(_history_values(earlier, name, metric))
+                sides[name, metric] = (_sample(ep, metric, trials=False, summary=True), level)
+    noisier = _noisier(list(sides.values()), opts.min_history)
+    tests: list[MetricTest] = []
+    for name in names:
+        ep = _endpoint(candidate, name)
+        assert ep is not None
+        for metric in METRICS:
             if metric == "error_rate":
                 runs = [e for r in earlier if (e := _endpoint(r, name)) is not None]
                 pooled = (sum(e.errors for e in runs), sum(e.count for e in runs))
                 tests.append(test_error_rate(name, pooled, (ep.errors, ep.count), opts))
                 continue
-            level = _current_level(past)
-            base = Sample(tuple(level))
-            cand = _sample(ep, metric, trials=False, summary=True)
-            noise = None
+            cand, level = sides[name, metric]
+            base, noise = Sample(tuple(level)), None
             if len(level) >= opts.min_history:
+                sd = _level_sd(level)
+                cand = replace(cand, block_sd=max(cand.block_sd or 0.0, noisier * sd))
                 noise = estimate_noise(metric, base, cand, interleaved=False,
                                        base_is_history=True,
                                        min_history=opts.min_history)  # fmt: skip
-                if metric == "p50" and name != OVERALL:
-                    spreads[name] = (cand.block_sd, float(np.log(level).std(ddof=1)))
             cut = opts.floor_ms if metric in LATENCY_METRICS else None
             tests.append(
                 test_metric(name, metric, base, cand, noise, family=family, options=opts, floor=cut)
             )
-    return tests, spreads
+    return tests, noisier
 
 
 def compare_to_history(
@@ -424,13 +350,13 @@ def compare_to_history(
     earlier = [
         r for r in comparable_history(history, candidate) if r.started_at < candidate.started_at
     ]
-    tests, spreads = _gate_tests(candidate, earlier, opts)
+    tests, noisier = _gate_tests(candidate, earlier, opts)
     notes = []
     if len(earlier) < opts.min_history:
         notes.append(
             f"not enough history ({len(earlier)} of {opts.min_history} comparable earlier "
             "runs of this testbed): no verdict from the history"
         )
-    context = _Context(None, None, False, spreads, len(earlier))
+    context = _Context(None, None, False, noisier, len(earlier))
     base_id = f"history ({len(earlier)} runs)"
     return _assemble(base_id, candidate.run_id, tests, opts, notes, context=context)

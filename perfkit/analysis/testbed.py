@@ -10,8 +10,8 @@ line) instead of blaming the code:
 - every endpoint moved by about the same factor (a slower or busier machine slows every
   request alike; a code change rarely does): `uniform_shift`;
 - the candidate's own spread (between its trials, or its time blocks) is several times
-  the history's (`NOISY_FACTOR`): it was measured while something else fought for the
-  machine.
+  the history's (`NOISY_FACTOR`, the median ratio over its endpoint metrics): it was
+  measured while something else fought for the machine.
 
 Interleaved trials are exempt: base and candidate alternated on one machine in one
 session, so the machine's moods hit both, and a uniform shift there is the code's.
@@ -20,7 +20,7 @@ session, so the machine's moods hit both, and a uniform shift there is the code'
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,27 +53,31 @@ class EnvironmentCheck:
         }
 
 
-def uniform_shift(changes: Sequence[float], threshold: float) -> float | None:
-    """The common relative change when every endpoint (at least 2) moved the same way by
-    about the same factor, at least ``threshold``; None otherwise."""
-    logs = [math.log1p(c) for c in changes if math.isfinite(c) and c > -1]
-    if len(logs) < 2 or len(logs) < len(changes):
+def uniform_shift(
+    p50: Sequence[MetricVerdict], threshold: float, overall: str = "overall"
+) -> float | None:
+    """The common relative change when every endpoint that could have seen it moved the
+    same way by about the same factor (at least ``threshold``, at least 2 endpoints);
+    None otherwise. An endpoint whose smallest detectable change is larger than the shift
+    (a sub-millisecond one drowned in queueing noise) neither confirms nor denies it."""
+    moved = [math.log1p(v.change) for v in p50 if v.verdict != "unchanged"
+             and v.test.endpoint != overall and v.change is not None and v.change > -1]  # fmt: skip
+    if not moved:
         return None
-    centre = float(np.median(logs))
+    centre = float(np.median(moved))
     if abs(centre) < math.log1p(threshold):
         return None
-    if any(x * centre <= 0 or abs(x - centre) > UNIFORM_TOLERANCE * abs(centre) for x in logs):
+    seen = [
+        math.log1p(v.change)
+        for v in p50
+        if v.test.endpoint != overall and v.change is not None and v.change > -1
+        and v.test.detectable is not None and math.log1p(v.test.detectable) <= abs(centre)
+    ]  # fmt: skip
+    if len(seen) < 2:
+        return None
+    if any(x * centre <= 0 or abs(x - centre) > UNIFORM_TOLERANCE * abs(centre) for x in seen):
         return None
     return math.expm1(centre)
-
-
-def noisy_endpoints(spreads: Mapping[str, tuple[float | None, float]]) -> list[str]:
-    """Endpoints whose candidate spread (own, history) is over `NOISY_FACTOR` x history's."""
-    return [
-        name
-        for name, (own, history) in spreads.items()
-        if own is not None and history > 0 and own > NOISY_FACTOR * history
-    ]
 
 
 def check_environment(
@@ -82,7 +86,7 @@ def check_environment(
     base: Testbed | None,
     candidate: Testbed | None,
     interleaved: bool,
-    spreads: Mapping[str, tuple[float | None, float]],
+    noisier: float,
     threshold: float,
     overall: str = "overall",
 ) -> EnvironmentCheck:
@@ -96,17 +100,13 @@ def check_environment(
         changed = moved
     if interleaved:
         return EnvironmentCheck(changed, reasons, base, candidate)
-    p50 = [v.change for v in verdicts if v.metric == "p50" and v.test.endpoint != overall]
-    shift = None if None in p50 else uniform_shift([c for c in p50 if c is not None], threshold)
+    shift = uniform_shift([v for v in verdicts if v.metric == "p50"], threshold, overall)
     if shift is not None and moved:
         reasons.append(f"every endpoint's p50 moved by about {shift:+.0%}: the machine, not "
                        "one code path")  # fmt: skip
         changed = True
-    noisy = noisy_endpoints(spreads)
-    if noisy and len(noisy) * 2 > len(spreads):
-        reasons.append(
-            f"the candidate's own spread is over {NOISY_FACTOR:g}x its history's on "
-            f"{len(noisy)} of {len(spreads)} endpoints: measured while the machine was busy"
-        )
+    if noisier >= NOISY_FACTOR:
+        reasons.append(f"the candidate's own spread is {noisier:.1f}x its history's (over "
+                       f"{NOISY_FACTOR:g}x): measured while the machine was busy")  # fmt: skip
         changed = True
     return EnvironmentCheck(changed, reasons, base, candidate)

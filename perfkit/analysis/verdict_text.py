@@ -40,8 +40,11 @@ def _interval(ci: tuple[float, float] | None, unit: str = " %") -> str:
 
 
 def _worst(ep: EndpointComparison, verdict: str) -> MetricVerdict | None:
+    """The metric the headline names: p50 when it moved (the typical request), else the
+    one that moved most."""
     moved = [m for m in ep.metrics.values() if m.verdict == verdict]
-    return max(moved, key=lambda m: abs(m.change or 0.0), default=None)
+    typical = [m for m in moved if m.metric == "p50"]
+    return typical[0] if typical else max(moved, key=lambda m: abs(m.change or 0.0), default=None)
 
 
 def _moved(name: str, m: MetricVerdict) -> str:

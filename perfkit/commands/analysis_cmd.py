@@ -207,8 +207,7 @@ def trends_cmd(
         raise InputError(f"no runs in {runs}" + (f" for target {target!r}" if target else ""))
     data = [stored_run_data(s, with_samples=False) for s in stored]
     found = trends(data, metric, min_magnitude=options.threshold)
-    # the candidate with its samples: its own spread between time blocks counts in the gate
-    verdict = gate_run(stored_run_data(stored[-1]), data[:-1], options) if gate else None
+    verdict = gate_run(data[-1], data[:-1], options) if gate else None
     notes = unavailable(data, metric)
     if as_json:
         _echo_json(
