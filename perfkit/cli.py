@@ -13,6 +13,7 @@ import typer
 
 from perfkit import __version__
 from perfkit.commands import (
+    ab_cmd,
     analysis_cmd,
     baseline_cmd,
     bench_cmd,
@@ -38,6 +39,7 @@ app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(history_cmd.app, name="history")
 baseline_cmd.register(app)
 analysis_cmd.register(app)
+ab_cmd.register(app)
 serve_cmd.register(app)
 report_cmd.register(app)
 import_cmd.register(app)

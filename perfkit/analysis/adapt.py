@@ -18,6 +18,7 @@ from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
 from perfkit.analysis.data import EndpointData, HistogramDistribution, RunData
 from perfkit.errors import InputError
 from perfkit.histogram import LatencyHistogram
+from perfkit.machine import Testbed
 from perfkit.runs.history import History, StoredRun, read_run
 from perfkit.runs.model import Run, Stats, TrialStats
 from perfkit.runs.samples import read_samples
@@ -157,7 +158,13 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
         commit=run.environment.git_commit,
         session=run.session,
         origin=origin,
+        testbed=_testbed(run),
     )
+
+
+def _testbed(run: Run) -> Testbed:
+    env = run.environment
+    return Testbed(env.host, env.cpu_count, env.cpu_model, env.testbed)
 
 
 def load_run_data(path: Path, *, with_samples: bool = True) -> RunData:

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from perfkit.histogram import LatencyHistogram
+from perfkit.machine import Testbed
 
 
 class Distribution(Protocol):
@@ -167,6 +168,7 @@ class RunData:
     commit: str | None = None  # the git commit of the code that was measured, when known
     session: str | None = None  # runs recorded as interleaved trials of one session share it
     origin: str | None = None  # "a Locust summary" when the run holds only a tool's summary
+    testbed: Testbed | None = None  # where it was measured (None: unknown, matches any)
 
     @property
     def has_samples(self) -> bool:

@@ -10,9 +10,11 @@ multiplicative), with the noise estimated from the best source available:
 ``interleaved trials``  base and candidate recorded as alternating trials of one session
                         (``perfkit baseline --repeat N --base-target URL``, as Chromium's
                         Pinpoint does): a two-sample t-test on the trial values. Strong.
-``history``             the spread of comparable earlier runs (Bencher's statistical
-                        threshold): each side counts as one run of that spread; for the
-                        history gate the history itself is the base sample.
+``history``             the robust spread of at least ``min_history`` comparable earlier
+                        runs of the same testbed (Bencher's statistical threshold); each
+                        side counts as one run of that spread, the candidate's own spread
+                        (its trials, its time blocks) when wider. Fewer runs: "not enough
+                        history (N of M runs)" and the prior.
 ``prior``               nothing to go on (one run against one run, no history): a
                         conservative run-to-run spread (`PRIOR_SD`, or the spread between
                         the run's own time blocks when larger). The verdict is *weak* and
@@ -20,13 +22,17 @@ multiplicative), with the noise estimated from the best source available:
 
 Every test of a comparison (endpoints x metrics) is one family: Holm's step-down
 correction keeps the chance of *any* false alarm at ``alpha`` (1 %). A change is called
-only when it is significant after that correction, at least ``threshold`` relative, and,
-for latencies, at least ``floor_ms`` absolute: by default the base run's fastest request,
-the round trip of generator, loopback and framework that every request pays, below which
-a change cannot be told from the harness. Error rates are tested on counts (Fisher's exact
-test) with an absolute floor.
+only when it is significant after that correction and at least ``threshold`` relative
+(for latencies also ``floor_ms`` absolute, when the user sets one: the measured noise
+already holds the harness's own jitter, so by default there is no absolute floor, and a
+10 ms endpoint becoming 12 ms is judged like any other). p-values are kept exact: a
+p-value of 0 (an exact test certain of a change) is the strongest evidence there is.
+Interval and detectable-change arithmetic stays in log space and saturates at infinity
+instead of overflowing (few degrees of freedom give huge t quantiles). Error rates are
+tested on counts (Fisher's exact test) with an absolute floor.
 
-Calibrated by ``perfkit bench verdicts`` (A/A and injected slowdowns); README has the table.
+Calibrated by ``perfkit bench verdicts`` (A/A and injected slowdowns); docs/explanation/
+verdict.md has the rule and README the table.
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ PRIOR_SD: dict[str, float] = {
     "throughput": 0.15,
 }
 _BLOCKS = 5
+_MAX_LOG = 700.0  # math.expm1 overflows a little past 709
 _MIN_BLOCK_SAMPLES = 20
 
 
@@ -76,7 +83,10 @@ class CompareOptions:
     floor_ms: float | None = None
     error_rate_floor: float = 0.005
     power: float = 0.80
-    min_history: int = 3
+    #: comparable earlier runs needed before their spread is called "history"; below this
+    #: the t quantiles of a median-based spread (about (n - 1) / 2 degrees of freedom) are
+    #: so wide that nothing could be detected, so the verdict says "not enough history"
+    min_history: int = 10
 
     def validate(self) -> None:
         if not (math.isfinite(self.threshold) and self.threshold > 0):
@@ -188,6 +198,11 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+def grow(log_change: float) -> float:
+    """``exp(x) - 1`` that saturates at infinity instead of raising `OverflowError`."""
+    return math.expm1(log_change) if log_change < _MAX_LOG else math.inf
+
+
 def relative_change(base: float, candidate: float) -> float | None:
     if math.isnan(base) or math.isnan(candidate):
         return None
@@ -215,7 +230,7 @@ def estimate_noise(
     interleaved: bool,
     base_is_history: bool = False,
     history: tuple[float, float] | None = None,
-    min_history: int = 3,
+    min_history: int = 10,
 ) -> Noise | None:
     """The standard error of ``mean(log cand) - mean(log base)``, best source first."""
     b, c = _logs(base), _logs(candidate)
@@ -228,8 +243,13 @@ def estimate_noise(
             se = math.sqrt(sp2 * (1 / m + 1 / n))
             return Noise(se, m + n - 2, "interleaved trials", f"{m} + {n} interleaved trials")
     if base_is_history and m >= min_history:
+        # the history's runs are the base sample; the candidate is one more run, whose own
+        # spread (its trials, its time blocks) counts when wider than the history's: a
+        # noisy candidate must not be judged as if it were as steady as the history
         s2 = _ss(b) / (m - 1)
-        return Noise(math.sqrt(s2 * (1 / m + 1)), m - 1, "history", f"{m} earlier runs")
+        own = candidate.block_sd or 0.0
+        se = math.sqrt(s2 / m + max(s2, own**2))
+        return Noise(se, m - 1, "history", f"{m} earlier runs")
     blocks = [s for s in (base.block_sd, candidate.block_sd) if s is not None]
     if history is not None:
         # each run's own spread between its time blocks is a floor: a history whose runs
@@ -241,7 +261,7 @@ def estimate_noise(
     return Noise(sd * math.sqrt(2), math.inf, "prior", f"no trials or history: sd {sd:.2f}")
 
 
-def history_spread(values: Sequence[float], min_runs: int = 3) -> tuple[float, float] | None:
+def history_spread(values: Sequence[float], min_runs: int = 10) -> tuple[float, float] | None:
     """(sd of log(metric) between runs, its degrees of freedom) from a history, or None.
 
     A history may hold deliberate changes (steps, or a bump of a few runs that was fixed):
@@ -250,11 +270,33 @@ def history_spread(values: Sequence[float], min_runs: int = 3) -> tuple[float, f
     their absolute values gives a robust sd (1.4826 MAD / sqrt 2). A median-based estimate
     is worth about half as many runs as a plain one, hence the halved degrees of freedom."""
     x = np.asarray([v for v in values if math.isfinite(v) and v > 0], dtype=np.float64)
-    if x.size < min_runs:
+    if x.size < max(min_runs, 2):
         return None
     diffs = np.abs(np.diff(np.log(x)))
     sd = 1.4826 * float(np.median(diffs)) / math.sqrt(2)
     return (sd, max((x.size - 1) / 2, 1.0))
+
+
+def inliers(values: Sequence[float], cut: float = 3.5) -> list[float]:
+    """``values`` without outlier runs: those whose log lies more than ``cut`` robust sds
+    (1.4826 MAD) from the median. A run stalled by a neighbour (2x slower everywhere) says
+    nothing about the code's level or its usual spread; kept, it would drag the mean and
+    widen or narrow the spread at random."""
+    x = np.asarray([v for v in values if math.isfinite(v) and v > 0], dtype=np.float64)
+    if x.size < 4:
+        return list(x)
+    logs = np.log(x)
+    centre = float(np.median(logs))
+    mad = 1.4826 * float(np.median(np.abs(logs - centre)))
+    if mad == 0:
+        return list(x)
+    return [float(v) for v, lv in zip(x, logs, strict=True) if abs(lv - centre) <= cut * mad]
+
+
+def own_spread(values: Sequence[float]) -> float | None:
+    """The sd of log(metric) between one run's own trials (None with fewer than 2)."""
+    x = np.asarray([v for v in values if math.isfinite(v) and v > 0], dtype=np.float64)
+    return float(np.log(x).std(ddof=1)) if x.size >= 2 else None
 
 
 def _quantile(p: float, df: float) -> float:
@@ -280,16 +322,16 @@ def test_metric(
         return MetricTest(endpoint, metric, b, c, change, None, None, None, noise, floor)
     d = float(cl.mean() - bl.mean())
     if noise.se == 0:  # runs that never vary (an open model's throughput): exact figures
-        exact = (math.expm1(d), math.expm1(d))
+        exact = (grow(d), grow(d))
         return MetricTest(endpoint, metric, b, c, change, float(d == 0), exact, None, noise, floor)
     p = 2 * _sf(abs(d) / noise.se, noise.df)
     half = _quantile(0.975, noise.df) * noise.se
-    ci = (math.expm1(d - half), math.expm1(d + half))
+    ci = (grow(d - half), grow(d + half))
     reach = (
         _quantile(1 - options.alpha / (2 * max(family, 1)), noise.df)
         + _quantile(options.power, noise.df)
     ) * noise.se
-    detectable = max(math.expm1(reach), options.threshold)
+    detectable = max(grow(reach), options.threshold)
     if floor is not None and b > 0:
         detectable = max(detectable, floor / b)
     return MetricTest(endpoint, metric, b, c, change, p, ci, detectable, noise, floor)
@@ -359,10 +401,17 @@ def _decide_one(test: MetricTest, adjusted: float | None, options: CompareOption
     )
 
 
+def _p(value: float | None) -> float:
+    assert value is not None  # only tested metrics reach Holm
+    return value
+
+
 def decide(tests: Sequence[MetricTest], options: CompareOptions) -> Decision:
     """Holm's correction over every test of the comparison, then each metric's verdict."""
     tested = [i for i, t in enumerate(tests) if t.p_value is not None]
-    adjusted_list = holm([tests[i].p_value or 1.0 for i in tested])
+    # exact p-values as they are: 0 (an exact test certain of a change) is the strongest
+    # evidence, never "no evidence"
+    adjusted_list = holm([_p(tests[i].p_value) for i in tested])
     adjusted: dict[int, float] = dict(zip(tested, adjusted_list, strict=True))
     verdicts = [_decide_one(t, adjusted.get(i), options) for i, t in enumerate(tests)]
     notes: list[str] = []

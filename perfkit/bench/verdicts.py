@@ -1,19 +1,30 @@
 """`perfkit bench verdicts`: how often the verdict cries wolf, and how often it catches a wolf.
 
-Against the reference service: one instance is the base build; an identical second
-instance is the unchanged candidate (A/A); further instances raise the simulated latency of
-the chat model (`PERFKIT_CHAT_LATENCY_MS`, one endpoint's upstream) by each slowdown size.
-Each session interleaves ``repeat`` trials of every instance (`interleave`, rotating the
-order each round), then judges every candidate against the base by the one verdict rule:
+Against a calibration target (`perfkit.bench.calibration_targets`): one instance is the
+base build; an identical second instance is the unchanged candidate (A/A); further
+instances slow one endpoint by each slowdown size. Each session interleaves ``repeat``
+trials of every instance (`interleave`, rotating the order each round), then judges every
+candidate against the base by the one verdict rule, as a PR gate would:
 
 - interleaved: the trials as recorded (``--repeat N --base-target``);
 - single: the same runs with their pairing dropped, as two unrelated runs with no history
-  (the weak verdict, judged on a conservative prior).
+  (the weak verdict, judged on a conservative prior);
+- history: those two runs again, with the base instance's runs of the ``history``
+  sessions before (single runs too, recorded before the first session to begin with) as
+  the history that gives the noise: a main branch's earlier runs;
+- duet: the base and the candidate loaded at the same time, requests paired in time
+  (`perfkit.bench.verdicts_duet`, `perfkit ab`'s loader), ``duet_duration_s`` measured
+  seconds cut into ``duet_blocks`` blocks, recorded after the session's trials.
+
+``noise`` busy processes (`perfkit.bench.busy`) load the machine for the whole run, and
+the 1-minute load average is sampled between sessions.
 
 A/A counts a false alarm when *anything* (any endpoint, any metric) is called regressed or
-improved; a slowdown is caught when chat's p50 is called regressed, and a latency
-regression of another endpoint beside it is counted as a false alarm (their throughput does
-fall and their latency improve: a slower chat holds the closed model's users longer).
+improved; an outcome of "environment changed" (the gate asks for a re-run, blaming no
+code) is counted apart, in every condition; a slowdown is caught when the slowed
+endpoint's p50 is called regressed, and a latency regression of another endpoint beside
+it is counted as a false alarm (their throughput does fall and their latency improve: a
+slower endpoint holds the closed model's users longer).
 """
 
 from __future__ import annotations
@@ -27,29 +38,36 @@ from pathlib import Path
 from perfkit.analysis.adapt import run_data, stored_run_data
 from perfkit.analysis.compare import Comparison, compare_runs
 from perfkit.analysis.data import RunData
+from perfkit.bench import verdicts_duet as duet
+from perfkit.bench.busy import LoadSampler, busy_processes
+from perfkit.bench.calibration_targets import TARGETS, CalibrationTarget
 from perfkit.errors import InputError
 from perfkit.loadgen.baseline import RunPlan, interleave
-from perfkit.loadgen.local_target import REFERENCE_LABEL, reference_target
 from perfkit.loadgen.runner import LoadConfig
-from perfkit.loadgen.scenario import default_scenario_path, load_scenario
 from perfkit.machine import describe_machine
 from perfkit.runs.artifacts import write_run
-from perfkit.runs.history import History, StoredRun
+from perfkit.runs.history import History
 
-SLOWED_ENDPOINT = "chat"
 LATENCY = ("p50", "p95", "p99", "mean")
-_CHAT_MS = 120.0
+MODES = ("single", "history", "interleaved", "duet")
 
 
 @dataclass(frozen=True)
 class VerdictBenchOptions:
-    sessions: int = 30
+    sessions: int = 3
     repeat: int = 5
     duration_s: float = 1.0
     warmup_s: float = 0.5
     concurrency: int = 8
     sizes: tuple[float, ...] = (0.10, 0.20, 0.50)
     keep: Path | None = None  # write every recorded run here, to judge them again later
+    noise: int = 0  # busy processes loading the machine during the run
+    target: str = "reference"
+    history: int = 10  # earlier runs of the base in the history mode (the rule wants 10)
+    #: measured seconds of a duet; None: ``repeat * duration_s``, what each build gets in
+    #: the interleaved trials (the same requests per build); 0: no duets
+    duet_duration_s: float | None = None
+    duet_blocks: int = 10
 
     def validate(self) -> None:
         if self.sessions < 1 or self.repeat < 2:
@@ -58,46 +76,71 @@ class VerdictBenchOptions:
             raise InputError("--duration must be > 0, --warmup >= 0, --concurrency >= 1")
         if any(not 0 < s < 10 for s in self.sizes):
             raise InputError("--sizes must be fractions between 0 and 10, e.g. 0.1,0.2,0.5")
+        if not 0 <= self.noise <= 64:
+            raise InputError(f"--noise must be 0..64 busy processes, got {self.noise}")
+        if self.target not in TARGETS:
+            raise InputError(f"--target must be one of {', '.join(TARGETS)}, got {self.target!r}")
+        if self.history < 0:
+            raise InputError(f"--history must be >= 0, got {self.history}")
+        if self.duet_duration_s is not None and self.duet_duration_s < 0:
+            raise InputError(f"--duet-duration must be >= 0, got {self.duet_duration_s}")
+        if self.duet_blocks < 2:
+            raise InputError(f"--duet-blocks must be >= 2, got {self.duet_blocks}")
+
+    @property
+    def duet_seconds(self) -> float:
+        """The measured seconds of one duet (0: none)."""
+        if self.duet_duration_s is None:
+            return self.repeat * self.duration_s
+        return self.duet_duration_s
+
+    @property
+    def calibration_target(self) -> CalibrationTarget:
+        return TARGETS[self.target]
 
 
 @dataclass
 class Tally:
     """Outcomes of one condition (A/A or one slowdown size) in one judging mode."""
 
+    slowed: str
     pairs: int = 0
-    flagged: int = 0  # A/A: anything flagged; slowdown: chat p50 called regressed
-    collateral: int = 0  # slowdown: something else flagged too
+    flagged: int = 0  # A/A: anything flagged; slowdown: the slowed endpoint's p50 regressed
+    collateral: int = 0  # slowdown: another endpoint's latency called regressed too
+    rerun: int = 0  # the outcome was "environment changed": the gate asks for a re-run
     detectable: list[float] = field(default_factory=list)
 
     def add(self, comparison: Comparison, size: float | None) -> None:
         self.pairs += 1
+        self.rerun += comparison.outcome == "environment changed"
         moved = comparison.changes("regressed") + comparison.changes("improved")
         if size is None:
-            self.flagged += bool(moved)
+            self.flagged += bool(moved) or comparison.verdict != "unchanged"
         else:
-            hit = any(e == SLOWED_ENDPOINT and m.metric == "p50" and m.verdict == "regressed"
-                      for e, m in moved)  # fmt: skip
-            self.flagged += hit
-            # a slower chat holds closed-model users longer: the other endpoints really get
-            # less throughput and less contention (faster); a latency regression elsewhere
-            # would be a false alarm
-            self.collateral += any(e not in (SLOWED_ENDPOINT, "overall") and m.metric in LATENCY
+            self.flagged += any(e == self.slowed and m.metric == "p50"
+                                and m.verdict == "regressed" for e, m in moved)  # fmt: skip
+            self.collateral += any(e not in (self.slowed, "overall") and m.metric in LATENCY
                                    and m.verdict == "regressed" for e, m in moved)  # fmt: skip
-        p50 = next(e for e in comparison.endpoints if e.endpoint == SLOWED_ENDPOINT)
-        if p50.metrics["p50"].test.detectable is not None:
-            self.detectable.append(p50.metrics["p50"].test.detectable)
+        slowed = next(e for e in comparison.endpoints if e.endpoint == self.slowed)
+        if slowed.metrics["p50"].test.detectable is not None:
+            self.detectable.append(slowed.metrics["p50"].test.detectable)
 
 
 @dataclass
 class VerdictBenchResult:
     options: VerdictBenchOptions
     machine: str  # `perfkit.machine`'s line: architecture, cores, Python, load at the start
+    load: LoadSampler = field(default_factory=LoadSampler)
     seconds: float = 0.0
+    #: seconds one instance's trials of a session took (a build's share of the job)
+    instance_seconds: list[float] = field(default_factory=list)
+    duet_seconds: list[float] = field(default_factory=list)  # wall time of each duet
     #: (mode, size or None for A/A) -> tally
     tallies: dict[tuple[str, float | None], Tally] = field(default_factory=dict)
 
     def tally(self, mode: str, size: float | None) -> Tally:
-        return self.tallies.setdefault((mode, size), Tally())
+        slowed = self.options.calibration_target.slowed
+        return self.tallies.setdefault((mode, size), Tally(slowed))
 
 
 def _plan(opts: VerdictBenchOptions) -> RunPlan:
@@ -113,7 +156,8 @@ def _plan(opts: VerdictBenchOptions) -> RunPlan:
         engine="aiohttp",
         keep_samples=True,
     )
-    return RunPlan(scenario=load_scenario(default_scenario_path()), load=load, repeat=opts.repeat)
+    scenario = opts.calibration_target.scenario()
+    return RunPlan(scenario=scenario, load=load, repeat=opts.repeat)
 
 
 def _single(run: RunData) -> RunData:
@@ -121,30 +165,62 @@ def _single(run: RunData) -> RunData:
     return replace(run, session=None)
 
 
-def _judge(result: VerdictBenchResult, runs: Sequence[RunData], sizes: Sequence[float]) -> None:
+def _judge(result: VerdictBenchResult, runs: Sequence[RunData], earlier: Sequence[RunData]) -> None:
+    """Judge one session's candidates against its base; ``earlier``: the base's history."""
     base, candidates = runs[0], runs[1:]
-    for cand, size in zip(candidates, [None, *sizes], strict=True):
+    history = [_single(run) for run in earlier]
+    for cand, size in zip(candidates, [None, *result.options.sizes], strict=True):
+        single = compare_runs(_single(base), _single(cand))
+        result.tally("single", size).add(single, size)
+        with_history = compare_runs(_single(base), _single(cand), history=history)
+        result.tally("history", size).add(with_history, size)
         result.tally("interleaved", size).add(compare_runs(base, cand), size)
-        result.tally("single", size).add(compare_runs(_single(base), _single(cand)), size)
+
+
+def _duets(result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str]) -> None:
+    """One duet of the base with each candidate, judged as `perfkit ab` judges it."""
+    opts = result.options
+    for url, size in zip(urls[1:], [None, *opts.sizes], strict=True):
+        began = time.monotonic()
+        recorded = duet.duet_pair(plan, (urls[0], url), opts.calibration_target.label,
+                                  opts.duet_seconds, opts.duet_blocks)  # fmt: skip
+        result.duet_seconds.append(time.monotonic() - began)
+        if opts.keep is not None:
+            duet.keep_pair(recorded, opts.keep, size)
+        result.tally("duet", size).add(compare_runs(*duet.as_data(recorded)), size)
 
 
 def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
-    """Start the instances, run ``opts.sessions`` sessions, tally every verdict."""
+    """Start the instances (and the busy processes), run ``opts.sessions`` sessions, tally
+    every verdict."""
     opts.validate()
+    target = opts.calibration_target
     result = VerdictBenchResult(opts, describe_machine().line())
     plan = _plan(opts)
-    envs: list[dict[str, str]] = [{}, {}] + [
-        {"PERFKIT_CHAT_LATENCY_MS": f"{_CHAT_MS * (1 + size):g}"} for size in opts.sizes
-    ]
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        urls = [stack.enter_context(reference_target(env)) for env in envs]
+        urls = [stack.enter_context(target.start(size)) for size in [None, None, *opts.sizes]]
+        stack.enter_context(busy_processes(opts.noise))
+        result.load.sample()
+        earlier: list[RunData] = []
+        for _ in range(opts.history):  # the base's history before the first session
+            ((run, samples),) = interleave(plan, urls[:1], target.label)  # a run on its own
+            if opts.keep is not None:
+                write_run(run, opts.keep, samples)
+            earlier.append(run_data(run, samples))
         for _ in range(opts.sessions):
-            recorded = interleave(plan, urls, REFERENCE_LABEL)
+            began = time.monotonic()
+            recorded = interleave(plan, urls, target.label)
+            result.instance_seconds.append((time.monotonic() - began) / len(urls))
+            result.load.sample()
             if opts.keep is not None:
                 for run, samples in recorded:
                     write_run(run, opts.keep, samples)
-            _judge(result, [run_data(run, samples) for run, samples in recorded], opts.sizes)
+            runs = [run_data(run, samples) for run, samples in recorded]
+            _judge(result, runs, earlier[-opts.history :] if opts.history else [])
+            earlier.append(runs[0])
+            if opts.duet_seconds > 0:
+                _duets(result, plan, urls)
     result.seconds = time.monotonic() - started
     return result
 
@@ -152,52 +228,24 @@ def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
 def rejudge(folder: Path, opts: VerdictBenchOptions) -> VerdictBenchResult:
     """Judge the sessions kept by an earlier ``--keep`` run again (after a change of the
     rule): each session's runs, in the order their first trials started, are the base, the
-    A/A candidate and the slowdowns of ``opts.sizes``."""
+    A/A candidate and the slowdowns of ``opts.sizes``; the runs of no session are the
+    base's history recorded before the first session."""
     result = VerdictBenchResult(opts, f"{describe_machine().line()}; judged again from {folder}")
-    sessions: dict[str, list[StoredRun]] = {}
-    for stored in History(folder).runs():
-        if stored.run.session is not None:
-            sessions.setdefault(stored.run.session, []).append(stored)
+    sessions: dict[str, list[RunData]] = {}
+    earlier: list[RunData] = []
+    for stored in sorted(History(folder).runs(), key=lambda s: s.run.started_at):
+        data = stored_run_data(stored)
+        if stored.run.session is None:
+            earlier.append(data)
+        else:
+            sessions.setdefault(stored.run.session, []).append(data)
     if not sessions:
         raise InputError(f"{folder} holds no runs of a verdicts session")
     for runs in sessions.values():
         if len(runs) == len(opts.sizes) + 2:
-            ordered = sorted(runs, key=lambda s: s.run.trials[0].started_at)
-            _judge(result, [stored_run_data(s) for s in ordered], opts.sizes)
-    return result
-
-
-def _share(flagged: int, pairs: int) -> str:
-    return f"{flagged}/{pairs} ({flagged / pairs:.0%})" if pairs else "-"
-
-
-def markdown(result: VerdictBenchResult) -> str:
-    opts = result.options
-    sessions = result.tally("interleaved", None).pairs
-    lines = [
-        f"{time.strftime('%Y-%m-%d')}, {result.machine} (1-minute load average at the start); "
-        f"{sessions} sessions of {opts.repeat} interleaved trials per instance "
-        f"({opts.duration_s:g} s measured after {opts.warmup_s:g} s warm-up, "
-        f"{opts.concurrency} users)"
-        + (f", {result.seconds / 60:.1f} min in all." if result.seconds else "."),
-        "",
-        "| comparison | judged | flagged | latency regressed elsewhere | median smallest "
-        "detectable change of chat p50 |",
-        "|---|---|---:|---:|---:|",
-    ]
+            _judge(result, runs, earlier[-opts.history :] if opts.history else [])
+            earlier.append(runs[0])
     for size in [None, *opts.sizes]:
-        for mode in ("interleaved", "single"):
-            t = result.tally(mode, size)
-            what = "A/A (nothing changed)" if size is None else f"chat +{size:.0%}"
-            judged = (
-                f"{opts.repeat} + {opts.repeat} interleaved trials"
-                if mode == "interleaved"
-                else "one run vs one run, no history (weak)"
-            )
-            detect = sorted(t.detectable)
-            median = f"{detect[len(detect) // 2]:+.0%}" if detect else "-"
-            other = "-" if size is None else _share(t.collateral, t.pairs)
-            lines.append(
-                f"| {what} | {judged} | {_share(t.flagged, t.pairs)} | {other} | {median} |"
-            )
-    return "\n".join(lines)
+        for base, head in duet.kept_pairs(folder, size):
+            result.tally("duet", size).add(compare_runs(base, head), size)
+    return result

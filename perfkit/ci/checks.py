@@ -8,6 +8,7 @@ metrics), so the verdict stays the analysis package's alone: this module only re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,18 +83,28 @@ def _metric_check(endpoint: str, name: str, metric: Mapping[str, Any]) -> Check:
 
 
 def comparison_outcome(result: Mapping[str, Any], health_score: float | None = None) -> Outcome:
-    """One check per endpoint metric of a comparison; a regressed metric fails."""
+    """One check per endpoint metric of a comparison; a regressed metric fails. When the
+    environment changed (``outcome``), the metrics that moved are not blamed: one
+    ``environment`` check fails instead, with the testbed rule's reasons."""
     endpoints = [result["overall"], *result["endpoints"]]
     checks = [
         _metric_check(str(e["endpoint"]), str(name), metric)
         for e in endpoints
         for name, metric in e["metrics"].items()
     ]
-    facts = [f"base `{result['base']}` -> candidate `{result['candidate']}`"]
+    outcome = result.get("outcome", result["verdict"])
+    if outcome == "environment changed":
+        reasons = (result.get("environment") or {}).get("reasons") or ["the machine moved"]
+        checks = [dataclasses.replace(c, passed=True) for c in checks]
+        checks.insert(0, Check("environment", False, "environment changed, re-run: "
+                               + "; ".join(reasons)))  # fmt: skip
+    facts = [str(result["headline"])] if result.get("headline") else []
+    facts.append(f"base `{result['base']}` -> candidate `{result['candidate']}`")
     if isinstance(result.get("threshold"), int | float):
-        facts[0] += f", practical threshold {result['threshold']:.0%}"
+        facts[-1] += f", practical threshold {result['threshold']:.0%}"
     if result.get("evidence"):
-        facts[0] += f", evidence: {result['evidence']}" + (" (weak)" if result.get("weak") else "")
+        facts[-1] += f", evidence: {result['evidence']}" + (" (weak)" if result.get("weak") else "")
     facts += [f"note: {note}" for note in result.get("notes", [])]
-    return Outcome("compare", "perfkit compare", not result["regressed"], checks,
-                   health_score, facts)  # fmt: skip
+    passed = outcome not in ("regressed", "environment changed")
+    return Outcome("compare", "perfkit compare", passed, checks, health_score,
+                   facts)  # fmt: skip

@@ -1,12 +1,15 @@
 """`perfkit compare`, `perfkit trends`, `perfkit analytics`: parse, call the library, print.
 
 `compare` exits 1 on a regression and `trends --gate` on one against the history, so CI can gate
-on them; bad input (unknown run, empty history, incomparable runs) is exit 2.
+on them; 3 when the environment changed (another testbed, every endpoint moved alike, a
+candidate far noisier than its history: re-run, the code is not judged); bad input (unknown
+run, empty history, incomparable runs) is exit 2. Piped output (a CI log) fits 100 columns.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +43,6 @@ _TREND_METRICS = ("p50", "p95", "p99", "mean", "throughput", "error_rate")
 METRICS = typer.Option(
     ["p50", "p95", "p99", "throughput", "error_rate"], "--metric", help="Metrics to trend."
 )
-_COLOURS = {"regressed": "red", "improved": "green"}
 
 
 def _echo_json(data: object) -> None:
@@ -51,40 +53,16 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:+.1%}"
+def _console() -> Console:
+    """A terminal's own width; 100 columns when piped (a CI log), where rich would use 80."""
+    return Console(width=None if sys.stdout.isatty() else 100)
 
 
-def _print_comparison(result: Comparison, console: Console, *, everything: bool) -> None:
-    table = Table(
-        title=f"{result.base_id} -> {result.candidate_id} "
-        f"(threshold {result.options.threshold:.0%}, evidence: {result.evidence})"
-    )
-    for column in ("endpoint", "metric", "base", "candidate", "change", "95% CI",
-                   "detectable", "verdict", "why"):  # fmt: skip
-        table.add_column(column)
-    for ep in result.all:
-        for m in ep.metrics.values():
-            if not everything and m.verdict == "unchanged" and ep.endpoint != "overall":
-                continue
-            ci = m.test.ci
-            table.add_row(
-                ep.endpoint,
-                m.metric,
-                _num(m.base),
-                _num(m.candidate),
-                _pct(m.change),
-                "-" if ci is None else f"{ci[0]:+.0%}..{ci[1]:+.0%}",
-                _pct(m.test.detectable),
-                f"[{_COLOURS.get(m.verdict, 'default')}]{m.verdict}[/]",
-                m.reason,
-            )
-    console.print(table)
-    for note in result.notes:
-        console.print(f"note: {note}")
-    verdict = result.verdict.upper()
-    colour = _COLOURS.get(result.verdict, "default")
-    console.print(f"[{colour}]{verdict}[/]" + (" (weak evidence)" if result.weak else ""))
+def _print_comparison(result: Comparison, *, everything: bool) -> None:
+    """The answer first, then what moved (`perfkit.analysis.verdict_text`)."""
+    from perfkit.analysis.verdict_text import render
+
+    typer.echo(render(result, everything=everything))
 
 
 THRESHOLD = typer.Option(
@@ -96,7 +74,8 @@ THRESHOLD = typer.Option(
 FLOOR = typer.Option(
     None,
     "--floor-ms",
-    help="Smallest absolute latency change that counts (default: the base run's fastest request).",
+    help="Smallest absolute latency change that counts, in ms (default: none; the measured "
+    "noise decides).",
 )
 
 
@@ -132,7 +111,8 @@ def compare(
     junit: Path | None = JUNIT,
     summary: Path | None = SUMMARY,
 ) -> None:
-    """Compare two runs per endpoint; exit 1 when anything regressed.
+    """Compare two runs per endpoint; exit 1 when anything regressed, 3 when the
+    environment changed (another testbed, a machine-wide shift: re-run).
 
     The noise between runs comes from interleaved trials (baseline --repeat N
     --base-target URL), else from the comparable runs of the history folder."""
@@ -150,14 +130,14 @@ def compare(
     if as_json:
         _echo_json(result.to_dict())
     else:
-        _print_comparison(result, Console(), everything=everything)
+        _print_comparison(result, everything=everything)
     if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         from perfkit.ci import comparison_outcome
 
         outcome = comparison_outcome(result.to_dict(), b.run.health_score)
         write_outputs(outcome, junit, summary)
-    if result.regressed:
-        raise typer.Exit(1)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def _base_run(
@@ -201,7 +181,10 @@ def trends_cmd(
     scenario: str | None = SCENARIO,
     metric: list[str] = METRICS,
     gate: bool = typer.Option(
-        False, "--gate", help="Judge the latest run against the history; exit 1 if regressed."
+        False,
+        "--gate",
+        help="Judge the latest run against the history; exit 1 if regressed, 3 if the "
+        "environment changed (re-run).",
     ),
     threshold: float | None = THRESHOLD,
     floor_ms: float | None = FLOOR,
@@ -237,8 +220,8 @@ def trends_cmd(
         )
     else:
         _print_trends_report(stored, found, notes, verdict)
-    if verdict is not None and verdict.regressed:
-        raise typer.Exit(1)
+    if verdict is not None and verdict.exit_code:
+        raise typer.Exit(verdict.exit_code)
 
 
 def _check_metrics(metric: list[str]) -> None:
@@ -250,13 +233,13 @@ def _check_metrics(metric: list[str]) -> None:
 def _print_trends_report(
     stored: list[StoredRun], found: list[Trend], notes: list[str], verdict: Comparison | None
 ) -> None:
-    console = Console()
+    console = _console()
     _print_points(stored, console)
     _print_trends(found, len(stored), console)
     for note in notes:
         console.print(f"note: {note}")
     if verdict is not None:
-        _print_comparison(verdict, console, everything=False)
+        _print_comparison(verdict, everything=False)
 
 
 def _print_trends(found: list[Trend], n_runs: int, console: Console) -> None:

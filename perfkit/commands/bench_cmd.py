@@ -123,28 +123,50 @@ REJUDGE = typer.Option(
 
 @app.command("verdicts")
 def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
-    sessions: int = typer.Option(30, help="Sessions; each gives one pair per condition."),
+    sessions: int = typer.Option(
+        3, help="Sessions; each gives one pair per condition (3: a smoke; 20 to calibrate)."
+    ),
     repeat: int = typer.Option(5, help="Interleaved trials per instance and session."),
     duration: float = typer.Option(1.0, help="Seconds measured per trial."),
     warmup: float = typer.Option(0.5, help="Warm-up seconds per trial."),
     concurrency: int = typer.Option(8, help="Users (closed model)."),
-    sizes: str = typer.Option("0.1,0.2,0.5", help="Slowdowns of chat's upstream, fractions."),
+    sizes: str = typer.Option("0.1,0.2,0.5", help="Slowdowns of one endpoint, fractions."),
+    noise: int = typer.Option(0, help="Busy processes (CPU spinners) loading the machine."),
+    target: str = typer.Option(
+        "reference", help="reference (the reference service) or slow (every endpoint 10-50 ms)."
+    ),
+    history: int = typer.Option(10, help="Earlier runs of the base in the history verdict."),
+    duet_duration: float | None = typer.Option(
+        None, help="Measured seconds of a duet (default repeat x duration; 0: no duets)."
+    ),
+    duet_blocks: int = typer.Option(10, help="Time blocks (trials) of a duet."),
     keep: Path | None = KEEP,
     rejudge: Path | None = REJUDGE,
 ) -> None:
     """The verdict's calibration: false alarms on A/A pairs, detections of slowdowns."""
     from perfkit.bench import verdicts as verdict_bench
-    from perfkit.errors import InputError
+    from perfkit.bench.verdicts_table import markdown
 
     try:
         fractions = tuple(float(part) for part in sizes.split(",") if part.strip())
     except ValueError:
         raise InputError(f"--sizes {sizes!r} is not a comma-separated list of fractions") from None
     opts = verdict_bench.VerdictBenchOptions(
-        sessions, repeat, duration, warmup, concurrency, fractions, keep
+        sessions,
+        repeat,
+        duration,
+        warmup,
+        concurrency,
+        fractions,
+        keep,
+        noise,
+        target,
+        history,
+        duet_duration,
+        duet_blocks,
     )
     opts.validate()
     if rejudge is not None:
-        typer.echo(verdict_bench.markdown(verdict_bench.rejudge(rejudge, opts)))
+        typer.echo(markdown(verdict_bench.rejudge(rejudge, opts)))
     else:
-        typer.echo(verdict_bench.markdown(verdict_bench.run_bench(opts)))
+        typer.echo(markdown(verdict_bench.run_bench(opts)))

@@ -90,13 +90,15 @@ def _target(plan: RunPlan, headers: Mapping[str, str]) -> Iterator[tuple[str, st
 
 
 @dataclass
-class _Side:
-    """One target of a session: its URL, label and the results of its trials."""
+class Side:
+    """One target of a session: its URL, label and the results of its trials (and the
+    environment to record when it is not this checkout's, e.g. a build of another commit)."""
 
     url: str
     label: str
     before: dict[str, Any] | None
     results: list[LoadResult] = field(default_factory=list)
+    environment: Environment | None = None
 
 
 def execute(
@@ -134,16 +136,24 @@ def interleave(
     and a drift of the machine falls on every build alike; the runs share a session id,
     which tells the verdict their trials are paired."""
     options = plan.options or HttpOptions(timeout_s=plan.load.timeout_s)
-    headers = options.headers  # the probes are requests to the target like any other
     generator = generator_for(plan.load.engine)
-    environment = capture_environment()
-    sides = [_Side(url, label, fetch_json(url, headers=headers)) for url in urls]
+    sides = [Side(url, label, fetch_json(url, headers=options.headers)) for url in urls]
     for trial in range(plan.repeat):
         shift = trial % len(sides)
         for side in sides[shift:] + sides[:shift]:
             side.results.append(
                 generator.run(side.url, plan.scenario, plan.load, options, progress)
             )
+    return session_runs(plan, sides, generator.tool)
+
+
+def session_runs(
+    plan: RunPlan, sides: Sequence[Side], tool: str
+) -> list[tuple[Run, pa.Table | None]]:
+    """One run per side from its trials' results, with the target's documents fetched after
+    the load; two or more sides share a session id (their trials are paired)."""
+    headers = (plan.options or HttpOptions(timeout_s=plan.load.timeout_s)).headers
+    environment = capture_environment()
     extras = [
         (fetch_json(s.url, headers=headers), fetch_json(s.url, CACHE_STATS, headers),
          fetch_json(s.url, REDIS_HEALTH, headers))
@@ -151,14 +161,14 @@ def interleave(
     ]  # fmt: skip
     session = uuid.uuid4().hex[:12] if len(sides) > 1 else None
     return [
-        _build(plan, side, after, environment, session=session, tool=generator.tool)
+        _build(plan, side, after, side.environment or environment, session=session, tool=tool)
         for side, after in zip(sides, extras, strict=True)
     ]
 
 
 def _build(
     plan: RunPlan,
-    side: _Side,
+    side: Side,
     after: tuple[dict[str, Any] | None, ...],
     environment: Environment,
     *,

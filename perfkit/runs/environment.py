@@ -1,4 +1,5 @@
-"""Where a run was measured: perfkit and Python versions, host, and where it came from
+"""Where a run was measured: perfkit and Python versions, host, CPU model and testbed label
+(`perfkit.machine`), and where it came from
 (the project's git commit and branch, the CI job: `perfkit.runs.provenance`)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from perfkit import __version__
-from perfkit.machine import describe_machine
+from perfkit.machine import describe_machine, testbed_label
 from perfkit.project import Project
 from perfkit.runs.model import Environment
 from perfkit.runs.provenance import capture
@@ -18,7 +19,8 @@ def capture_environment(
     project: Path | None = None, env: Mapping[str, str] | None = None
 ) -> Environment:
     """This machine, and the provenance of the project (default: the one perfkit runs in)."""
-    origin = capture(project or Project.find().root, os.environ if env is None else env)
+    variables = os.environ if env is None else env
+    origin = capture(project or Project.find().root, variables)
     here = describe_machine()
     return Environment(
         perfkit_version=__version__,
@@ -32,4 +34,6 @@ def capture_environment(
         git_branch=origin.branch,
         ci=origin.ci,
         ci_job_url=origin.job_url,
+        cpu_model=here.cpu_model,
+        testbed=testbed_label(variables),
     )

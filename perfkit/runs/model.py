@@ -3,7 +3,8 @@
 Schema (``schema_version`` 1; JSON object, every key always present, ``null`` where noted)::
 
     schema_version   int, 1
-    kind             "baseline" | "smoke"
+    kind             "baseline" | "smoke" | "ab" (one build of a `perfkit ab` duet; `latest`,
+                     `trends` and the history gate read baselines only, so these stay apart)
     run_id           str, unique ("20250101T120000Z-1a2b3c")
     started_at       str, ISO 8601 UTC ("2025-01-01T12:00:00.123456+00:00"); the measured
     finished_at      str, ISO 8601 UTC                        window, warm-up excluded
@@ -16,7 +17,9 @@ Schema (``schema_version`` 1; JSON object, every key always present, ``null`` wh
     environment      perfkit_version, python, implementation, platform, machine, host,
                      cpu_count, git_commit (null when unknown); git_branch, ci
                      ("github-actions" | "gitlab-ci") and ci_job_url: null when unknown,
-                     absent in older files (perfkit.runs.provenance)
+                     absent in older files (perfkit.runs.provenance); cpu_model (str |
+                     null) and testbed (the label: PERFKIT_TESTBED or the CI runner's
+                     name, null when unset): absent in older files (perfkit.machine)
     generator        the load generator's own health: engine, workers, cpu_seconds,
                      cpu_utilisation (busiest worker, 0..1 of one core), send_lag_p99_ms
                      (how late sends started vs. their intended time), saturated (bool)
@@ -93,7 +96,8 @@ CATEGORIES = ("health", "api", "critical")
 TOOLS = ("perfkit", "k6", "locust", "wrk", "wrk2", "jmeter")
 PRECISIONS = ("per-request", "histogram", "summary")
 Model = Literal["closed", "open"]
-Kind = Literal["baseline", "smoke"]
+Kind = Literal["baseline", "smoke", "ab"]
+KINDS: tuple[Kind, ...] = ("baseline", "smoke", "ab")
 Precision = Literal["per-request", "histogram", "summary"]
 _TOOL_NAMES = {"locust": "Locust", "jmeter": "JMeter"}
 
@@ -223,6 +227,8 @@ class Environment:
     git_branch: str | None = None
     ci: str | None = None
     ci_job_url: str | None = None
+    cpu_model: str | None = None
+    testbed: str | None = None
 
     def to_dict(self) -> JSON:
         return dict(self.__dict__)
@@ -241,6 +247,8 @@ class Environment:
             git_branch=r.opt_text("git_branch") if r.has("git_branch") else None,
             ci=r.opt_text("ci") if r.has("ci") else None,
             ci_job_url=r.opt_text("ci_job_url") if r.has("ci_job_url") else None,
+            cpu_model=r.opt_text("cpu_model") if r.has("cpu_model") else None,
+            testbed=r.opt_text("testbed") if r.has("testbed") else None,
         )
 
 
@@ -504,7 +512,7 @@ class Run:
         version = r.integer("schema_version")
         if version != SCHEMA_VERSION:
             raise RunFormatError(f"schema_version {version} is not supported (expected 1)")
-        kind: Kind = "smoke" if r.choice("kind", ("baseline", "smoke")) == "smoke" else "baseline"
+        kind = next(k for k in KINDS if k == r.choice("kind", KINDS))
         smoke = r.raw("smoke")
         samples = r.raw("samples")
         server = r.obj("server")

@@ -56,7 +56,7 @@ def test_trends_gate_and_empty_history(tmp_path: Path) -> None:
     data = orjson.loads(out)
     assert code == 0 and data["runs"] == 3
     assert data["gate"]["verdict"] == "unchanged"
-    assert "at least 3 are needed" in data["gate"]["notes"][0]
+    assert "not enough history (2 of 10" in data["gate"]["notes"][0]
     with pytest.raises(InputError, match="no runs"):
         _invoke("trends", "--runs", str(tmp_path))
 

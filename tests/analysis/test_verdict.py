@@ -170,13 +170,16 @@ def test_history_spread_gives_single_runs_their_noise() -> None:
     assert ("chat", "p50") in {(e, m.metric) for e, m in result.regressions()}
 
 
-def test_the_absolute_floor_keeps_sub_millisecond_moves_unchanged() -> None:
+def test_no_default_floor_a_measured_sub_millisecond_move_counts_unless_floored() -> None:
+    """The trials measure the harness's jitter, so no absolute floor is needed by default;
+    ``--floor-ms`` still lets a team ignore moves too small to matter to them."""
     base, cand = _pair(3, slow={"health": 1.5}, queue_ms=0.05)  # 0.65 -> 0.95 ms: real, tiny
     health = next(e for e in compare_runs(base, cand).endpoints if e.endpoint == "health")
+    assert health.metrics["p50"].verdict == "regressed"
+    floored = compare_runs(base, cand, CompareOptions(floor_ms=1.0))
+    health = next(e for e in floored.endpoints if e.endpoint == "health")
     assert health.metrics["p50"].verdict == "unchanged"
     assert "floor" in health.metrics["p50"].reason
-    strict = compare_runs(base, cand, CompareOptions(floor_ms=0.0))
-    assert ("health", "p50") in {(e, m.metric) for e, m in strict.regressions()}
 
 
 def test_each_metric_reports_change_interval_and_detectable_change() -> None:
@@ -200,7 +203,7 @@ def test_the_history_gate_is_the_same_rule() -> None:
     assert gate.evidence == "history"
     assert ("chat", "p50") in {(e, m.metric) for e, m in gate.regressions()}
     few = compare_to_history(slow, history[:2])
-    assert few.verdict == "unchanged" and "at least 3" in few.notes[0]
+    assert few.verdict == "unchanged" and "not enough history (2 of 10" in few.notes[0]
 
 
 def test_holm_matches_the_step_down_definition() -> None:

@@ -1,0 +1,110 @@
+"""`perfkit ab [BASE] [HEAD]`: two builds started side by side, loaded as a duet, judged.
+
+Parse, call `perfkit.loadgen.ab`, print. Exit 1 when the head regressed against the base;
+bad input (a ref that does not exist, no ``[service]``, a build that does not start) is
+one line and exit 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from perfkit.commands.analysis_cmd import FLOOR, THRESHOLD
+from perfkit.commands.baseline_cmd import OUT, SCENARIO, THRESHOLDS
+from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
+
+DURATION_S = 40.0  # measured seconds; with the builds' start-up, well inside a CI minute budget
+CONCURRENCY = 8
+WARMUP_S = 2.0
+
+
+def ab(
+    base: str | None = typer.Argument(
+        None, help="Base git ref; default: the merge base of HEAD with main (or origin/main)."
+    ),
+    head: str = typer.Argument("HEAD", help="Head git ref."),
+    *,
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Load a running service as the base instead of building BASE."
+    ),
+    head_url: str | None = typer.Option(
+        None, "--head-url", help="Load a running service as the head instead of building HEAD."
+    ),
+    scenario: Path | None = SCENARIO,
+    duration: float = typer.Option(DURATION_S, "--duration", help="Seconds measured."),
+    concurrency: int = typer.Option(
+        CONCURRENCY, "--concurrency", help="Users, each sending every request to both builds."
+    ),
+    warmup: float = typer.Option(WARMUP_S, "--warmup", help="Seconds sent first, not counted."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds before a request times out."),
+    blocks: int = typer.Option(
+        10, "--blocks", help="Time blocks the session is cut into: each build's trials."
+    ),
+    target_label: str | None = typer.Option(
+        None, "--target-label", help="The label both runs carry (default: the project folder)."
+    ),
+    threshold: float | None = THRESHOLD,
+    floor_ms: float | None = FLOOR,
+    out: Path | None = OUT,
+    thresholds: Path | None = THRESHOLDS,
+    junit: Path | None = JUNIT,
+    summary: Path | None = SUMMARY,
+) -> None:
+    """Start BASE and HEAD side by side and load both at once, requests paired in time;
+    write both runs (kind "ab"), the verdict, JUnit and the summary; exit 1 on a regression."""
+    from dataclasses import replace
+
+    from perfkit.builds.checkout import repository_root
+    from perfkit.commands.analysis_cmd import _options, _print_comparison
+    from perfkit.commands.baseline_cmd import _load_config
+    from perfkit.loadgen.ab import AbPlan, BuildSpec, default_base, run_ab, session_verdict
+    from perfkit.loadgen.baseline import RunPlan
+    from perfkit.loadgen.scenario import default_scenario_path, load_scenario
+    from perfkit.loadgen.smoke import load_thresholds
+    from perfkit.project import Project
+
+    check_files(junit, summary)
+    options = _options(threshold, floor_ms)
+    project = Project.find()
+    if base is None and base_url is None:
+        base = default_base(repository_root(project.root), head)
+    load = _load_config(duration=duration, requests=None, concurrency=concurrency, rate=None,
+                        warmup=warmup, timeout=timeout, workers=1, engine=None, samples=True,
+                        local_workers=None, master_bind=None)  # fmt: skip
+    plan = AbPlan(
+        RunPlan(
+            scenario=load_scenario(scenario or default_scenario_path()),
+            load=load,
+            thresholds=load_thresholds(thresholds),
+            kind="ab",
+            target_label=target_label or project.root.name,
+        ),
+        BuildSpec(None if base_url else base, base_url),
+        BuildSpec(None if head_url else head, head_url),
+        blocks=blocks,
+    )
+    out = out or project.runs
+    console = Console()
+    console.print(
+        f"ab: {base_url or base} vs {head_url or head}, {duration:g} s in {blocks} blocks, "
+        f"{concurrency} users, every request to both builds"
+    )
+    written = run_ab(project, plan, out)
+    result = session_verdict(written[0], written[1], options)
+    _print_comparison(result, everything=False)
+    for paths in written:
+        commit = paths.run.environment.git_commit
+        typer.echo(f"wrote {paths.json}" + (f" (commit {commit[:12]})" if commit else ""))
+    from perfkit.ci import comparison_outcome
+
+    outcome = comparison_outcome(result.to_dict(), written[1].run.health_score)
+    write_outputs(replace(outcome, title="perfkit ab"), junit, summary)
+    if result.regressed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ab")(ab)
