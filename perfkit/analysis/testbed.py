@@ -58,8 +58,9 @@ def uniform_shift(
 ) -> float | None:
     """The common relative change when every endpoint that could have seen it moved the
     same way by about the same factor (at least ``threshold``, at least 2 endpoints);
-    None otherwise. An endpoint whose smallest detectable change is larger than the shift
-    (a sub-millisecond one drowned in queueing noise) neither confirms nor denies it."""
+    None otherwise. An endpoint that did not move and whose smallest detectable change is
+    larger than the shift (a sub-millisecond one drowned in queueing noise) cannot deny it;
+    its point change still counts: at least two endpoints, and two thirds of them, agree."""
     moved = [math.log1p(v.change) for v in p50 if v.verdict != "unchanged"
              and v.test.endpoint != overall and v.change is not None and v.change > -1]  # fmt: skip
     if not moved:
@@ -67,15 +68,21 @@ def uniform_shift(
     centre = float(np.median(moved))
     if abs(centre) < math.log1p(threshold):
         return None
-    seen = [
-        math.log1p(v.change)
-        for v in p50
-        if v.test.endpoint != overall and v.change is not None and v.change > -1
-        and v.test.detectable is not None and math.log1p(v.test.detectable) <= abs(centre)
+
+    def agrees(x: float) -> bool:
+        return x * centre > 0 and abs(x - centre) <= UNIFORM_TOLERANCE * abs(centre)
+
+    judged = [v for v in p50 if v.test.endpoint != overall and v.change is not None
+              and v.change > -1]  # fmt: skip
+    informative = [
+        v for v in judged
+        if v.verdict != "unchanged"
+        or (v.test.detectable is not None and math.log1p(v.test.detectable) <= abs(centre))
     ]  # fmt: skip
-    if len(seen) < 2:
+    if not all(agrees(math.log1p(v.change or 0.0)) for v in informative):
         return None
-    if any(x * centre <= 0 or abs(x - centre) > UNIFORM_TOLERANCE * abs(centre) for x in seen):
+    agreeing = sum(agrees(math.log1p(v.change or 0.0)) for v in judged)
+    if agreeing < 2 or 3 * agreeing < 2 * len(judged):  # two thirds of the endpoints at least
         return None
     return math.expm1(centre)
 
