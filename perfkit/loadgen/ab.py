@@ -59,6 +59,7 @@ class AbPlan:
 
 def default_base(repo: Path, head: str = "HEAD") -> str:
     """The merge base of ``head`` with main (or origin/main, master, origin/master)."""
+    resolve_commit(repo, head)  # a head that does not exist is said as such
     for branch in MAIN_BRANCHES:
         if (found := _merge_base_with(repo, head, branch)) is not None:
             return found
