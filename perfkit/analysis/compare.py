@@ -200,6 +200,9 @@ def _pair_tests(
     base: RunData, candidate: RunData, history: Sequence[RunData], options: CompareOptions
 ) -> list[MetricTest]:
     interleaved = base.session is not None and base.session == candidate.session
+    paired = (
+        interleaved and len(base.trial_starts) >= 3 and base.trial_starts == candidate.trial_starts
+    )
     floor = _floor(base, options)
     names = _names(base, candidate)
     family = len(names) * len(METRICS)
@@ -221,6 +224,7 @@ def _pair_tests(
                 sa,
                 sb,
                 interleaved=interleaved,
+                paired=paired,
                 history=history_spread(_history_values(history, name, metric), options.min_history),
                 min_history=options.min_history,
             )

@@ -97,7 +97,8 @@ def confirm_regression(
 ) -> Comparison:
     """``result``, or the verdict of interleaved trials of both builds when ``result`` said
     "regressed" on single runs or a history; the first note says which and why."""
-    if not result.regressed or conf.budget_s <= 0 or "interleaved" in result.evidence:
+    measured_together = "interleaved" in result.evidence or "paired" in result.evidence
+    if not result.regressed or conf.budget_s <= 0 or measured_together:
         return result
     trial_s = (conf.budget_s - START_ALLOWANCE_S) / (2 * TRIALS)
     builds = _why_not(base, candidate, conf)

@@ -22,7 +22,7 @@ from perfkit.runs.history import History
 from tests.builds.repo import PERFKIT_TOML, SCENARIO, commit_app, git, two_builds
 
 MARK = "PERFKIT_TEST_REPO"
-SHORT = ("--duration", "3", "--warmup", "0.5", "--blocks", "5", "--concurrency", "4")
+SHORT = ("--duration", "3", "--warmup", "0.5", "--blocks", "6", "--concurrency", "4")
 
 
 def marked(repo: Path) -> dict[str, str]:
@@ -57,19 +57,19 @@ def left_behind(repo: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_ab_finds_the_slower_build_and_writes_both_runs(tmp_path: Path) -> None:
-    base, head = two_builds(tmp_path / "svc", fast_ms=2.0, slow_ms=6.0)
+    base, head = two_builds(tmp_path / "svc", fast_ms=2.0, slow_ms=10.0)
     summary, junit = tmp_path / "summary.md", tmp_path / "junit.xml"
     reports = ("--junit", str(junit), "--summary", str(summary))
     code, out, err = perfkit_ab(tmp_path / "svc", "main~1", "main", *SHORT, *reports)
     assert code == 1, out + err
-    assert "REGRESSED" in out
+    assert "REGRESSED" in out and "paired trials" in " ".join(out.split())
     runs = {
         s.run.environment.git_commit: s.run
         for s in History(tmp_path / "svc" / "reports" / "performance").runs(kind="ab")
     }
     assert set(runs) == {base, head}
     assert runs[base].session is not None and runs[base].session == runs[head].session
-    assert len(runs[base].trials) == len(runs[head].trials) == 5
+    assert len(runs[base].trials) == len(runs[head].trials) == 6
     fast, slow = runs[base].overall.latency.p50_ms, runs[head].overall.latency.p50_ms
     assert fast is not None and slow is not None and fast < slow
     assert "perfkit ab" in summary.read_text() and "failures=" in junit.read_text()
@@ -150,7 +150,7 @@ def test_ctrl_c_stops_both_builds_and_removes_their_worktrees(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_running_services_given_by_url_need_no_git(tmp_path: Path) -> None:
-    two_builds(tmp_path / "svc", fast_ms=2.0, slow_ms=6.0)
+    two_builds(tmp_path / "svc", fast_ms=2.0, slow_ms=10.0)
     project = Project.find(tmp_path / "svc")
     with running_build(project, "main~1") as base, running_build(project, "main") as head:
         (tmp_path / "elsewhere").mkdir()
