@@ -43,7 +43,7 @@ def compare(cwd: Path, repo: Path, budget: str) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def slower_commit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("confirm") / "svc"
-    two_builds(repo, fast_ms=2.0, slow_ms=8.0)
+    two_builds(repo, fast_ms=2.0, slow_ms=40.0)  # plain to a single run at any load
     record(repo, "main~1")
     record(repo, "main")
     return repo
@@ -82,7 +82,7 @@ def test_a_slow_machine_is_not_blamed_on_the_code(tmp_path: Path) -> None:
     repo = tmp_path / "svc"
     two_builds(repo, fast_ms=2.0, slow_ms=2.0)
     record(repo, "main")
-    record(repo, "main", env={"APP_DELAY_MS": "30"})  # same code, a slow moment
+    record(repo, "main", env={"APP_DELAY_MS": "40"})  # same code, a slow moment
     code, out = compare(repo, repo, "20")
     assert code == 0, out
     assert "not confirmed: unchanged" in " ".join(out.split())
