@@ -104,8 +104,8 @@ def _wait_answering(
             said = _tail(log, tail_lines) or f"exit status {process.returncode}"
             raise PerfkitError(f"{name} did not start: {said}")
         try:
-            if httpx.get(url, timeout=1.0).status_code < 400:
-                return
+            if httpx.get(url, timeout=1.0).status_code < 400 and process.poll() is None:
+                return  # (alive: not another server that took the port before it could)
         except httpx.TransportError:
             pass
         time.sleep(0.05)

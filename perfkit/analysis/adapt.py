@@ -157,6 +157,7 @@ def run_data(run: Run, samples: pa.Table | None = None, source: str | None = Non
         redis_health=run.server_redis,
         commit=run.environment.git_commit,
         session=run.session,
+        trial_starts=tuple(t.started_at for t in run.trials),
         origin=origin,
         testbed=_testbed(run),
     )

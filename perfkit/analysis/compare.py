@@ -138,6 +138,9 @@ def _pair_tests(
     base: RunData, candidate: RunData, history: Sequence[RunData], options: CompareOptions
 ) -> list[MetricTest]:
     interleaved = base.session is not None and base.session == candidate.session
+    paired = (
+        interleaved and len(base.trial_starts) >= 3 and base.trial_starts == candidate.trial_starts
+    )
     floor = options.floor_ms
     names = _names(base, candidate)
     family = len(names) * len(METRICS)
@@ -156,7 +159,7 @@ def _pair_tests(
             gap = a.origin or b.origin
             spread = history_spread(_history_values(history, name, metric), options.min_history)
             noise = estimate_noise(
-                metric, sa, sb, interleaved=interleaved, history=spread,
+                metric, sa, sb, interleaved=interleaved, paired=paired, history=spread,
                 min_history=options.min_history,
             )  # fmt: skip
             cut = floor if metric in LATENCY_METRICS else None

@@ -167,6 +167,8 @@ class RunData:
     redis_health: Mapping[str, Any] | None = None  # the target's /api/redis/health after it
     commit: str | None = None  # the git commit of the code that was measured, when known
     session: str | None = None  # runs recorded as interleaved trials of one session share it
+    #: when each trial began; equal in two runs loaded at the same time (a duet): paired
+    trial_starts: tuple[datetime, ...] = ()
     origin: str | None = None  # "a Locust summary" when the run holds only a tool's summary
     testbed: Testbed | None = None  # where it was measured (None: unknown, matches any)
 

@@ -7,6 +7,9 @@ Jones 2013). So a metric's verdict is decided on run-level values, each a run's 
 trial's) p50, p95, p99, mean or throughput, on the log scale (latency noise is
 multiplicative), with the noise estimated from the best source available:
 
+``paired trials``       base and candidate loaded at the same time (`perfkit ab`, a duet):
+                        trial i of each is the same time block, so a paired t-test on the
+                        per-block log ratios; the noise both builds shared cancels. Strongest.
 ``interleaved trials``  base and candidate recorded as alternating trials of one session
                         (``perfkit baseline --repeat N --base-target URL``, as Chromium's
                         Pinpoint does): a two-sample t-test on the trial values. Strong.
@@ -48,7 +51,7 @@ from scipy import stats as sps
 from perfkit.errors import InputError
 
 Verdict = Literal["improved", "regressed", "unchanged"]
-NoiseSource = Literal["interleaved trials", "history", "prior", "counts"]
+NoiseSource = Literal["paired trials", "interleaved trials", "history", "prior", "counts"]
 
 #: metric -> True when a higher value is worse
 METRICS: dict[str, bool] = {
@@ -228,6 +231,7 @@ def estimate_noise(
     candidate: Sample,
     *,
     interleaved: bool,
+    paired: bool = False,
     base_is_history: bool = False,
     history: tuple[float, float] | None = None,
     min_history: int = 10,
@@ -237,6 +241,10 @@ def estimate_noise(
     if b is None or c is None:
         return None
     m, n = b.size, c.size
+    if paired and m == n >= 3:
+        s2 = _ss(c - b) / (n - 1)
+        if s2 > 0:
+            return Noise(math.sqrt(s2 / n), n - 1, "paired trials", f"{n} paired trials")
     if interleaved and m + n - 2 >= 2:
         sp2 = (_ss(b) + _ss(c)) / (m + n - 2)
         if sp2 > 0:

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from perfkit.commands.checks import writable_folder
+from perfkit.commands.checks import at_least, writable_folder
 from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
 from perfkit.errors import InputError
@@ -77,6 +77,23 @@ FLOOR = typer.Option(
     help="Smallest absolute latency change that counts, in ms (default: none; the measured "
     "noise decides).",
 )
+CONFIRM = typer.Option(
+    0.0,
+    "--confirm-budget",
+    help="Seconds to confirm a 'regressed' from single runs or the history by measuring both "
+    "builds again as interleaved trials (perfkit.toml [service] or their URLs); 0: off.",
+)
+
+
+def _confirm(result: Comparison, base: StoredRun, candidate: StoredRun, *, runs: Path,
+             options: CompareOptions, budget_s: float) -> Comparison:  # fmt: skip
+    """`perfkit.loadgen.confirm` on a regression, else ``result`` as it is."""
+    if not result.regressed or budget_s == 0:
+        return result
+    from perfkit.loadgen.confirm import Confirmation, confirm_regression
+
+    conf = Confirmation.here(runs, options, budget_s)
+    return confirm_regression(result, base.run, candidate.run, conf)
 
 
 def _options(threshold: float | None, floor_ms: float | None) -> CompareOptions:
@@ -103,6 +120,7 @@ def compare(
     scenario: str | None = SCENARIO,
     threshold: float | None = THRESHOLD,
     floor_ms: float | None = FLOOR,
+    confirm_budget: float = CONFIRM,
     force: bool = typer.Option(False, "--force", help="Compare runs of different targets."),
     everything: bool = typer.Option(
         False, "--all", help="Show every endpoint metric, not only those that moved."
@@ -121,12 +139,14 @@ def compare(
     from perfkit.runs.history import History
 
     options = _options(threshold, floor_ms)
+    at_least(confirm_budget, 0, "--confirm-budget")
     runs = runs or Project.find().runs
     check_files(junit, summary)
     history = History(runs)
     b = resolve(history, candidate, target=target, scenario=scenario)
     a = _base_run(history, base, b, target=target, scenario=scenario)
     result = compare_stored(history.runs(), a, b, options, force=force)
+    result = _confirm(result, a, b, runs=runs, options=options, budget_s=confirm_budget)
     if as_json:
         _echo_json(result.to_dict())
     else:
@@ -188,6 +208,7 @@ def trends_cmd(
     ),
     threshold: float | None = THRESHOLD,
     floor_ms: float | None = FLOOR,
+    confirm_budget: float = CONFIRM,
     as_json: bool = JSON,
 ) -> None:
     """Change points in each endpoint's metrics over the history of runs."""
@@ -197,6 +218,7 @@ def trends_cmd(
     from perfkit.runs.history import History
 
     options = _options(threshold, floor_ms)
+    at_least(confirm_budget, 0, "--confirm-budget")
     _check_metrics(metric)
     runs = runs or Project.find().runs
 
@@ -207,6 +229,11 @@ def trends_cmd(
     data = [stored_run_data(s, with_samples=False) for s in stored]
     found = trends(data, metric, min_magnitude=options.threshold)
     verdict = gate_run(data[-1], data[:-1], options) if gate else None
+    key = data[-1].comparable_key()
+    like = [s for s, d in zip(stored, data, strict=True) if d.comparable_key() == key]
+    if verdict is not None and len(like) > 1:  # confirmed against the newest comparable run
+        verdict = _confirm(verdict, like[-2], like[-1], runs=runs, options=options,
+                           budget_s=confirm_budget)  # fmt: skip
     notes = unavailable(data, metric)
     if as_json:
         _echo_json(

@@ -59,6 +59,7 @@ class AbPlan:
 
 def default_base(repo: Path, head: str = "HEAD") -> str:
     """The merge base of ``head`` with main (or origin/main, master, origin/master)."""
+    resolve_commit(repo, head)  # a head that does not exist is said as such
     for branch in MAIN_BRANCHES:
         if (found := _merge_base_with(repo, head, branch)) is not None:
             return found
@@ -91,7 +92,8 @@ def check_plan(project: Project, plan: AbPlan) -> None:
 
 
 @contextlib.contextmanager
-def _started(project: Project, side: BuildSpec, role: str) -> Iterator[Build]:
+def started(project: Project, side: BuildSpec, role: str) -> Iterator[Build]:
+    """The build a `BuildSpec` names, answering HTTP for one block."""
     if side.url is not None:
         with given_url(side.url) as build:
             yield build
@@ -112,8 +114,8 @@ def run_ab(project: Project, plan: AbPlan, out_dir: Path) -> list[ArtifactPaths]
     """Start both builds, load them as a duet, write the base's run and the head's."""
     check_plan(project, plan)
     with contextlib.ExitStack() as stack:
-        builds = [stack.enter_context(_started(project, plan.base, "base build")),
-                  stack.enter_context(_started(project, plan.head, "head build"))]  # fmt: skip
+        builds = [stack.enter_context(started(project, plan.base, "base build")),
+                  stack.enter_context(started(project, plan.head, "head build"))]  # fmt: skip
         sides = [_side(b, str(plan.run.target_label), plan.options) for b in builds]
         base_results, head_results = run_duet(
             builds[0].url, builds[1].url, plan.run.scenario, plan.run.load,

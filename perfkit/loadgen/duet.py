@@ -9,9 +9,10 @@ builds alike and cancels in their comparison (Bulej et al., "Duet benchmarking",
 Empirical Software Engineering 2020).
 
 The measured window is cut into ``blocks`` equal time blocks; each block is one trial of
-each build, and the two runs share a session id. The verdict then compares them as
-interleaved trials (`perfkit.analysis.verdict`): the spread between blocks is the noise
-that is left after pairing. Because every user waits for both answers, the two builds
+each build, and the two runs share a session id and their trials' time windows. The
+verdict sees that and compares them pair by pair (`perfkit.analysis.verdict`, "paired
+trials": a t-test on the per-block log ratios), so only the noise that did not hit both
+builds alike is left. Because every user waits for both answers, the two builds
 see the same request rate: a duet compares latency and errors, not throughput.
 """
 

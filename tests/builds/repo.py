@@ -1,7 +1,8 @@
 """A small service in a temporary git repository, two commits: the builds tests' subject.
 
 The app answers ``/health`` and ``/work``; commit 1's ``/work`` takes about ``fast_ms``,
-commit 2's about ``slow_ms`` (asyncio sleeps, so the two builds differ only in that).
+commit 2's about ``slow_ms`` (asyncio sleeps, so the two builds differ only in that);
+``APP_DELAY_MS`` in its environment overrides the delay (a slow machine, not slow code).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from pathlib import Path
 
 APP = """\
 import asyncio
+import os
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-DELAY_S = {delay_ms} / 1000
+DELAY_S = float(os.environ.get("APP_DELAY_MS", {delay_ms})) / 1000
 
 
 async def health(request):

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from perfkit.project import Project
+
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "performance.yml"
 
@@ -50,13 +52,18 @@ def test_it_runs_on_pull_requests_and_pushes_to_main() -> None:
     assert triggers["push"]["branches"] == ["main"]
 
 
+def _step(command: str) -> dict[str, Any]:
+    return next(s for s in _steps() if command in str(s.get("run", "")))
+
+
 def test_the_steps_the_issue_asks_for_are_there_in_order() -> None:
     steps = _steps()
     uses = [s.get("uses", "").split("@")[0] for s in steps]
     assert uses[:2] == ["actions/checkout", "actions/setup-python"]
+    assert steps[0]["with"]["fetch-depth"] == 0  # perfkit ab checks out the merge base
     runs = [" ".join(" ".join(c) for c in _commands(s)) for s in steps]
-    order = ["make setup", "perfkit history pull", "perfkit report --only 01",
-             "perfkit compare latest@main latest --junit", "perfkit trends --gate",
+    order = ["make setup", "perfkit ab --junit", "perfkit history pull",
+             "perfkit report --only 01", "perfkit trends --gate --confirm-budget",
              "perfkit history push"]  # fmt: skip
     positions = []
     for wanted in order:
@@ -65,10 +72,26 @@ def test_the_steps_the_issue_asks_for_are_there_in_order() -> None:
         positions.append(hits[0])
     assert positions == sorted(positions)
     assert "actions/upload-artifact" in uses and "mikepenz/action-junit-report" in uses
-    push = next(s for s in steps if "history push" in str(s.get("run", "")))
+    push = _step("history push")
     assert "refs/heads/main" in push["if"] and "push" in push["if"]
     artifact = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
     assert artifact["with"]["path"] == "reports/" and artifact["if"] == "always()"
+
+
+def test_pull_requests_take_the_side_by_side_path_and_main_keeps_the_history() -> None:
+    """The PR gate is `perfkit ab` (merge base vs head, one runner, one moment); the weak
+    path (the PR's single run against main's latest from another runner) is gone; the
+    history of main is still recorded and pushed for trends."""
+    assert "pull_request" in _step("perfkit ab")["if"]
+    for command in ("history pull", "perfkit report", "trends --gate", "history push"):
+        assert "github.event_name == 'push'" in _step(command)["if"], command
+    assert not any("perfkit compare" in str(s.get("run", "")) for s in _steps())
+
+
+def test_this_repository_says_how_to_start_a_build_of_its_service() -> None:
+    service = Project.find(REPO).service
+    assert service is not None and service.ready == "/health"
+    assert "perfkit serve" in service.command and "{port}" in service.command
 
 
 def _perfkit_commands() -> list[list[str]]:
