@@ -1,0 +1,130 @@
+"""A CPU profile per route as collapsed stacks, and its file format (schema version 1).
+
+The file, ``<run stem>.profile.json`` beside the run's JSON::
+
+    {"schema_version": 1, "kind": "perfkit-profile",
+     "interval_ms": 4.0,              # CPU time between two samples
+     "unattributed_samples": 12,      # samples taken outside any measured request
+     "routes": {"POST /api/chat": {"requests": 812, "stacks": {
+         "perfkit.measure.middleware.PerformanceMiddleware._http;...;app.routes.chat": 41}}}}
+
+A stack is the collapsed-stack format of Brendan Gregg's ``stackcollapse`` tools: frames
+from the outermost (next to the middleware) to the innermost, joined by ``;``, each
+``module.qualname``; the count is the number of samples that stack was running.
+``count x interval_ms / requests`` is the CPU time per request spent there, which is what
+makes two runs of different lengths comparable. `ProfileSet.folded` writes the lines
+``flamegraph.pl`` and speedscope read (the route as the first frame).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perfkit.errors import InputError
+
+SCHEMA_VERSION = 1
+KIND = "perfkit-profile"
+PROFILE_PATH = "/_perfkit/profile"  # where the middleware serves the live profile
+PROFILE_SUFFIX = ".profile.json"
+
+
+@dataclass
+class RouteProfile:
+    """Samples of one route: ``stacks`` maps a collapsed stack to its sample count."""
+
+    requests: int = 0
+    stacks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def samples(self) -> int:
+        return sum(self.stacks.values())
+
+    def merge(self, other: RouteProfile) -> None:
+        self.requests += other.requests
+        for stack, count in other.stacks.items():
+            self.stacks[stack] = self.stacks.get(stack, 0) + count
+
+
+@dataclass
+class ProfileSet:
+    """The profiles of every route of one run (or one trial, or one process)."""
+
+    interval_ms: float
+    routes: dict[str, RouteProfile] = field(default_factory=dict)
+    unattributed_samples: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": KIND,
+            "interval_ms": self.interval_ms,
+            "unattributed_samples": self.unattributed_samples,
+            "routes": {
+                name: {"requests": p.requests, "stacks": dict(sorted(p.stacks.items()))}
+                for name, p in sorted(self.routes.items())
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "profile") -> ProfileSet:
+        """Checks the kind and version; `InputError` naming ``source`` when it is wrong."""
+        if data.get("kind") != KIND or data.get("schema_version") != SCHEMA_VERSION:
+            raise InputError(
+                f"{source} is not a perfkit profile of schema version {SCHEMA_VERSION}"
+            )
+        try:
+            routes = {
+                str(name): RouteProfile(
+                    int(r["requests"]), {str(s): int(c) for s, c in r["stacks"].items()}
+                )
+                for name, r in data["routes"].items()
+            }
+            return cls(float(data["interval_ms"]), routes, int(data["unattributed_samples"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{source} is malformed: {exc!r}") from None
+
+    def merge(self, other: ProfileSet) -> None:
+        """Adds ``other`` (another trial or worker) into this set, its sample counts
+        rescaled to this set's interval (each measured its own)."""
+        ratio = other.interval_ms / self.interval_ms if self.interval_ms else 1.0
+        self.unattributed_samples += round(other.unattributed_samples * ratio)
+        for name, profile in other.routes.items():
+            scaled = {s: round(c * ratio) for s, c in profile.stacks.items()}
+            self.routes.setdefault(name, RouteProfile()).merge(
+                RouteProfile(profile.requests, scaled)
+            )
+
+    def folded(self) -> str:
+        """Collapsed-stack lines for flamegraph.pl / speedscope, the route as root frame."""
+        lines = [
+            f"{name};{stack} {count}" if stack else f"{name} {count}"
+            for name, profile in sorted(self.routes.items())
+            for stack, count in sorted(profile.stacks.items())
+        ]
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def write(self, path: Path) -> Path:
+        """Writes atomically (a temporary file renamed), so a reader never sees half."""
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> ProfileSet:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the profile {path}: {exc}") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path} is not a perfkit profile")
+        return cls.from_dict(data, str(path))
+
+
+def profile_path_for(run_json: Path) -> Path:
+    """``reports/performance/baseline-X.json`` -> ``.../baseline-X.profile.json``."""
+    return run_json.with_name(run_json.stem + PROFILE_SUFFIX)
