@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perfkit.builds.config import ServiceConfig, parse_service
 from perfkit.errors import InputError
 from perfkit.resources import packaged
 
 CONFIG_FILE = "perfkit.toml"
 _PATH_KEYS = ("scenario", "thresholds", "notebooks", "reports")
-_KNOWN_KEYS = frozenset({*_PATH_KEYS, "target", "history"})
+_KNOWN_KEYS = frozenset({*_PATH_KEYS, "target", "history", "service"})
 
 
 def read_toml(path: Path, what: str = "") -> dict[str, Any]:
@@ -49,6 +50,8 @@ def _read_config(path: Path) -> dict[str, Any]:
             raise InputError(f"{path}: {key} must be a string")
     if "history" in data:
         _check_history(data["history"], path)
+    if "service" in data:
+        parse_service(data["service"], path)
     return data
 
 
@@ -140,6 +143,12 @@ class Project:
             branch=table.get("branch", HistorySettings.branch),
             keep=table.get("keep"),
         )
+
+    @property
+    def service(self) -> ServiceConfig | None:
+        """How to start a build of the service (``[service]``); None without the table."""
+        table = self.config.get("service")
+        return None if table is None else parse_service(table, self.config_path or self.root)
 
     @property
     def runs(self) -> Path:
