@@ -56,6 +56,22 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
         typer.echo(measure_bench.markdown_table(result))
 
 
+@app.command("profiler")
+def profiler(
+    duration: float = typer.Option(3.0, help="Seconds per round and variant."),
+    connections: int = typer.Option(32, help="Concurrent connections."),
+    rounds: int = typer.Option(8, help="Alternating rounds per variant."),
+    tool: str = typer.Option("auto", help="wrk, httpx or auto."),
+) -> None:
+    """Requests/s, p50 and CPU of the reference service with PERFKIT_PROFILE off and on."""
+    from perfkit.bench import profiler as profiler_bench
+    from perfkit.bench.middleware import BenchOptions
+
+    opts = BenchOptions(profiler_bench.DEFAULT_APP, profiler_bench.DEFAULT_PATH, duration,
+                        connections, rounds, tool=tool)  # fmt: skip
+    typer.echo(profiler_bench.markdown_table(profiler_bench.run_bench(opts)))
+
+
 @app.command("loadgen")
 def loadgen(
     duration: float = typer.Option(5.0, help="Seconds per measurement."),
