@@ -6,6 +6,7 @@ Commit 1 is an app whose ``GET /work`` spins ``cpu_ms`` of CPU and awaits ``wait
 commit ``bad_at``, which makes the route also call ``checksum()``, a function spinning
 ``added_ms`` more. The app is measured by perfkit's middleware, so with
 ``PERFKIT_PROFILE=true`` it profiles; ``perfkit.toml`` has the ``[service]`` table.
+``broken_at`` names a commit whose service exits at start-up (bisect must skip it).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def checksum(ms):
         pass
 """
 
+BROKEN = 'raise SystemExit("this commit does not start")\n'
+
 SCENARIO = """\
 name = "work"
 
@@ -109,7 +112,8 @@ def git(repo: Path, *args: str) -> str:
 
 
 def make_demo_repo(root: Path, *, commits: int = 16, bad_at: int = 11, cpu_ms: float = 3.0,
-                   wait_ms: float = 2.0, added_ms: float = 2.0) -> DemoRepo:  # fmt: skip
+                   wait_ms: float = 2.0, added_ms: float = 2.0,
+                   broken_at: int | None = None) -> DemoRepo:  # fmt: skip
     """The repository in ``root`` (created; must not exist or be empty), branch main."""
     if not 1 < bad_at <= commits:
         raise ValueError("bad_at must be a commit after the first")
@@ -121,14 +125,16 @@ def make_demo_repo(root: Path, *, commits: int = 16, bad_at: int = 11, cpu_ms: f
     ids: list[str] = []
     for n in range(1, commits + 1):
         slow = n >= bad_at
-        (root / "app.py").write_text(APP.format(
+        app = APP.format(
             cpu_ms=cpu_ms, wait_ms=wait_ms, added=ADDED if slow else "",
             call=f"\n    checksum({added_ms})" if slow else "",
-        ))  # fmt: skip
+        )  # fmt: skip
+        (root / "app.py").write_text(BROKEN + app if n == broken_at else app)
         with (root / "NOTES.md").open("a") as notes:
             notes.write(f"- change {n}\n")
         git(root, "add", "-A")
         message = "work: also checksum the answer" if n == bad_at else f"notes: change {n}"
+        message = "app: a commit that does not start" if n == broken_at else message
         git(root, "commit", "-q", "-m", message)
         ids.append(git(root, "rev-parse", "HEAD"))
     return DemoRepo(root, ids, bad_at)

@@ -72,6 +72,26 @@ def profiler(
     typer.echo(profiler_bench.markdown_table(profiler_bench.run_bench(opts)))
 
 
+@app.command("bisect")
+def bisect(
+    tries: int = typer.Option(10, help="Whole bisects, each on a fresh repository."),
+    commits: int = typer.Option(16, help="Commits in the repository."),
+    bad_at: int = typer.Option(11, help="The commit that slows the route."),
+    added_ms: float = typer.Option(2.0, help="CPU milliseconds that commit adds."),
+) -> None:
+    """How often `perfkit bisect` names the commit that added CPU work, and how fast."""
+    at_least(tries, 1, "--tries")
+    if not 1 < bad_at <= commits:
+        raise InputError("--bad-at must be a commit after the first and at most --commits")
+    from perfkit.bench import bisect as bisect_bench
+
+    results = []
+    for n in range(tries):
+        results.append(bisect_bench.one_try(commits, bad_at, added_ms))
+        typer.echo(f"try {n + 1}: {results[-1].outcome} in {results[-1].seconds:.0f} s", err=True)
+    typer.echo(bisect_bench.markdown(results, commits, bad_at, added_ms))
+
+
 @app.command("loadgen")
 def loadgen(
     duration: float = typer.Option(5.0, help="Seconds per measurement."),
