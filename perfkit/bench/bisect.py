@@ -2,7 +2,7 @@
 
 Each try builds a fresh demo repository (`perfkit.bisect.demo`: 16 commits, commit 11
 adds ``added_ms`` of CPU to a route of about 5 ms), runs a whole bisect with the default
-options, and records whether it named commit 11, how long it took, and whether the
+options (the metric chosen), and records whether it named commit 11, how long it took, and whether the
 differential profile's top frame is the function commit 11 added.
 """
 
@@ -33,7 +33,7 @@ class Try:
     outcome: str
 
 
-def one_try(commits: int, bad_at: int, added_ms: float) -> Try:
+def one_try(commits: int, bad_at: int, added_ms: float, metric: str = "p50") -> Try:
     with tempfile.TemporaryDirectory(prefix="perfkit-bench-bisect-") as folder:
         demo = make_demo_repo(Path(folder) / "repo", commits=commits, bad_at=bad_at,
                               added_ms=added_ms)  # fmt: skip
@@ -41,7 +41,7 @@ def one_try(commits: int, bad_at: int, added_ms: float) -> Try:
         started = time.monotonic()
         try:
             result = run_bisect(project, demo.good, demo.bad, load_scenario(project.scenario()),
-                                BisectOptions(), say=lambda _: None)  # fmt: skip
+                                BisectOptions(metric=metric), say=lambda _: None)  # fmt: skip
         except PerfkitError as exc:
             return Try(False, False, time.monotonic() - started, 0, os.getloadavg()[0], str(exc))
         diff = result.profile_diff()
@@ -52,11 +52,11 @@ def one_try(commits: int, bad_at: int, added_ms: float) -> Try:
                    len(result.tried), os.getloadavg()[0], outcome)  # fmt: skip
 
 
-def markdown(tries: list[Try], commits: int, bad_at: int, added_ms: float) -> str:
+def markdown(tries: list[Try], commits: int, bad_at: int, added_ms: float, metric: str) -> str:
     named = sum(t.named for t in tries)
     lines = [
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {commits} commits, commit {bad_at} adds "
-        f"{added_ms:g} ms CPU to a ~5 ms route, default options:",
+        f"{added_ms:g} ms CPU to a ~5 ms route, default options but --metric {metric}:",
         "",
         "| try | named commit | profile's top frame is checksum | seconds | builds tried | load |",
         "|---:|---|---|---:|---:|---:|",

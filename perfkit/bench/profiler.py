@@ -33,6 +33,7 @@ class ProfilerBench:
     rounds: dict[str, list[Round]] = field(default_factory=dict)
     samples: int = 0
     interval_ms: float = 0.0
+    cpu_ms: float = 0.0  # CPU the profile holds
     load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
     date: str = ""
     machine: Machine = field(default_factory=describe_machine)
@@ -73,8 +74,8 @@ def run_bench(opts: BenchOptions) -> ProfilerBench:
                 result.rounds[name].append(load(servers[name], opts, tool, opts.duration_s))
         profile = fetch_profile(servers["on"].url.split("/api/")[0])
     if profile is not None:
-        result.samples = sum(p.samples for p in profile.routes.values())
-        result.interval_ms = profile.interval_ms
+        result.samples, result.interval_ms = profile.samples, profile.interval_ms
+        result.cpu_ms = sum(p.cpu_us for p in profile.routes.values()) / 1000
     result.load_average = os.getloadavg()
     return result
 
@@ -102,6 +103,7 @@ def markdown_table(result: ProfilerBench) -> str:
         f"Cost of the sampler: **{result.cost * 100:.1f} % of requests/s**, p50 x "
         f"{result.ratio('p50_ms'):.3f}, server CPU per request x "
         f"{result.ratio('server_cpu_us'):.3f} (medians of per-round ratios); it took "
-        f"{result.samples} samples, one per {result.interval_ms:.2f} ms of CPU.",
+        f"{result.samples} samples (one per {result.interval_ms:g} ms) holding "
+        f"{result.cpu_ms:.0f} ms of the routes' CPU.",
     ]
     return "\n".join(lines)

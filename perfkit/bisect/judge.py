@@ -58,6 +58,7 @@ def judge(
 ) -> Judgement:
     """The answer for one commit; ``bad_change`` None judges BAD itself (regressed or not)."""
     base, candidate = Sample(tuple(good_values)), Sample(tuple(commit_values))
+    metric = "mean" if metric == "cpu" else metric  # CPU per request: higher is worse, too
     noise = estimate_noise(metric, base, candidate, interleaved=True)
     test = test_metric(endpoint, metric, base, candidate, noise, family=1, options=options)
     (verdict,) = decide([test], options).verdicts

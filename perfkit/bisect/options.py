@@ -13,7 +13,7 @@ from perfkit.loadgen.scenario import Scenario
 @dataclass(frozen=True)
 class BisectOptions:
     endpoint: str | None = None  # the scenario endpoint judged; default: its first
-    metric: str = "p50"
+    metric: str = "p50"  # or p95, p99, mean, cpu (see perfkit.bisect.trials)
     trials: int = 4  # per side, first round
     max_trials: int = 12  # per side, before a commit is skipped as unknown
     duration_s: float = 1.0  # per trial

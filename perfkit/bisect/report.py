@@ -96,9 +96,8 @@ def write_report(result: BisectResult, out: Path, now: datetime | None = None) -
     tried, diff = result.evidence(), result.profile_diff()
     if tried is not None and tried.profiles is not None and diff is not None:
         good, bad = tried.profiles
-        good.write(folder / "good.profile.json")
-        bad.write(folder / "first-bad.profile.json")
-        svg = diff_flamegraph(diff, good.routes[diff.route], bad.routes[diff.route],
-                              good.interval_ms, bad.interval_ms)  # fmt: skip
+        good.write(folder / "good.profile.json.gz")
+        bad.write(folder / "first-bad.profile.json.gz")
+        svg = diff_flamegraph(diff, good.routes[diff.route], bad.routes[diff.route])
         (folder / "profile-diff.svg").write_text(svg, "utf-8")
     return folder

@@ -108,7 +108,7 @@ class _Bisector:
         self.good.reset()
         try:
             with running_build(self.project, commit, role="build") as build:
-                side = Side(build.url)
+                side = Side(build.url, build.pid)
                 n = opts.trials
                 while True:
                     interleaved(self.good, side, n, self.plan)
@@ -148,7 +148,8 @@ def run_bisect(
     result = BisectResult(good_commit, bad_commit, endpoint, options.metric, commits)
     say(f"bisecting {len(commits)} commits by {endpoint} {options.metric}")
     with _profiling_env(), running_build(project, good_commit, role="GOOD build") as good_build:
-        bisector = _Bisector(project, repo, plan, options, Side(good_build.url), clock)
+        good_side = Side(good_build.url, good_build.pid)
+        bisector = _Bisector(project, repo, plan, options, good_side, clock)
         confirm = bisector.attempt(bad_commit, None)
         result.tried.append(confirm)
         say(f"BAD  {bad_commit[:12]}: {confirm.describe()}")

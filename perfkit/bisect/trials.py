@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import psutil
+
 from perfkit.loadgen.runner import LoadConfig, run_load
 from perfkit.loadgen.scenario import Scenario
 from perfkit.profiling.capture import fetch_profile
 from perfkit.profiling.profile import ProfileSet
 
-METRIC_FIELDS = {"p50": "p50_ms", "p95": "p95_ms", "p99": "p99_ms", "mean": "mean_ms"}
+#: the metrics a trial can read: latencies of the endpoint, or ``cpu``, the service
+#: process's CPU milliseconds per measured request (psutil, around the trial's load; the
+#: warm-up's requests are in it for both sides alike), which other processes competing
+#: for the machine disturb far less than latency.
+METRIC_FIELDS = {"p50": "p50_ms", "p95": "p95_ms", "p99": "p99_ms", "mean": "mean_ms", "cpu": ""}
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class Side:
     profile (None when the build does not profile)."""
 
     url: str
+    pid: int | None = None  # the service's process, for the cpu metric
     values: list[float] = field(default_factory=list)
     profile: ProfileSet | None = None
 
@@ -53,12 +60,29 @@ class Side:
 def one_trial(side: Side, plan: TrialPlan) -> None:
     """Loads ``side`` once; appends the endpoint's metric and the profile of the trial."""
     fetch_profile(side.url, reset=True)
+    cpu_before = _cpu_seconds(side.pid)
     result = run_load(side.url, plan.scenario, plan.config)
+    cpu = _cpu_seconds(side.pid) - cpu_before
     stats = next(e.stats for e in result.endpoints if e.name == plan.endpoint)
-    value = getattr(stats.latency, METRIC_FIELDS[plan.metric])
+    if plan.metric == "cpu":
+        value = cpu * 1000.0 / stats.count if stats.count else None
+    else:
+        value = getattr(stats.latency, METRIC_FIELDS[plan.metric])
     if value is not None:
         side.values.append(float(value))
     side.add_profile(fetch_profile(side.url))
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of the service's process and its children (a shell, workers)."""
+    if pid is None:
+        return 0.0
+    process = psutil.Process(pid)
+    total = 0.0
+    for proc in [process, *process.children(recursive=True)]:
+        times = proc.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def interleaved(good: Side, commit: Side, n: int, plan: TrialPlan) -> None:

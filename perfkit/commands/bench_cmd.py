@@ -78,6 +78,7 @@ def bisect(
     commits: int = typer.Option(16, help="Commits in the repository."),
     bad_at: int = typer.Option(11, help="The commit that slows the route."),
     added_ms: float = typer.Option(2.0, help="CPU milliseconds that commit adds."),
+    metric: str = typer.Option("p50", help="The bisect's --metric (p50, cpu, ...)."),
 ) -> None:
     """How often `perfkit bisect` names the commit that added CPU work, and how fast."""
     at_least(tries, 1, "--tries")
@@ -87,9 +88,9 @@ def bisect(
 
     results = []
     for n in range(tries):
-        results.append(bisect_bench.one_try(commits, bad_at, added_ms))
+        results.append(bisect_bench.one_try(commits, bad_at, added_ms, metric))
         typer.echo(f"try {n + 1}: {results[-1].outcome} in {results[-1].seconds:.0f} s", err=True)
-    typer.echo(bisect_bench.markdown(results, commits, bad_at, added_ms))
+    typer.echo(bisect_bench.markdown(results, commits, bad_at, added_ms, metric))
 
 
 @app.command("loadgen")

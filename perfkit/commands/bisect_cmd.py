@@ -15,7 +15,9 @@ def bisect_cmd(  # noqa: PLR0917 (typer options are positional parameters)
     good: str = typer.Argument(..., help="A commit where the endpoint is fast."),
     bad: str = typer.Argument(..., help="A later commit where it is slow."),
     endpoint: str | None = typer.Option(None, help="Scenario endpoint judged (default: first)."),
-    metric: str = typer.Option("p50", help="p50, p95, p99 or mean."),
+    metric: str = typer.Option(
+        "p50", help="p50, p95, p99, mean, or cpu (the service's CPU ms per request)."
+    ),
     scenario: Path | None = SCENARIO,
     trials: int = typer.Option(4, help="Interleaved trials per side and round."),
     max_trials: int = typer.Option(12, help="Trials per side before a commit is skipped."),

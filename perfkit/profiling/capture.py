@@ -33,5 +33,5 @@ def fetch_profile(
 
 
 def keep_with_run(profile: ProfileSet, run_json: Path) -> Path:
-    """Writes ``profile`` beside the run's JSON (``<stem>.profile.json``)."""
+    """Writes ``profile`` beside the run's JSON (``<stem>.profile.json.gz``)."""
     return profile.write(profile_path_for(run_json))

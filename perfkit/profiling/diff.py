@@ -1,7 +1,7 @@
 """What changed between two profiles of one route, per request, frame by frame.
 
-Both profiles are normalised per request (``samples x interval_ms / requests``), so a
-head run twice as long as its base compares fairly. For each frame (``module.qualname``)
+Both profiles are normalised per request (CPU ms sampled / requests), so a head run
+twice as long as its base compares fairly. For each frame (``module.qualname``)
 ``self`` is the time with the frame on top of the stack and ``total`` the time with the
 frame anywhere on it (counted once per stack, so recursion does not double it). Pure
 functions over `RouteProfile`s: no I/O.
@@ -37,7 +37,7 @@ class RouteDiff:
     """The per-request difference of one route; ``frames`` sorted by total gain, largest first."""
 
     route: str
-    base_ms: float  # sampled CPU per request
+    base_ms: float  # sampled CPU ms of the event loop per request
     head_ms: float
     base_requests: int
     head_requests: int
@@ -87,11 +87,9 @@ class RouteDiff:
         }  # fmt: skip
 
 
-def per_frame(
-    profile: RouteProfile, interval_ms: float
-) -> tuple[dict[str, float], dict[str, float]]:
+def per_frame(profile: RouteProfile) -> tuple[dict[str, float], dict[str, float]]:
     """``(self, total)`` ms per request of every frame of ``profile``."""
-    scale = interval_ms / profile.requests if profile.requests else 0.0
+    scale = 0.001 / profile.requests if profile.requests else 0.0  # µs -> ms per request
     own: dict[str, float] = {}
     total: dict[str, float] = {}
     for stack, count in profile.stacks.items():
@@ -102,15 +100,14 @@ def per_frame(
     return own, total
 
 
-def diff_route(route: str, base: RouteProfile, head: RouteProfile, interval_ms: float,
-               head_interval_ms: float | None = None) -> RouteDiff:  # fmt: skip
-    """Base vs head of one route; each side scaled by its own sampling interval."""
+def diff_route(route: str, base: RouteProfile, head: RouteProfile) -> RouteDiff:
+    """Base vs head of one route, per request."""
     if base.requests == 0 or head.requests == 0:
         raise InputError(
             f"no requests of {route} in the {'base' if not base.requests else 'head'} profile"
         )
-    base_self, base_total = per_frame(base, interval_ms)
-    head_self, head_total = per_frame(head, head_interval_ms or interval_ms)
+    base_self, base_total = per_frame(base)
+    head_self, head_total = per_frame(head)
     frames = [
         FrameDelta(name, base_self.get(name, 0.0), head_self.get(name, 0.0),
                    base_total.get(name, 0.0), head_total.get(name, 0.0))
@@ -130,13 +127,13 @@ def diff_route(route: str, base: RouteProfile, head: RouteProfile, interval_ms: 
 def diff_profiles(
     base: ProfileSet, head: ProfileSet, routes: list[str] | None = None
 ) -> list[RouteDiff]:
-    """Every route both profiles served (or ``routes``), largest CPU gain first."""
+    """Every route both profiles served (or ``routes``), largest gain first."""
     names = routes if routes is not None else sorted(set(base.routes) & set(head.routes))
     missing = [n for n in names if n not in base.routes or n not in head.routes]
     if missing:
         raise InputError(f"route {missing[0]!r} is not in both profiles")
     diffs = [
-        diff_route(n, base.routes[n], head.routes[n], base.interval_ms, head.interval_ms)
+        diff_route(n, base.routes[n], head.routes[n])
         for n in names
         if base.routes[n].requests and head.routes[n].requests
     ]

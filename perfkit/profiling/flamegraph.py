@@ -40,13 +40,11 @@ class Node:
         return max([own, *(c.max_change() for c in self.children.values())])
 
 
-def build_tree(route: str, base: RouteProfile, head: RouteProfile,
-               base_interval_ms: float, head_interval_ms: float) -> Node:  # fmt: skip
+def build_tree(route: str, base: RouteProfile, head: RouteProfile) -> Node:
     """The call tree of both profiles, each path's time per request on each side."""
     root = Node(route)
-    sides = ((base, base_interval_ms, "base_ms"), (head, head_interval_ms, "head_ms"))
-    for profile, interval, side in sides:
-        scale = interval / profile.requests if profile.requests else 0.0
+    for profile, side in ((base, "base_ms"), (head, "head_ms")):
+        scale = 0.001 / profile.requests if profile.requests else 0.0  # µs -> ms per request
         for stack, count in profile.stacks.items():
             ms = count * scale
             node = root
@@ -113,10 +111,9 @@ def render_svg(tree: Node, title: str, subtitle: str = "") -> str:
     )
 
 
-def diff_flamegraph(diff: RouteDiff, base: RouteProfile, head: RouteProfile,
-                    base_interval_ms: float, head_interval_ms: float) -> str:  # fmt: skip
+def diff_flamegraph(diff: RouteDiff, base: RouteProfile, head: RouteProfile) -> str:
     """The differential flame graph of one route, its summary line as the subtitle."""
-    tree = build_tree(diff.route, base, head, base_interval_ms, head_interval_ms)
+    tree = build_tree(diff.route, base, head)
     return render_svg(
         tree,
         f"{diff.route}: CPU per request, base vs head (red: gained, blue: lost)",

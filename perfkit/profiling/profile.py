@@ -1,23 +1,28 @@
-"""A CPU profile per route as collapsed stacks, and its file format (schema version 1).
+"""A sampled profile per route as collapsed stacks, and its file format (schema version 1).
 
-The file, ``<run stem>.profile.json`` beside the run's JSON::
+The file, ``<run stem>.profile.json.gz`` beside the run's JSON (gzip: frame names repeat
+in every stack, so it shrinks ~20 times; not ``*.json``, so the history never mistakes it
+for a run)::
 
     {"schema_version": 1, "kind": "perfkit-profile",
-     "interval_ms": 4.0,              # CPU time between two samples
-     "unattributed_samples": 12,      # samples taken outside any measured request
+     "interval_ms": 4.0,              # asked-for time between two samples
+     "samples": 2500,                 # samples taken
+     "unattributed_us": 1200,         # CPU µs sampled outside any measured request
      "routes": {"POST /api/chat": {"requests": 812, "stacks": {
          "perfkit.measure.middleware.PerformanceMiddleware._http;...;app.routes.chat": 41}}}}
 
 A stack is the collapsed-stack format of Brendan Gregg's ``stackcollapse`` tools: frames
 from the outermost (next to the middleware) to the innermost, joined by ``;``, each
-``module.qualname``; the count is the number of samples that stack was running.
-``count x interval_ms / requests`` is the CPU time per request spent there, which is what
-makes two runs of different lengths comparable. `ProfileSet.folded` writes the lines
+``module.qualname``; its figure is the CPU microseconds of the event-loop thread
+sampled while that stack ran (each sample weighted by the CPU used since the previous
+one). ``us / 1000 / requests`` is the CPU ms per request spent there, which is what makes
+two runs of different lengths comparable. `ProfileSet.folded` writes the lines
 ``flamegraph.pl`` and speedscope read (the route as the first frame).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,18 +34,18 @@ from perfkit.errors import InputError
 SCHEMA_VERSION = 1
 KIND = "perfkit-profile"
 PROFILE_PATH = "/_perfkit/profile"  # where the middleware serves the live profile
-PROFILE_SUFFIX = ".profile.json"
+PROFILE_SUFFIX = ".profile.json.gz"
 
 
 @dataclass
 class RouteProfile:
-    """Samples of one route: ``stacks`` maps a collapsed stack to its sample count."""
+    """Samples of one route: ``stacks`` maps a collapsed stack to its CPU microseconds."""
 
     requests: int = 0
     stacks: dict[str, int] = field(default_factory=dict)
 
     @property
-    def samples(self) -> int:
+    def cpu_us(self) -> int:
         return sum(self.stacks.values())
 
     def merge(self, other: RouteProfile) -> None:
@@ -55,14 +60,16 @@ class ProfileSet:
 
     interval_ms: float
     routes: dict[str, RouteProfile] = field(default_factory=dict)
-    unattributed_samples: int = 0
+    unattributed_us: int = 0
+    samples: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": KIND,
             "interval_ms": self.interval_ms,
-            "unattributed_samples": self.unattributed_samples,
+            "samples": self.samples,
+            "unattributed_us": self.unattributed_us,
             "routes": {
                 name: {"requests": p.requests, "stacks": dict(sorted(p.stacks.items()))}
                 for name, p in sorted(self.routes.items())
@@ -83,23 +90,21 @@ class ProfileSet:
                 )
                 for name, r in data["routes"].items()
             }
-            return cls(float(data["interval_ms"]), routes, int(data["unattributed_samples"]))
+            return cls(float(data["interval_ms"]), routes, int(data["unattributed_us"]),
+                       int(data["samples"]))  # fmt: skip
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{source} is malformed: {exc!r}") from None
 
     def merge(self, other: ProfileSet) -> None:
-        """Adds ``other`` (another trial or worker) into this set, its sample counts
-        rescaled to this set's interval (each measured its own)."""
-        ratio = other.interval_ms / self.interval_ms if self.interval_ms else 1.0
-        self.unattributed_samples += round(other.unattributed_samples * ratio)
+        """Adds ``other`` (another trial or worker) into this set."""
+        self.unattributed_us += other.unattributed_us
+        self.samples += other.samples
         for name, profile in other.routes.items():
-            scaled = {s: round(c * ratio) for s, c in profile.stacks.items()}
-            self.routes.setdefault(name, RouteProfile()).merge(
-                RouteProfile(profile.requests, scaled)
-            )
+            self.routes.setdefault(name, RouteProfile()).merge(profile)
 
     def folded(self) -> str:
-        """Collapsed-stack lines for flamegraph.pl / speedscope, the route as root frame."""
+        """Collapsed-stack lines for flamegraph.pl / speedscope, the route as root frame
+        (the figures are CPU microseconds)."""
         lines = [
             f"{name};{stack} {count}" if stack else f"{name} {count}"
             for name, profile in sorted(self.routes.items())
@@ -108,17 +113,20 @@ class ProfileSet:
         return "\n".join(lines) + ("\n" if lines else "")
 
     def write(self, path: Path) -> Path:
-        """Writes atomically (a temporary file renamed), so a reader never sees half."""
+        """Writes atomically (a temporary file renamed), so a reader never sees half;
+        gzipped when the name ends in ``.gz``."""
+        body = json.dumps(self.to_dict(), indent=1).encode()
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+        tmp.write_bytes(gzip.compress(body, mtime=0) if path.suffix == ".gz" else body)
         tmp.replace(path)
         return path
 
     @classmethod
     def read(cls, path: Path) -> ProfileSet:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            raw = path.read_bytes()
+            data = json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)
+        except (OSError, ValueError, EOFError) as exc:
             raise InputError(f"cannot read the profile {path}: {exc}") from None
         if not isinstance(data, dict):
             raise InputError(f"{path} is not a perfkit profile")
@@ -126,5 +134,5 @@ class ProfileSet:
 
 
 def profile_path_for(run_json: Path) -> Path:
-    """``reports/performance/baseline-X.json`` -> ``.../baseline-X.profile.json``."""
+    """``reports/performance/baseline-X.json`` -> ``.../baseline-X.profile.json.gz``."""
     return run_json.with_name(run_json.stem + PROFILE_SUFFIX)

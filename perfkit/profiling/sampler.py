@@ -1,6 +1,6 @@
-"""`RouteSampler`: a CPU sampling profiler that tells the routes of an asyncio service apart.
+"""`RouteSampler`: a sampling profiler that tells the routes of an asyncio service apart.
 
-Why a sampler of our own, on ``SIGPROF``:
+Why a sampler of our own, on ``SIGALRM``:
 
 - **Per route.** Every request runs inside `PerformanceMiddleware`'s coroutine; while a
   request runs on the event loop, that coroutine's frame is on the thread's stack below
@@ -9,23 +9,25 @@ Why a sampler of our own, on ``SIGPROF``:
   passes through a registered frame belongs to that request, so to its route. Concurrent
   requests never mix, which a profiler attached from outside (py-spy) or one profiling a
   whole context (pyinstrument) cannot tell apart.
-- **Unbiased, bounded cost.** ``setitimer(ITIMER_PROF)`` fires every ``interval_ms`` of
-  the process's CPU time and Python runs the handler on the main thread at the next
-  bytecode, with the running frame. A sampler *thread* (``sys._current_frames``) would
-  only get the GIL when the loop thread drops it, mostly while it sleeps in ``epoll``:
-  CPU bursts shorter than the 5 ms switch interval would go unseen. The cost is one
-  handler call (a walk up the stack, a dict update) per interval: bounded by the rate,
-  whatever the request rate; `perfkit bench profiler` measures it.
-- **Measured interval.** The kernel rounds the timer to its tick (4 ms at 250 Hz), so
-  the interval written with a profile is the process CPU time since the profile began
-  divided by the samples taken, not the interval asked for.
+- **Unbiased, bounded cost.** ``setitimer(ITIMER_REAL)`` is a high-resolution timer:
+  every ``interval_ms`` Python runs the handler on the main thread at the next bytecode,
+  with the running frame. Each sample is weighted by the CPU time the thread used since
+  the previous one (``time.thread_time``), so a stack's figure is CPU microseconds, not
+  a count: time the process spent descheduled on a busy machine is not charged to the
+  code that happened to be running. A sampler *thread* (``sys._current_frames``) would
+  only get the GIL when the loop thread drops it, mostly while it waits in ``epoll``,
+  and would miss short bursts; ``ITIMER_PROF`` is counted in kernel ticks (4 ms at
+  250 Hz) and aliases with requests of similar length. The cost is one handler call (a
+  walk up the stack, a dict update) per interval: bounded by the rate, whatever the
+  request rate; `perfkit bench profiler` measures it.
 - **No dependency, nothing when off.** The middleware is given no sampler unless
   ``PERFKIT_PROFILE=true``; then the signal handler and timer exist only between
   `start` and `stop`.
 
 Limits: only the main thread is sampled (uvicorn's event loop; sync routes that Starlette
-runs in its thread pool are not seen), time waiting on I/O is not CPU time and is not
-sampled, and each worker process keeps its own profile (serve one worker when profiling).
+runs in its thread pool are not seen); time a request spends awaiting I/O is not on the
+loop and is not sampled; the service must not use ``SIGALRM`` itself; each worker process
+keeps its own profile (serve one worker when profiling).
 """
 
 from __future__ import annotations
@@ -73,12 +75,12 @@ class RouteSampler:
         self.interval_ms = interval_ms
         self.max_stacks = max_stacks
         self.running = False
-        self._active: dict[int, dict[str, int]] = {}  # id(request frame) -> its samples
+        self._active: dict[int, dict[str, int]] = {}  # id(request frame) -> stack: CPU µs
         self._labels: dict[CodeType, str] = {}
         self._routes: dict[str, RouteProfile] = {}
         self._unattributed = 0
         self._samples = 0
-        self._cpu_start = time.process_time()
+        self._last_cpu = 0.0
         self._previous: Any = None
 
     def start(self) -> None:
@@ -89,17 +91,17 @@ class RouteSampler:
         if threading.current_thread() is not threading.main_thread():
             log.warning("PERFKIT_PROFILE: not on the main thread, profiling stays off")
             return
-        self._previous = signal.signal(signal.SIGPROF, self._on_sample)
+        self._previous = signal.signal(signal.SIGALRM, self._on_sample)
         seconds = self.interval_ms / 1000.0
-        self._samples, self._cpu_start = 0, time.process_time()
-        signal.setitimer(signal.ITIMER_PROF, seconds, seconds)
+        self._samples, self._last_cpu = 0, time.thread_time()
+        signal.setitimer(signal.ITIMER_REAL, seconds, seconds)
         self.running = True
 
     def stop(self) -> None:
         if not self.running:
             return
-        signal.setitimer(signal.ITIMER_PROF, 0.0, 0.0)
-        signal.signal(signal.SIGPROF, self._previous or signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, 0.0, 0.0)
+        signal.signal(signal.SIGALRM, self._previous or signal.SIG_DFL)
         self.running = False
 
     def begin(self, frame: FrameType) -> dict[str, int]:
@@ -130,6 +132,9 @@ class RouteSampler:
 
     def _on_sample(self, signum: int, frame: FrameType | None) -> None:
         self._samples += 1
+        now = time.thread_time()
+        weight = int((now - self._last_cpu) * 1e6)  # CPU µs since the previous sample
+        self._last_cpu = now
         active = self._active
         if active:
             labels: list[str] = []
@@ -138,22 +143,19 @@ class RouteSampler:
                 if bucket is not None:
                     labels.reverse()
                     stack = ";".join(labels)
-                    bucket[stack] = bucket.get(stack, 0) + 1
+                    bucket[stack] = bucket.get(stack, 0) + weight
                     return
                 labels.append(self._label(frame))
                 frame = frame.f_back
-        self._unattributed += 1
+        self._unattributed += weight
 
     def snapshot(self, reset: bool = False) -> ProfileSet:
         """The profile so far (a copy); ``reset`` starts a new one, e.g. per trial."""
         routes, unattributed, samples = self._routes, self._unattributed, self._samples
-        now = time.process_time()
-        cpu_ms = (now - self._cpu_start) * 1000.0
         if reset:
-            self._routes, self._unattributed, self._samples, self._cpu_start = {}, 0, 0, now
+            self._routes, self._unattributed, self._samples = {}, 0, 0
         copied = {n: RouteProfile(p.requests, dict(p.stacks)) for n, p in routes.items()}
-        interval = cpu_ms / samples if samples else self.interval_ms
-        return ProfileSet(round(interval, 4), copied, unattributed)
+        return ProfileSet(self.interval_ms, copied, unattributed, samples)
 
     async def serve(self, query: bytes, send: Any) -> None:
         """The ASGI response of ``GET /_perfkit/profile[?reset=1]``: the profile as JSON."""
