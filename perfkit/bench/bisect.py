@@ -2,8 +2,8 @@
 
 Each try builds a fresh demo repository (`perfkit.bisect.demo`: 16 commits, commit 11
 adds ``added_ms`` of CPU to a route of about 5 ms), runs a whole bisect with the default
-options (the metric chosen), and records whether it named commit 11, how long it took, and whether the
-differential profile's top frame is the function commit 11 added.
+options (the metric chosen), and records whether it named commit 11, how long it took,
+and whether the differential profile's top frame is the function commit 11 added.
 """
 
 from __future__ import annotations
