@@ -4,8 +4,9 @@ the subject of bisect's tests, of `perfkit bench bisect` and of notebook 06.
 Commit 1 is an app whose ``GET /work`` spins ``cpu_ms`` of CPU and awaits ``wait_ms``
 (about ``cpu_ms + wait_ms`` per request); each later commit edits ``NOTES.md``, except
 commit ``bad_at``, which makes the route also call ``checksum()``, a function spinning
-``added_ms`` more. The app is measured by perfkit's middleware, so with
-``PERFKIT_PROFILE=true`` it profiles; ``perfkit.toml`` has the ``[service]`` table.
+``added_ms`` more (on the thread's CPU clock: the same CPU however busy the machine).
+The app is measured by perfkit's middleware, so with ``PERFKIT_PROFILE=true`` it
+profiles; ``perfkit.toml`` has the ``[service]`` table.
 ``broken_at`` names a commit whose service exits at start-up (bisect must skip it).
 """
 
@@ -30,8 +31,8 @@ from perfkit.profiling import ProfilerConfig
 
 
 def spin(ms):
-    deadline = time.perf_counter() + ms / 1000
-    while time.perf_counter() < deadline:
+    deadline = time.thread_time() + ms / 1000
+    while time.thread_time() < deadline:
         pass
 {added}
 
@@ -58,8 +59,8 @@ ADDED = """
 
 def checksum(ms):
     \"\"\"Added by the slow commit: more CPU per request.\"\"\"
-    deadline = time.perf_counter() + ms / 1000
-    while time.perf_counter() < deadline:
+    deadline = time.thread_time() + ms / 1000
+    while time.thread_time() < deadline:
         pass
 """
 

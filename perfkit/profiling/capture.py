@@ -8,6 +8,8 @@ profile per trial is taken from a service kept running across trials.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -35,3 +37,24 @@ def fetch_profile(
 def keep_with_run(profile: ProfileSet, run_json: Path) -> Path:
     """Writes ``profile`` beside the run's JSON (``<stem>.profile.json.gz``)."""
     return profile.write(profile_path_for(run_json))
+
+
+def _reset(url: str) -> bool:
+    """Starts a new profile; False when the service does not profile or does not answer
+    (the run itself then reports an unreachable target, in its own words)."""
+    try:
+        return fetch_profile(url, reset=True) is not None
+    except InputError:
+        return False
+
+
+@contextlib.contextmanager
+def profiles_during(urls: Sequence[str | None]) -> Iterator[list[ProfileSet | None]]:
+    """Profiles of the services at ``urls`` taken over the block (each reset when the block
+    starts), filled in when it ends; None for a URL that is None or does not profile."""
+    profiling = [url is not None and _reset(url) for url in urls]
+    found: list[ProfileSet | None] = [None] * len(urls)
+    yield found
+    for i, url in enumerate(urls):
+        if url is not None and profiling[i]:
+            found[i] = fetch_profile(url)

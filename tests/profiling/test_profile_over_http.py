@@ -4,6 +4,7 @@ added is the top gain of the differential profile, and the SVG shows it in red."
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -74,3 +75,24 @@ def test_a_service_without_the_sampler_has_no_profile() -> None:
     env = {**os.environ, "PROFILE": "0"}
     with serve_process(command, name="an unprofiled app", ready_path="/health", env=env) as s:
         assert fetch_profile(s.url) is None
+
+
+@pytest.mark.slow
+def test_a_baseline_of_a_profiling_service_keeps_its_profile(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text('name = "work"\n[[endpoints]]\nname = "work"\npath = "/work/7"\n')
+    command = [
+        sys.executable, "-m", "uvicorn", "tests.profiling.slow_app:create_app", "--factory",
+        "--port", PORT, "--log-level", "warning",
+    ]  # fmt: skip
+    env = {**os.environ, "SLOW_MS": "1"}
+    with serve_process(command, name="the profiled app", ready_path="/health", env=env) as s:
+        done = subprocess.run(
+            [sys.executable, "-m", "perfkit", "baseline", "--target", s.url, "--scenario",
+             str(scenario), "--duration", "1", "--concurrency", "2", "--out", str(tmp_path)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (run_json,) = tmp_path.glob("baseline-*.json")
+    profile = ProfileSet.read(profile_path_for(run_json))
+    assert profile.routes[ROUTE].requests > 10
