@@ -89,7 +89,7 @@ class RouteDiff:
 
 def per_frame(profile: RouteProfile) -> tuple[dict[str, float], dict[str, float]]:
     """``(self, total)`` ms per request of every frame of ``profile``."""
-    scale = 0.001 / profile.requests if profile.requests else 0.0  # µs -> ms per request
+    scale = profile.ms_per_sample_request()
     own: dict[str, float] = {}
     total: dict[str, float] = {}
     for stack, count in profile.stacks.items():

@@ -44,7 +44,7 @@ def build_tree(route: str, base: RouteProfile, head: RouteProfile) -> Node:
     """The call tree of both profiles, each path's time per request on each side."""
     root = Node(route)
     for profile, side in ((base, "base_ms"), (head, "head_ms")):
-        scale = 0.001 / profile.requests if profile.requests else 0.0  # µs -> ms per request
+        scale = profile.ms_per_sample_request()
         for stack, count in profile.stacks.items():
             ms = count * scale
             node = root

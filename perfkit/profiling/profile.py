@@ -8,16 +8,17 @@ for a run)::
      "interval_ms": 4.0,              # asked-for time between two samples
      "samples": 2500,                 # samples taken
      "unattributed_us": 1200,         # CPU µs sampled outside any measured request
-     "routes": {"POST /api/chat": {"requests": 812, "stacks": {
+     "routes": {"POST /api/chat": {"requests": 812, "cpu_us": 1650000, "stacks": {
          "perfkit.measure.middleware.PerformanceMiddleware._http;...;app.routes.chat": 41}}}}
 
 A stack is the collapsed-stack format of Brendan Gregg's ``stackcollapse`` tools: frames
 from the outermost (next to the middleware) to the innermost, joined by ``;``, each
-``module.qualname``; its figure is the CPU microseconds of the event-loop thread
-sampled while that stack ran (each sample weighted by the CPU used since the previous
-one). ``us / 1000 / requests`` is the CPU ms per request spent there, which is what makes
-two runs of different lengths comparable. `ProfileSet.folded` writes the lines
-``flamegraph.pl`` and speedscope read (the route as the first frame).
+``module.qualname``; its figure is the number of samples that caught it running.
+``cpu_us`` is the CPU of the event-loop thread sampled over all of a route's samples, so
+``count / samples x cpu_us / 1000 / requests`` is the CPU ms per request spent in a
+stack, which is what makes two runs of different lengths comparable.
+`ProfileSet.folded` writes the lines ``flamegraph.pl`` and speedscope read (the route as
+the first frame).
 """
 
 from __future__ import annotations
@@ -39,17 +40,25 @@ PROFILE_SUFFIX = ".profile.json.gz"
 
 @dataclass
 class RouteProfile:
-    """Samples of one route: ``stacks`` maps a collapsed stack to its CPU microseconds."""
+    """Samples of one route: ``stacks`` maps a collapsed stack to its sample count;
+    ``cpu_us`` is the CPU those samples stand for."""
 
     requests: int = 0
     stacks: dict[str, int] = field(default_factory=dict)
+    cpu_us: int = 0
 
     @property
-    def cpu_us(self) -> int:
+    def samples(self) -> int:
         return sum(self.stacks.values())
+
+    def ms_per_sample_request(self) -> float:
+        """CPU ms per request that one sample stands for."""
+        samples = self.samples
+        return self.cpu_us / 1000 / samples / self.requests if samples and self.requests else 0.0
 
     def merge(self, other: RouteProfile) -> None:
         self.requests += other.requests
+        self.cpu_us += other.cpu_us
         for stack, count in other.stacks.items():
             self.stacks[stack] = self.stacks.get(stack, 0) + count
 
@@ -71,7 +80,11 @@ class ProfileSet:
             "samples": self.samples,
             "unattributed_us": self.unattributed_us,
             "routes": {
-                name: {"requests": p.requests, "stacks": dict(sorted(p.stacks.items()))}
+                name: {
+                    "requests": p.requests,
+                    "cpu_us": p.cpu_us,
+                    "stacks": dict(sorted(p.stacks.items())),
+                }
                 for name, p in sorted(self.routes.items())
             },
         }
@@ -86,7 +99,9 @@ class ProfileSet:
         try:
             routes = {
                 str(name): RouteProfile(
-                    int(r["requests"]), {str(s): int(c) for s, c in r["stacks"].items()}
+                    int(r["requests"]),
+                    {str(s): int(c) for s, c in r["stacks"].items()},
+                    int(r["cpu_us"]),
                 )
                 for name, r in data["routes"].items()
             }
@@ -103,8 +118,7 @@ class ProfileSet:
             self.routes.setdefault(name, RouteProfile()).merge(profile)
 
     def folded(self) -> str:
-        """Collapsed-stack lines for flamegraph.pl / speedscope, the route as root frame
-        (the figures are CPU microseconds)."""
+        """Collapsed-stack lines for flamegraph.pl / speedscope, the route as root frame."""
         lines = [
             f"{name};{stack} {count}" if stack else f"{name} {count}"
             for name, profile in sorted(self.routes.items())
