@@ -8,7 +8,7 @@ STAMP := $(VENV)/.perfkit-installed
 WRK2 := $(BIN)/wrk2
 WRK2_NEEDS := gcc make luajit libluajit-5.1-dev libssl-dev
 
-.PHONY: setup test test-all lint pytest pytest-all test-redis-floor report docs-screenshot clean wrk2
+.PHONY: setup test test-all lint pytest pytest-all test-redis-floor report docs docs-screenshot docs-flamegraph clean wrk2
 
 setup: $(STAMP)
 
@@ -76,6 +76,11 @@ report: $(STAMP)
 docs-screenshot: $(STAMP)
 	$(BIN)/perfkit report --check-in-browser
 	cp reports/screenshots/html-index.png docs/dashboard.png
+
+# README's differential flame graph and the recorded profile pair of notebook 06 and the MCP
+# tests: the profiler test over real HTTP, asked to keep what it measured.
+docs-flamegraph: $(STAMP)
+	PERFKIT_RECORD_PROFILES=1 $(BIN)/pytest tests/profiling/test_profile_over_http.py -q
 
 clean:
 	rm -rf $(VENV) reports/html reports/notebooks

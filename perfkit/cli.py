@@ -17,6 +17,7 @@ from perfkit.commands import (
     analysis_cmd,
     baseline_cmd,
     bench_cmd,
+    bisect_cmd,
     history_cmd,
     import_cmd,
     init_cmd,
@@ -45,6 +46,7 @@ report_cmd.register(app)
 import_cmd.register(app)
 init_cmd.register(app)
 mcp_cmd.register(app)
+bisect_cmd.register(app)
 
 
 def _version(value: bool) -> None:

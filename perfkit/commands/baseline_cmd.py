@@ -104,6 +104,7 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
     from perfkit.loadgen.progress import LiveProgress
     from perfkit.loadgen.scenario import default_scenario_path, load_scenario
     from perfkit.loadgen.smoke import load_thresholds
+    from perfkit.profiling.capture import keep_with_run, profiles_during
     from perfkit.project import Project
 
     project = Project.find()  # perfkit.toml: the target and the runs folder when not given
@@ -126,8 +127,12 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
     plan.validate()
     by_requests = load.duration_s is None
     total = float(requests) if by_requests and requests else (load.duration_s or 0) + warmup
-    with LiveProgress(total, by_requests) as progress:
+    sides = [base_target, target] if base_target else [target]  # the session's order
+    with profiles_during(sides) as profiles, LiveProgress(total, by_requests) as progress:
         session = write_session(plan, out, progress)
+    for paths, profile in zip(session, profiles, strict=False):
+        if profile is not None:  # the target runs with PERFKIT_PROFILE=true
+            keep_with_run(profile, paths.json)
     _print_session(session, out)
     return session[-1].run
 

@@ -56,6 +56,43 @@ def middleware(  # noqa: PLR0917 (typer options are positional parameters)
         typer.echo(measure_bench.markdown_table(result))
 
 
+@app.command("profiler")
+def profiler(
+    duration: float = typer.Option(3.0, help="Seconds per round and variant."),
+    connections: int = typer.Option(32, help="Concurrent connections."),
+    rounds: int = typer.Option(8, help="Alternating rounds per variant."),
+    tool: str = typer.Option("auto", help="wrk, httpx or auto."),
+) -> None:
+    """Requests/s, p50 and CPU of the reference service with PERFKIT_PROFILE off and on."""
+    from perfkit.bench import profiler as profiler_bench
+    from perfkit.bench.middleware import BenchOptions
+
+    opts = BenchOptions(profiler_bench.DEFAULT_APP, profiler_bench.DEFAULT_PATH, duration,
+                        connections, rounds, tool=tool)  # fmt: skip
+    typer.echo(profiler_bench.markdown_table(profiler_bench.run_bench(opts)))
+
+
+@app.command("bisect")
+def bisect(
+    tries: int = typer.Option(10, help="Whole bisects, each on a fresh repository."),
+    commits: int = typer.Option(16, help="Commits in the repository."),
+    bad_at: int = typer.Option(11, help="The commit that slows the route."),
+    added_ms: float = typer.Option(2.0, help="CPU milliseconds that commit adds."),
+    metric: str = typer.Option("p50", help="The bisect's --metric (p50, cpu, ...)."),
+) -> None:
+    """How often `perfkit bisect` names the commit that added CPU work, and how fast."""
+    at_least(tries, 1, "--tries")
+    if not 1 < bad_at <= commits:
+        raise InputError("--bad-at must be a commit after the first and at most --commits")
+    from perfkit.bench import bisect as bisect_bench
+
+    results = []
+    for n in range(tries):
+        results.append(bisect_bench.one_try(commits, bad_at, added_ms, metric))
+        typer.echo(f"try {n + 1}: {results[-1].outcome} in {results[-1].seconds:.0f} s", err=True)
+    typer.echo(bisect_bench.markdown(results, commits, bad_at, added_ms, metric))
+
+
 @app.command("loadgen")
 def loadgen(
     duration: float = typer.Option(5.0, help="Seconds per measurement."),

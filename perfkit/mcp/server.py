@@ -10,7 +10,7 @@ from perfkit import __version__
 from perfkit.mcp import prompts, resources
 from perfkit.mcp.config import McpConfig
 from perfkit.mcp.context import ServerContext
-from perfkit.mcp.tools import baseline, history, service
+from perfkit.mcp.tools import baseline, history, profiles, service
 from perfkit.mcp.tools import health as health_tools
 
 INSTRUCTIONS = (
@@ -29,6 +29,7 @@ def build_server(config: McpConfig) -> MCPServer:
         "perfkit", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
     history.register(server, ctx)
+    profiles.register(server, ctx)
     health_tools.register(server, ctx)
     baseline.register(server, ctx)
     service.register(server, ctx)

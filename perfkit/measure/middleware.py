@@ -13,6 +13,11 @@ kept, else one is made; it is echoed as a response header and put in
 response started is recorded as 500 and re-raised; a cancelled request (client gone)
 as 499. On ASGI lifespan startup/shutdown it starts/stops the monitor's background
 tasks; without lifespan events they start on the first request.
+
+Given a `RouteSampler` (``profiler=``, only when ``PERFKIT_PROFILE`` is on), it also
+registers each request with the sampler, hands it the route when the request ends, and
+answers ``GET /_perfkit/profile`` with the profile per route (``?reset=1`` starts a new
+one); without a sampler none of this code runs.
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ import asyncio
 import itertools
 import re
 import secrets
+import sys
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from perfkit.measure.monitor import PerformanceMonitor
 from perfkit.measure.routes import KNOWN_METHODS, OTHER_METHOD, RouteResolver
+from perfkit.profiling.profile import PROFILE_PATH
+from perfkit.profiling.sampler import RouteSampler
 
 REQUEST_ID_HEADER = b"x-request-id"
 CLIENT_CLOSED = 499
@@ -34,15 +42,21 @@ _VALID_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
 
 class PerformanceMiddleware:
-    def __init__(self, app: ASGIApp, monitor: PerformanceMonitor) -> None:
+    def __init__(
+        self, app: ASGIApp, monitor: PerformanceMonitor, profiler: RouteSampler | None = None
+    ) -> None:
         self.app = app
         self.monitor = monitor
+        self.profiler = profiler
         self.resolver = RouteResolver()
         self._id_prefix = secrets.token_hex(4)
         self._counter = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            if self.profiler is not None:
+                await self._profiled(scope, receive, send, self.profiler)
+                return
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self.app(scope, self._lifespan_receive(receive), send)
@@ -91,13 +105,34 @@ class PerformanceMiddleware:
                 request_id,
             )
 
+    async def _profiled(
+        self, scope: Scope, receive: Receive, send: Send, profiler: RouteSampler
+    ) -> None:
+        if scope["path"] == PROFILE_PATH and scope["method"] == "GET":
+            await profiler.serve(scope.get("query_string", b""), send)
+            return
+        if not profiler.running:
+            profiler.start()
+        frame = sys._getframe()  # on the stack below the route's frames while it runs
+        bucket = profiler.begin(frame)
+        try:
+            await self._http(scope, receive, send)
+        finally:
+            method = scope["method"]
+            route = self.resolver.template(scope)
+            profiler.end(frame, bucket, f"{method} {route}")
+
     def _lifespan_receive(self, receive: Receive) -> Receive:
         async def wrapped() -> Message:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.monitor.start()
+                if self.profiler is not None:
+                    self.profiler.start()
             elif message["type"] == "lifespan.shutdown":
                 await self.monitor.stop()
+                if self.profiler is not None:
+                    self.profiler.stop()
             return message
 
         return wrapped

@@ -19,6 +19,7 @@ from perfkit.config import Settings
 from perfkit.connection import AsyncClient, Keyspace, ahealth, async_client, target_from_settings
 from perfkit.measure import MeasureConfig, PerformanceMiddleware, PerformanceMonitor
 from perfkit.measure.workers import RedisWorkerStore
+from perfkit.profiling.sampler import ProfilerConfig, RouteSampler
 from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, RateLimitMiddleware
 from perfkit.service.baseline_job import BaselineJobs
 from perfkit.service.policies import (
@@ -44,6 +45,7 @@ class ServiceState:
     limiter: AsyncRateLimiter
     monitor: PerformanceMonitor
     baselines: BaselineJobs
+    profiler: RouteSampler | None = None  # PERFKIT_PROFILE=true
     started_at: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -69,6 +71,7 @@ class ServiceState:
             ),
             monitor=PerformanceMonitor(measure, store=store),
             baselines=BaselineJobs.from_settings(settings, redis, keyspace),
+            profiler=ProfilerConfig.from_settings(settings).sampler(),
         )
 
     def middleware(self) -> list[Middleware]:
@@ -76,7 +79,7 @@ class ServiceState:
         every response is measured, the limiter's 429s included (a refusal is a response
         the client waited for, and the rate-limit advice needs to see it)."""
         return [
-            Middleware(PerformanceMiddleware, monitor=self.monitor),
+            Middleware(PerformanceMiddleware, monitor=self.monitor, profiler=self.profiler),
             Middleware(RateLimitMiddleware, limiter=self.limiter, exempt=self.baselines.exempts),
         ]
 

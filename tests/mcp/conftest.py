@@ -32,6 +32,7 @@ PREFIX = "pktest-mcp:"  # the live service's key prefix
 TOOLS = {
     "list_runs",
     "compare_runs",
+    "profile_diff",
     "trends",
     "health_report",
     "run_baseline",

@@ -16,8 +16,8 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "perfkit" / "resources" / "
 NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb"))
 
 
-def test_there_are_the_five_notebooks() -> None:
-    assert [n.split("-")[0] for n in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+def test_there_are_the_six_notebooks() -> None:
+    assert [n.split("-")[0] for n in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
 
 
 @pytest.mark.timeout(600)

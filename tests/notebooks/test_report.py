@@ -111,7 +111,7 @@ def test_every_report_opens_cleanly_in_headless_chromium(
     assert result.returncode == 0, result.stdout + result.stderr
     html = project / "out" / "html"
     pages = [html / "index.html", *sorted((html / "latest").glob("*.html"))]
-    assert len(pages) == 7  # the top index, the archive's index, five reports
+    assert len(pages) == 8  # the top index, the archive's index, six reports
     checks = check_pages(pages, project / "out" / "screenshots")
     for check in checks:
         assert check.problems == [], (check.page, check.problems)

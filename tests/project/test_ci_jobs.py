@@ -51,7 +51,7 @@ def test_init_writes_a_project_that_perfkit_then_uses_and_never_overwrites(
     assert project.scenario() == tmp_path / "performance" / "scenario.toml"
     assert project.scenario().read_bytes() == packaged("scenarios", "starter.toml").read_bytes()
     assert project.thresholds() == tmp_path / "performance" / "thresholds.toml"
-    assert len(list(project.notebooks().glob("*.ipynb"))) == 5
+    assert len(list(project.notebooks().glob("*.ipynb"))) == 6
     assert project.history.branch == "perfkit-history" and project.history.remote == "origin"
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert "perfkit.toml exists" in refused(tmp_path, "init")

@@ -27,7 +27,7 @@ def test_an_empty_project_uses_the_packaged_files(tmp_path: Path) -> None:
     assert project.scenario() == packaged("scenarios", "default.toml")
     assert project.thresholds() == packaged("thresholds.toml")
     notebooks = sorted(p.name for p in project.notebooks().glob("*.ipynb"))
-    assert [n[:2] for n in notebooks] == ["01", "02", "03", "04", "05"]
+    assert [n[:2] for n in notebooks] == ["01", "02", "03", "04", "05", "06"]
     assert project.runs == tmp_path.resolve() / "reports" / "performance"
     assert load_scenario(project.scenario()).endpoints  # the packaged files are valid
     assert load_thresholds(project.thresholds()).statistic == "p95"
