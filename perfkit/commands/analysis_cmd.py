@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from perfkit.analysis.report import AnalyticsOptions
     from perfkit.analysis.trends import Trend
     from perfkit.analysis.verdict import CompareOptions
-    from perfkit.runs.history import History, StoredRun
+    from perfkit.runs.catalog import Catalog
+    from perfkit.runs.index import RunEntry
 
 RUNS = typer.Option(
     None, "--runs", help="The history folder of runs; default: the project's reports/performance."
@@ -135,63 +136,50 @@ def compare(
 ) -> None:
     """Compare two runs per endpoint; exit 1 when anything regressed.
 
-    The noise between runs comes from interleaved trials (baseline --repeat N
-    --base-target URL), else from the comparable runs of the history folder."""
-    from perfkit.analysis.adapt import compare_stored, resolve
+    ``previous`` is the last comparable baseline run before the candidate; a base newer
+    than the candidate is warned about. The noise between runs comes from interleaved
+    trials (baseline --repeat N --base-target URL), else from the comparable runs of the
+    history folder (read from its index: only the two runs compared are decoded)."""
+    from perfkit.analysis.indexed import compare_entries, full_run
     from perfkit.project import Project
-    from perfkit.runs.history import History
+    from perfkit.runs.catalog import Catalog
+    from perfkit.runs.names import resolve_pair
 
     options = _options(threshold, floor_ms)
     runs = runs or Project.find().runs
     check_files(junit, summary)
-    history = History(runs)
-    b = resolve(history, candidate, target=target, scenario=scenario)
-    a = _base_run(history, base, b, target=target, scenario=scenario)
-    result = compare_stored(history.runs(), a, b, options, force=force)
+    catalog = Catalog.of(runs)
+    pair = resolve_pair(catalog, base, candidate, target=target, scenario=scenario)
+    for warning in pair.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
     if as_json:
-        _echo_json(result.to_dict())
+        _echo_json(result.to_dict() | {"warnings": pair.warnings})
     else:
         _print_comparison(result, Console(), everything=everything)
     if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         from perfkit.ci import comparison_outcome
 
-        outcome = comparison_outcome(result.to_dict(), b.run.health_score)
+        outcome = comparison_outcome(result.to_dict(), full_run(pair.candidate).run.health_score)
         write_outputs(outcome, junit, summary)
     if result.regressed:
         raise typer.Exit(1)
 
 
-def _base_run(
-    history: History, base: str, candidate: StoredRun, *, target: str | None, scenario: str | None
-) -> StoredRun:
-    """``base`` resolved; ``latest@BRANCH`` is the newest other run recorded on that branch."""
-    from perfkit.analysis.adapt import resolve
-
-    if not base.startswith("latest@"):
-        return resolve(history, base, target=target, scenario=scenario)
-    branch = base.removeprefix("latest@")
-    found = history.latest_on_branch(branch, target, scenario, exclude=candidate.run.run_id)
-    if found is None:
-        raise InputError(f"{base}: no other run of branch {branch!r} in {history.folder}")
-    return found
-
-
-def _point(stored: StoredRun) -> dict[str, str | None]:
+def _point(entry: RunEntry) -> dict[str, str | None]:
     """One point of a trend: the run, when, and where it came from."""
-    run, env = stored.run, stored.run.environment
-    return {"run_id": run.run_id, "started_at": run.started_at.isoformat(),
-            "git_commit": env.git_commit, "git_branch": env.git_branch,
-            "ci_job_url": env.ci_job_url}  # fmt: skip
+    return {"run_id": entry.run_id, "started_at": entry.started_at.isoformat(),
+            "git_commit": entry.commit, "git_branch": entry.branch,
+            "ci_job_url": entry.ci_job_url}  # fmt: skip
 
 
-def _print_points(stored: list[StoredRun], console: Console) -> None:
+def _print_points(stored: list[RunEntry], console: Console) -> None:
     table = Table(title=f"{len(stored)} runs, oldest first")
     for column in ("started (UTC)", "run", "commit", "branch"):
         table.add_column(column)
-    for s in stored:
-        env = s.run.environment
-        table.add_row(f"{s.run.started_at:%Y-%m-%d %H:%M:%S}", s.run.run_id,
-                      (env.git_commit or "-")[:12], env.git_branch or "-")  # fmt: skip
+    for e in stored:
+        table.add_row(f"{e.started_at:%Y-%m-%d %H:%M:%S}", e.run_id,
+                      (e.commit or "-")[:12], e.branch or "-")  # fmt: skip
     console.print(table)
 
 
@@ -208,21 +196,21 @@ def trends_cmd(
     floor_ms: float | None = FLOOR,
     as_json: bool = JSON,
 ) -> None:
-    """Change points in each endpoint's metrics over the history of runs."""
-    from perfkit.analysis.adapt import stored_run_data
+    """Change points in each endpoint's metrics over the history of baseline runs."""
+    from perfkit.analysis.indexed import history_data
     from perfkit.analysis.trends import gate_run, trends, unavailable
     from perfkit.project import Project
-    from perfkit.runs.history import History
+    from perfkit.runs.catalog import Catalog
 
     options = _options(threshold, floor_ms)
     _check_metrics(metric)
     runs = runs or Project.find().runs
 
-    history = History(runs)
-    stored = history.runs(target, scenario, "baseline")
+    catalog = Catalog.of(runs)
+    stored = catalog.baselines(target, scenario)
     if not stored:
         raise InputError(f"no runs in {runs}" + (f" for target {target!r}" if target else ""))
-    data = [stored_run_data(s, with_samples=False) for s in stored]
+    data = history_data(catalog, stored)
     found = trends(data, metric, min_magnitude=options.threshold)
     verdict = gate_run(data[-1], data[:-1], options) if gate else None
     notes = unavailable(data, metric)
@@ -249,7 +237,7 @@ def _check_metrics(metric: list[str]) -> None:
 
 
 def _print_trends_report(
-    stored: list[StoredRun], found: list[Trend], notes: list[str], verdict: Comparison | None
+    stored: list[RunEntry], found: list[Trend], notes: list[str], verdict: Comparison | None
 ) -> None:
     console = Console()
     _print_points(stored, console)
@@ -298,7 +286,7 @@ def analytics(
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live
     from perfkit.live import analytics_documents
     from perfkit.project import Project
-    from perfkit.runs.history import History
+    from perfkit.runs.catalog import Catalog
 
     runs = runs or Project.find().runs
 
@@ -310,7 +298,7 @@ def analytics(
             documents = analytics_documents(client, live.rstrip("/"))
         report = analytics_from_live(*documents, options=options, now=now)
     else:
-        report = _run_report(History(runs), run, base, options, force=force, now=now)
+        report = _run_report(Catalog.of(runs), run, base, options, force=force, now=now)
     json_path, md_path = write_report(report, out, now=now)
     if as_json:
         _echo_json(report)
@@ -319,7 +307,7 @@ def analytics(
 
 
 def _run_report(
-    history: History,
+    catalog: Catalog,
     run: str,
     base: str | None,
     options: AnalyticsOptions,
@@ -328,15 +316,23 @@ def _run_report(
     now: datetime,
 ) -> dict[str, Any]:
     """The report of a recorded run, compared with ``base`` when one is given."""
-    from perfkit.analysis.adapt import other_runs, resolve, stored_run_data
+    from perfkit.analysis.adapt import stored_run_data
+    from perfkit.analysis.indexed import full_run, noise_runs
     from perfkit.analysis.report import analytics_from_run
+    from perfkit.runs.names import resolve, resolve_pair
 
-    stored = resolve(history, run)
-    previous = None if base is None else resolve(history, base)
+    if base is None:
+        chosen, previous = resolve(catalog, run), None
+    else:
+        pair = resolve_pair(catalog, base, run)
+        chosen, previous = pair.candidate, pair.base
+        for warning in pair.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+    stored = full_run(chosen)
     return analytics_from_run(
         stored_run_data(stored),
-        None if previous is None else stored_run_data(previous),
-        history=other_runs(history.runs(), stored, previous),
+        None if previous is None else stored_run_data(full_run(previous)),
+        history=() if previous is None else noise_runs(catalog, previous, chosen),
         options=options,
         force=force,
         now=now,

@@ -1,0 +1,104 @@
+"""The analysis over the history index: runs as `RunData` without opening their files.
+
+A run of the history that only contributes to the noise between runs, to a trend or to
+the history gate is read as its index rows (`perfkit.runs.index_rows`): the counts and
+the recorded latency statistics, exactly what `stored_run_data(..., with_samples=False)`
+gives those analyses. Only the two runs of a comparison are decoded in full (their
+histograms and samples). `compare_entries` and `history_data` are what the CLI, the
+notebooks, the dashboard and the MCP tools call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from perfkit.analysis.adapt import stored_run_data
+from perfkit.analysis.compare import HISTORY_WINDOW, CompareOptions, Comparison, compare_runs
+from perfkit.analysis.data import EndpointData, RunData
+from perfkit.runs.catalog import Catalog
+from perfkit.runs.history import StoredRun, read_run
+from perfkit.runs.index import RunEntry
+from perfkit.runs.index_rows import OVERALL
+from perfkit.runs.names import COMPARABLE_LOAD, comparable
+
+_COUNTS = ("count", "errors")
+
+
+def _endpoint(name: str, figures: dict[str, float], entry: RunEntry) -> EndpointData:
+    return EndpointData(
+        name,
+        int(figures.get("count", 0)),
+        int(figures.get("errors", 0)),
+        entry.duration_s,
+        summary={k: v for k, v in figures.items() if k not in _COUNTS},
+        origin=entry.origin,
+    )
+
+
+def _light(entry: RunEntry, endpoints: dict[str, dict[str, float]]) -> RunData:
+    overall = endpoints.pop(OVERALL, {})
+    return RunData(
+        run_id=entry.run_id,
+        started_at=entry.started_at,
+        target=entry.target,
+        scenario=entry.scenario,
+        load={k: entry.load.get(k) for k in COMPARABLE_LOAD},
+        endpoints={name: _endpoint(name, f, entry) for name, f in endpoints.items()},
+        overall=_endpoint(OVERALL, overall, entry),
+        source=str(entry.path),
+        commit=entry.commit,
+        session=entry.session,
+        origin=entry.origin,
+    )
+
+
+def _grouped(table: pa.Table) -> dict[str, dict[str, dict[str, float]]]:
+    """file -> endpoint (in the run's order) -> metric -> value."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    columns: dict[str, list[Any]] = table.to_pydict()
+    for file, endpoint, metric, value in zip(
+        columns["file"], columns["endpoint"], columns["metric"], columns["value"], strict=True
+    ):
+        out.setdefault(file, {}).setdefault(endpoint, {})[metric] = value
+    return out
+
+
+def history_data(catalog: Catalog, entries: Sequence[RunEntry]) -> list[RunData]:
+    """`RunData` of ``entries`` from their index rows, in the order given."""
+    rows = {folder: _grouped(t) for folder, t in catalog.figures(entries).items()}
+    return [_light(e, dict(rows[e.folder].get(e.file, {}))) for e in entries]
+
+
+def full_run(entry: RunEntry) -> StoredRun:
+    """The run decoded from its file (what a comparison's two runs need)."""
+    return StoredRun(entry.path, read_run(entry.path))
+
+
+def noise_runs(catalog: Catalog, base: RunEntry, *exclude: RunEntry) -> list[RunData]:
+    """The runs `compare_runs` takes the noise from: the newest comparable runs other than
+    ``base`` and ``exclude`` (it looks at `HISTORY_WINDOW` of them; the rest are never read)."""
+    skip = {base.run_id, *(e.run_id for e in exclude)}
+    same = [e for e in catalog.runs() if e.run_id not in skip and comparable(e, base)]
+    same.sort(key=lambda e: (e.started_at, e.run_id))
+    return history_data(catalog, same[-HISTORY_WINDOW:])
+
+
+def compare_entries(
+    catalog: Catalog,
+    base: RunEntry,
+    candidate: RunEntry,
+    options: CompareOptions | None = None,
+    *,
+    force: bool = False,
+) -> Comparison:
+    """`compare_stored` of two runs of the catalog, the same verdict, reading two files."""
+    return compare_runs(
+        stored_run_data(full_run(base)),
+        stored_run_data(full_run(candidate)),
+        options,
+        history=noise_runs(catalog, base, candidate),
+        force=force,
+    )
