@@ -21,25 +21,23 @@ from perfkit.analysis.data import EndpointData, RunData
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.history import StoredRun, read_run
 from perfkit.runs.index import RunEntry
-from perfkit.runs.index_rows import OVERALL
+from perfkit.runs.index_rows import FIGURES, LATENCY_FIELDS, OVERALL
 from perfkit.runs.names import COMPARABLE_LOAD, comparable
 
-_COUNTS = ("count", "errors")
 
-
-def _endpoint(name: str, figures: dict[str, float], entry: RunEntry) -> EndpointData:
+def _endpoint(name: str, figures: dict[str, float | None], entry: RunEntry) -> EndpointData:
     return EndpointData(
         name,
-        int(figures.get("count", 0)),
-        int(figures.get("errors", 0)),
+        int(figures["count"] or 0),
+        int(figures["errors"] or 0),
         entry.duration_s,
-        summary={k: v for k, v in figures.items() if k not in _COUNTS},
+        summary={k: v for k in LATENCY_FIELDS if (v := figures[k]) is not None},
         origin=entry.origin,
     )
 
 
-def _light(entry: RunEntry, endpoints: dict[str, dict[str, float]]) -> RunData:
-    overall = endpoints.pop(OVERALL, {})
+def _light(entry: RunEntry, endpoints: dict[str, dict[str, float | None]]) -> RunData:
+    overall = endpoints.pop(OVERALL, dict.fromkeys(FIGURES))
     return RunData(
         run_id=entry.run_id,
         started_at=entry.started_at,
@@ -48,21 +46,22 @@ def _light(entry: RunEntry, endpoints: dict[str, dict[str, float]]) -> RunData:
         load={k: entry.load.get(k) for k in COMPARABLE_LOAD},
         endpoints={name: _endpoint(name, f, entry) for name, f in endpoints.items()},
         overall=_endpoint(OVERALL, overall, entry),
-        source=str(entry.path),
+        source=f"{entry.folder}/{entry.file}",
         commit=entry.commit,
         session=entry.session,
         origin=entry.origin,
     )
 
 
-def _grouped(table: pa.Table) -> dict[str, dict[str, dict[str, float]]]:
+def _grouped(table: pa.Table) -> dict[str, dict[str, dict[str, float | None]]]:
     """file -> endpoint (in the run's order) -> metric -> value."""
-    out: dict[str, dict[str, dict[str, float]]] = {}
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
     columns: dict[str, list[Any]] = table.to_pydict()
-    for file, endpoint, metric, value in zip(
-        columns["file"], columns["endpoint"], columns["metric"], columns["value"], strict=True
-    ):
-        out.setdefault(file, {}).setdefault(endpoint, {})[metric] = value
+    values = [columns[name] for name in FIGURES]
+    for i, (file, endpoint) in enumerate(zip(columns["file"], columns["endpoint"], strict=True)):
+        out.setdefault(file, {})[endpoint] = {
+            name: v[i] for name, v in zip(FIGURES, values, strict=True)
+        }
     return out
 
 

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from perfkit.errors import InputError
 from perfkit.runs.history import read_run
-from perfkit.runs.index_rows import RUN_COLUMNS, FileStamp, metric_rows, run_row
+from perfkit.runs.index_rows import FIGURES, RUN_COLUMNS, FileStamp, metric_rows, run_row
 from perfkit.runs.index_store import (
     EPOCH,
     IndexUnavailable,
@@ -100,10 +100,17 @@ class Snapshot:
     notes: list[str] = field(default_factory=list)
 
     def figures(self, entries: Iterable[RunEntry]) -> pa.Table:
-        """The metric rows (file, position, endpoint, metric, value) of ``entries``."""
+        """One row per run x endpoint of ``entries`` (file, position, endpoint, then a column
+        per metric: count, errors, p50, p95, p99, mean, min; null where the run lacks it),
+        ordered by file and the endpoint's place in the run."""
         wanted = pa.table({"file": pa.array([e.file for e in entries], pa.string())})
+        columns = ", ".join(
+            f"max(m.value) FILTER (WHERE m.metric = '{name}') AS {name}" for name in FIGURES
+        )
         query = (
-            "SELECT m.* FROM metrics m JOIN wanted w ON m.file = w.file ORDER BY m.file, m.position"
+            f"SELECT m.file, m.position, m.endpoint, {columns} FROM metrics m "
+            "JOIN wanted w ON m.file = w.file GROUP BY m.file, m.position, m.endpoint "
+            "ORDER BY m.file, m.position"
         )
         if self.in_memory is not None:
             con = duckdb.connect()

@@ -26,6 +26,8 @@ LATENCY_FIELDS = {
     "p50": "p50_ms", "p95": "p95_ms", "p99": "p99_ms", "mean": "mean_ms", "min": "min_ms",
 }  # fmt: skip
 OVERALL = "overall"
+#: every metric a run x endpoint has in the index
+FIGURES = ("count", "errors", *LATENCY_FIELDS)
 
 RUN_COLUMNS = (
     "file", "run_id", "kind", "started_at", "branch", "commit", "ci_job_url", "target",
