@@ -34,7 +34,7 @@ def _answered(stored: list[StoredRun]) -> int:
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(InputError, match="within 0..100"):
+    with pytest.raises(InputError, match=r"within 0\.\.100"):
         sample_percentiles([SHIPPED], "chat", (101,))
     with pytest.raises(InputError, match="at least 1"):
         sample_percentiles([SHIPPED], "chat", last=0)
