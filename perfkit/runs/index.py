@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,14 @@ import pyarrow as pa
 
 from perfkit.errors import InputError
 from perfkit.runs.history import read_run
-from perfkit.runs.index_rows import FIGURES, RUN_COLUMNS, FileStamp, metric_rows, run_row
+from perfkit.runs.index_rows import (
+    COMPARABLE_LOAD,
+    FIGURES,
+    RUN_COLUMNS,
+    FileStamp,
+    metric_rows,
+    run_row,
+)
 from perfkit.runs.index_store import (
     EPOCH,
     IndexUnavailable,
@@ -39,6 +48,10 @@ from perfkit.runs.index_store import (
 )
 
 log = logging.getLogger("perfkit.runs.index")
+#: the last snapshot of each folder in this process, reused while its listing is the same
+#: (a long-lived reader such as the MCP server then pays one ``scandir`` per question)
+_recent: dict[Path, tuple[dict[str, FileStamp], Snapshot]] = {}
+_recent_lock = threading.Lock()
 OnSkip = Callable[[Path, str], None]
 
 
@@ -70,6 +83,11 @@ class RunEntry:
     @property
     def path(self) -> Path:
         return self.folder / self.file
+
+    @cached_property
+    def load_key(self) -> str:
+        """The comparable part of the load, as `RunData.comparable_key` writes it."""
+        return ",".join(f"{k}={self.load.get(k)}" for k in sorted(COMPARABLE_LOAD))
 
     @property
     def samples_path(self) -> Path | None:
@@ -103,7 +121,8 @@ class Snapshot:
         """One row per run x endpoint of ``entries`` (file, position, endpoint, then a column
         per metric: count, errors, p50, p95, p99, mean, min; null where the run lacks it),
         ordered by file and the endpoint's place in the run."""
-        wanted = pa.table({"file": pa.array([e.file for e in entries], pa.string())})
+        names = [e.file for e in entries]
+        wanted = pa.table({"file": pa.array(names, pa.string())})
         columns = ", ".join(
             f"max(m.value) FILTER (WHERE m.metric = '{name}') AS {name}" for name in FIGURES
         )
@@ -113,16 +132,26 @@ class Snapshot:
             "ORDER BY m.file, m.position"
         )
         if self.in_memory is not None:
-            con = duckdb.connect()
-            try:
-                con.register("metrics", self.in_memory)
+            return _query_table(self.in_memory, wanted, query)
+        try:
+            with reading(self.folder) as con:
                 con.register("wanted", wanted)
                 return con.sql(query).to_arrow_table()
-            finally:
-                con.close()
-        with reading(self.folder) as con:
-            con.register("wanted", wanted)
-            return con.sql(query).to_arrow_table()
+        except IndexUnavailable as exc:  # replaced by something unreadable since: the files
+            log.warning("index of %s unreadable (%s): reading the runs' files", self.folder, exc)
+            stamps = [FileStamp.of(self.folder / name) for name in names]
+            _, metrics, _ = tables(*_read_files(self.folder, stamps))
+            return _query_table(metrics, wanted, query)
+
+
+def _query_table(metrics: pa.Table, wanted: pa.Table, query: str) -> pa.Table:
+    con = duckdb.connect()
+    try:
+        con.register("metrics", metrics)
+        con.register("wanted", wanted)
+        return con.sql(query).to_arrow_table()
+    finally:
+        con.close()
 
 
 def _entry(folder: Path, row: Sequence[Any]) -> RunEntry:
@@ -212,11 +241,19 @@ class HistoryIndex:
     def snapshot(self) -> Snapshot:
         """Every readable run of the folder, oldest first, from an index that is up to date."""
         files = listing(self.folder)
-        found = self._fresh_snapshot(files)
+        key = self.folder.resolve()
+        with _recent_lock:
+            recent = _recent.get(key)
+        found = recent[1] if recent is not None and recent[0] == files else None
+        if found is None:
+            found = self._fresh_snapshot(files)
         if found is None and files and self.refresh():
-            found = self._fresh_snapshot(listing(self.folder))
+            files = listing(self.folder)
+            found = self._fresh_snapshot(files)
         if found is None:  # read-only folder, a writer holding on, or files still changing
             found = self._memory_snapshot(files)
+        with _recent_lock:
+            _recent[key] = (files, found)
         for path, reason in found.skipped:
             if self._on_skip is not None:
                 self._on_skip(path, reason)

@@ -26,6 +26,8 @@ LATENCY_FIELDS = {
     "p50": "p50_ms", "p95": "p95_ms", "p99": "p99_ms", "mean": "mean_ms", "min": "min_ms",
 }  # fmt: skip
 OVERALL = "overall"
+#: the load settings that make two runs comparable (duration and warm-up do not)
+COMPARABLE_LOAD = ("model", "concurrency", "rate", "workers", "engine")
 #: every metric a run x endpoint has in the index
 FIGURES = ("count", "errors", *LATENCY_FIELDS)
 

@@ -23,18 +23,15 @@ from pathlib import Path
 from perfkit.errors import InputError
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.index import RunEntry, entry_of_file
+from perfkit.runs.index_rows import COMPARABLE_LOAD
 
-#: the load settings that make two runs comparable (duration and warm-up do not)
-COMPARABLE_LOAD = ("model", "concurrency", "rate", "workers", "engine")
-
-
-def load_key(entry: RunEntry) -> str:
-    """The comparable part of the run's load, as `RunData.comparable_key` writes it."""
-    return ",".join(f"{k}={entry.load.get(k)}" for k in sorted(COMPARABLE_LOAD))
+__all__ = ["COMPARABLE_LOAD", "Pair", "comparable", "latest", "named", "pair_of", "previous",
+           "resolve", "resolve_pair"]  # fmt: skip
 
 
 def comparable(a: RunEntry, b: RunEntry) -> bool:
-    return (a.target, a.scenario, load_key(a)) == (b.target, b.scenario, load_key(b))
+    """Same target label, scenario and comparable load (`RunData.comparable_key`)."""
+    return (a.target, a.scenario, a.load_key) == (b.target, b.scenario, b.load_key)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from perfkit.analysis.indexed import history_data
 from perfkit.importers import import_files
 from perfkit.runs.artifacts import write_run
 from perfkit.runs.catalog import Catalog
@@ -98,8 +99,14 @@ def test_a_corrupt_index_is_rebuilt_from_the_files(tmp_path: Path) -> None:
     folder = _history(tmp_path)
     expected = _indexed(folder)
     index_path(folder).write_bytes(b"not a database at all" * 100)
-    assert {e.run_id for e in Catalog.of(folder).entries} == expected
-    assert _indexed(folder) == expected
+    catalog = Catalog.of(folder)  # this process's last snapshot: the files have not changed
+    assert {e.run_id for e in catalog.entries} == expected
+    assert len(history_data(catalog, catalog.entries)) == len(expected)  # read from the files
+    write_run(make_run(started=T0), folder)  # a change: the index is rebuilt from the files
+    assert {e.run_id for e in Catalog.of(folder).entries} == expected | {
+        f"{T0:%Y%m%dT%H%M%SZ}-test"
+    }
+    assert _indexed(folder) == expected | {f"{T0:%Y%m%dT%H%M%SZ}-test"}
 
 
 def _write_runs(folder: str, hour: int) -> None:
