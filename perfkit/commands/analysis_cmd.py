@@ -154,7 +154,7 @@ def compare(
         typer.echo(f"warning: {warning}", err=True)
     result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
     if as_json:
-        _echo_json(result.to_dict() | {"warnings": pair.warnings})
+        _echo_json(result.to_dict())
     else:
         _print_comparison(result, Console(), everything=everything)
     if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
