@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from perfkit.analysis.adapt import stored_run_data
@@ -101,3 +103,71 @@ def compare_entries(
         history=noise_runs(catalog, base, candidate),
         force=force,
     )
+
+
+_FRAME_COLUMNS = ["run_id", "started_at", "commit", "endpoint", "metric", "value"]
+
+
+def indexed_trend_frame(
+    catalog: Catalog, entries: Sequence[RunEntry], metrics: Sequence[str]
+) -> pd.DataFrame:
+    """`trend_frame` of ``entries`` computed inside DuckDB from their index rows: the same
+    long table (oldest run first, endpoints in the run's order, metrics in the given order),
+    without a `RunData` per run (10,000 runs: a tenth of the memory)."""
+    order = sorted(range(len(entries)), key=lambda i: (entries[i].started_at, entries[i].run_id))
+    runs = pa.table({
+        "file": [entries[i].file for i in order],
+        "folder": [str(entries[i].folder) for i in order],
+        "rank": list(range(len(order))),
+        "run_id": [entries[i].run_id for i in order],
+        "started_at": [entries[i].started_at for i in order],
+        "commit": pa.array([entries[i].commit for i in order], pa.string()),
+        "duration_s": pa.array([entries[i].duration_s for i in order], pa.float64()),
+    })  # fmt: skip
+    parts = []
+    for folder, table in catalog.figures(entries).items():
+        parts.append(table.append_column("folder", pa.array([str(folder)] * table.num_rows)))
+    figures = pa.concat_tables(parts) if parts else None
+    if figures is None:
+        return pd.DataFrame(
+            columns=["run_id", "started_at", "commit", "endpoint", "metric", "value"]
+        )
+    selects = []
+    for n, metric in enumerate(metrics):
+        if metric == "throughput":
+            value = "CASE WHEN r.duration_s > 0 THEN f.count / r.duration_s ELSE 0.0 END"
+        elif metric == "error_rate":
+            value = "CASE WHEN f.count > 0 THEN f.errors / f.count ELSE 0.0 END"
+        elif metric in LATENCY_FIELDS:
+            value = f"f.{metric}"
+        else:
+            continue
+        selects.append(
+            f"SELECT r.rank, f.position, {n} AS m, r.run_id, r.started_at, r.commit, f.endpoint, "
+            f"'{metric}' AS metric, {value} AS value FROM figures f JOIN runs r "
+            "ON f.file = r.file AND f.folder = r.folder"
+        )
+    query = (
+        "SELECT run_id, started_at, commit, endpoint, metric, value FROM ("
+        + " UNION ALL ".join(selects)
+        + ") WHERE value IS NOT NULL AND NOT isnan(value) ORDER BY rank, position, m"
+    )
+    con = duckdb.connect()
+    try:
+        con.register("runs", runs)
+        con.register("figures", figures)
+        frame: pd.DataFrame = con.sql(query).df()
+    finally:
+        con.close()
+    frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True)
+    return frame
+
+
+def gate_history(catalog: Catalog, entries: Sequence[RunEntry]) -> tuple[RunData, list[RunData]]:
+    """The newest of ``entries`` and the runs `gate_run` judges it against: its comparable
+    runs among ``entries`` (the newest `HISTORY_WINDOW`, all the gate looks at)."""
+    candidate = entries[-1]
+    same = [e for e in entries if e.run_id != candidate.run_id and comparable(e, candidate)]
+    same.sort(key=lambda e: (e.started_at, e.run_id))
+    data = history_data(catalog, [*same[-HISTORY_WINDOW:], candidate])
+    return data[-1], data[:-1]

@@ -16,7 +16,8 @@ from pathlib import Path
 import orjson
 
 from perfkit.analysis import CompareOptions, compare_stored, stored_run_data, trends
-from perfkit.analysis.indexed import compare_entries, history_data
+from perfkit.analysis.indexed import compare_entries, indexed_trend_frame
+from perfkit.analysis.trends import trends_of_frame
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.history import History
 from perfkit.runs.names import resolve_pair
@@ -29,7 +30,7 @@ def _step(step: str, folder: Path) -> None:
         Catalog.of(folder)
     elif step == "trends":
         catalog = Catalog.of(folder)
-        trends(history_data(catalog, catalog.baselines()), METRICS)
+        trends_of_frame(indexed_trend_frame(catalog, catalog.baselines(), METRICS))
     elif step == "compare":
         catalog = Catalog.of(folder)
         pair = resolve_pair(catalog, "previous", "latest")

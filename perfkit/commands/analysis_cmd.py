@@ -197,8 +197,8 @@ def trends_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Change points in each endpoint's metrics over the history of baseline runs."""
-    from perfkit.analysis.indexed import history_data
-    from perfkit.analysis.trends import gate_run, trends, unavailable
+    from perfkit.analysis.indexed import gate_history, history_data, indexed_trend_frame
+    from perfkit.analysis.trends import gate_run, trends_of_frame, unavailable
     from perfkit.project import Project
     from perfkit.runs.catalog import Catalog
 
@@ -210,14 +210,14 @@ def trends_cmd(
     stored = catalog.baselines(target, scenario)
     if not stored:
         raise InputError(f"no runs in {runs}" + (f" for target {target!r}" if target else ""))
-    data = history_data(catalog, stored)
-    found = trends(data, metric, min_magnitude=options.threshold)
-    verdict = gate_run(data[-1], data[:-1], options) if gate else None
-    notes = unavailable(data, metric)
+    frame = indexed_trend_frame(catalog, stored, metric)
+    found = trends_of_frame(frame, min_magnitude=options.threshold)
+    verdict = gate_run(*gate_history(catalog, stored), options) if gate else None
+    notes = unavailable(history_data(catalog, [e for e in stored if e.origin]), metric)
     if as_json:
         _echo_json(
             {
-                "runs": len(data),
+                "runs": len(stored),
                 "points": [_point(s) for s in stored],
                 "trends": [t.to_dict() for t in found],
                 "notes": notes,

@@ -12,7 +12,13 @@ import pytest
 
 from perfkit.analysis import CompareOptions, compare_stored, gate_run, stored_run_data, trends
 from perfkit.analysis.data import RunData
-from perfkit.analysis.indexed import compare_entries, history_data
+from perfkit.analysis.indexed import (
+    compare_entries,
+    gate_history,
+    history_data,
+    indexed_trend_frame,
+)
+from perfkit.analysis.trends import trends_of_frame
 from perfkit.bench.history import generate
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.history import History
@@ -73,12 +79,14 @@ def test_trends_and_the_gate_agree_with_reading_every_file(history: Path) -> Non
     files = [stored_run_data(s, with_samples=False) for s in History(history).runs(kind="baseline")]
     catalog = Catalog.of(history)
     indexed = history_data(catalog, catalog.baselines())
-    assert [t.to_dict() for t in trends(indexed, METRICS)] == [
-        t.to_dict() for t in trends(files, METRICS)
-    ]
+    expected = [t.to_dict() for t in trends(files, METRICS)]
+    assert [t.to_dict() for t in trends(indexed, METRICS)] == expected
+    frame = indexed_trend_frame(catalog, catalog.baselines(), METRICS)
+    assert [t.to_dict() for t in trends_of_frame(frame)] == expected
     options = CompareOptions()
     gate = gate_run(indexed[-1], indexed[:-1], options).to_dict()
     assert gate == gate_run(files[-1], files[:-1], options).to_dict()
+    assert gate == gate_run(*gate_history(catalog, catalog.baselines()), options).to_dict()
 
 
 def test_compare_previous_latest_agrees_with_reading_every_file(history: Path) -> None:

@@ -9,14 +9,16 @@ trends`` do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from perfkit.analysis import CompareOptions, Comparison, RunData, Trend, gate_run, trends
-from perfkit.analysis.indexed import compare_entries, full_run, history_data
+from perfkit.analysis import CompareOptions, Comparison, Trend, gate_run
+from perfkit.analysis.indexed import compare_entries, full_run, gate_history, indexed_trend_frame
+from perfkit.analysis.trends import trends_of_frame
 from perfkit.errors import InputError
 from perfkit.mcp.config import McpConfig
 from perfkit.mcp.context import ServerContext
@@ -81,9 +83,9 @@ def _compare_result(result: Comparison, warnings: list[str]) -> CompareResult:
     )
 
 
-def _check_endpoints(data: list[RunData], endpoints: list[str] | None) -> None:
-    """`InputError` naming the first endpoint no run of ``data`` has."""
-    known = {"overall", *(name for run in data for name in run.endpoints)}
+def _check_endpoints(names: Iterable[str], endpoints: list[str] | None) -> None:
+    """`InputError` naming the first endpoint not among ``names`` (the runs' endpoints)."""
+    known = {"overall", *names}
     unknown = sorted(set(endpoints or ()) - known)
     if unknown:
         raise InputError(f"unknown endpoint {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -193,16 +195,16 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                 raise InputError(
                     f"no runs in {catalog.where}" + (f" for target {target!r}" if target else "")
                 )
-            data = history_data(catalog, stored)
-            _check_endpoints(data, endpoints)
             chosen = list(metrics or ("p50", "p95", "p99", "throughput", "error_rate"))
+            frame = indexed_trend_frame(catalog, stored, chosen)
+            _check_endpoints(frame["endpoint"].unique(), endpoints)
             commits = {e.run_id: e.commit for e in stored}
             options = _options(config, None)
-            found = trends(data, chosen, endpoints=endpoints, min_magnitude=options.threshold)
-            verdict = gate_run(data[-1], data[:-1], options) if gate else None
+            found = trends_of_frame(frame, endpoints=endpoints, min_magnitude=options.threshold)
+            verdict = gate_run(*gate_history(catalog, stored), options) if gate else None
             return guard.clean(
                 TrendsResult(
-                    runs=len(data),
+                    runs=len(stored),
                     trends=[_trend_item(trend, commits) for trend in found],
                     gate=None if verdict is None else verdict.to_dict(),
                 )
