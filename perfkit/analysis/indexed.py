@@ -11,11 +11,13 @@ notebooks, the dashboard and the MCP tools call.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from perfkit.analysis.adapt import stored_run_data
 from perfkit.analysis.compare import HISTORY_WINDOW, CompareOptions, Comparison, compare_runs
@@ -24,6 +26,7 @@ from perfkit.runs.catalog import Catalog
 from perfkit.runs.history import StoredRun, read_run
 from perfkit.runs.index import RunEntry
 from perfkit.runs.index_rows import FIGURES, LATENCY_FIELDS, OVERALL
+from perfkit.runs.index_store import EPOCH
 from perfkit.runs.names import COMPARABLE_LOAD, comparable
 
 
@@ -111,56 +114,59 @@ _FRAME_COLUMNS = ["run_id", "started_at", "commit", "endpoint", "metric", "value
 def indexed_trend_frame(
     catalog: Catalog, entries: Sequence[RunEntry], metrics: Sequence[str]
 ) -> pd.DataFrame:
-    """`trend_frame` of ``entries`` computed inside DuckDB from their index rows: the same
-    long table (oldest run first, endpoints in the run's order, metrics in the given order),
-    without a `RunData` per run (10,000 runs: a tenth of the memory)."""
-    order = sorted(range(len(entries)), key=lambda i: (entries[i].started_at, entries[i].run_id))
-    runs = pa.table({
-        "file": [entries[i].file for i in order],
-        "folder": [str(entries[i].folder) for i in order],
-        "rank": list(range(len(order))),
-        "run_id": [entries[i].run_id for i in order],
-        "started_at": [entries[i].started_at for i in order],
-        "commit": pa.array([entries[i].commit for i in order], pa.string()),
-        "duration_s": pa.array([entries[i].duration_s for i in order], pa.float64()),
+    """`trend_frame` of ``entries`` built column-wise from their index rows: the same long
+    table (oldest run first, endpoints in the run's order, metrics in the given order),
+    without a `RunData` per run or a Python object per value."""
+    order = sorted(entries, key=lambda e: (e.started_at, e.run_id))
+    rank = {(e.folder, e.file): i for i, e in enumerate(order)}
+    tables = catalog.figures(order)
+    if not tables:
+        return pd.DataFrame(columns=_FRAME_COLUMNS)
+    cols: dict[str, list[Any]] = {"rank": [], "position": [], "endpoint": []}
+    cols |= {name: [] for name in FIGURES}
+    for folder, table in tables.items():
+        data = table.to_pydict()
+        cols["rank"] += [rank[folder, f] for f in data["file"]]
+        for name in ("position", "endpoint", *FIGURES):
+            cols[name] += data[name]
+    sort = np.lexsort((np.asarray(cols["position"]), np.asarray(cols["rank"])))
+    runs = np.asarray(cols["rank"])[sort]
+    figures = {n: np.asarray(cols[n], dtype=np.float64)[sort] for n in FIGURES}  # None -> NaN
+    duration = np.asarray([e.duration_s for e in order], dtype=np.float64)[runs]
+    values = [_metric_values(m, figures, duration) for m in metrics]
+    stacked = np.column_stack(values).ravel()  # run, endpoint, then metric: trend_frame's order
+    keep = ~np.isnan(stacked)
+    repeat = len(metrics)
+    micros = np.asarray([_micros(e.started_at) for e in order], dtype=np.int64)[runs]
+    frame = pd.DataFrame({
+        "run_id": np.repeat(np.asarray([e.run_id for e in order], dtype=object)[runs], repeat),
+        "started_at": pd.to_datetime(np.repeat(micros, repeat), unit="us", utc=True),
+        "commit": np.repeat(np.asarray([e.commit for e in order], dtype=object)[runs], repeat),
+        "endpoint": np.repeat(np.asarray(cols["endpoint"], dtype=object)[sort], repeat),
+        "metric": np.tile(np.asarray(list(metrics), dtype=object), len(runs)),
+        "value": stacked,
     })  # fmt: skip
-    parts = []
-    for folder, table in catalog.figures(entries).items():
-        parts.append(table.append_column("folder", pa.array([str(folder)] * table.num_rows)))
-    figures = pa.concat_tables(parts) if parts else None
-    if figures is None:
-        return pd.DataFrame(
-            columns=["run_id", "started_at", "commit", "endpoint", "metric", "value"]
-        )
-    selects = []
-    for n, metric in enumerate(metrics):
+    return frame[keep].reset_index(drop=True)
+
+
+def _metric_values(
+    metric: str, figures: dict[str, NDArray[np.float64]], duration: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``metric`` of every row as `EndpointData.value(metric, prefer_summary=True)`."""
+    count, errors = figures["count"], figures["errors"]
+    with np.errstate(divide="ignore", invalid="ignore"):
         if metric == "throughput":
-            value = "CASE WHEN r.duration_s > 0 THEN f.count / r.duration_s ELSE 0.0 END"
-        elif metric == "error_rate":
-            value = "CASE WHEN f.count > 0 THEN f.errors / f.count ELSE 0.0 END"
-        elif metric in LATENCY_FIELDS:
-            value = f"f.{metric}"
-        else:
-            continue
-        selects.append(
-            f"SELECT r.rank, f.position, {n} AS m, r.run_id, r.started_at, r.commit, f.endpoint, "
-            f"'{metric}' AS metric, {value} AS value FROM figures f JOIN runs r "
-            "ON f.file = r.file AND f.folder = r.folder"
-        )
-    query = (
-        "SELECT run_id, started_at, commit, endpoint, metric, value FROM ("
-        + " UNION ALL ".join(selects)
-        + ") WHERE value IS NOT NULL AND NOT isnan(value) ORDER BY rank, position, m"
-    )
-    con = duckdb.connect()
-    try:
-        con.register("runs", runs)
-        con.register("figures", figures)
-        frame: pd.DataFrame = con.sql(query).df()
-    finally:
-        con.close()
-    frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True)
-    return frame
+            return np.where(duration > 0, count / duration, 0.0)
+        if metric == "error_rate":
+            return np.where(count > 0, errors / count, 0.0)
+    if metric in LATENCY_FIELDS:
+        return figures[metric]
+    return np.full(count.shape, np.nan)
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def gate_history(catalog: Catalog, entries: Sequence[RunEntry]) -> tuple[RunData, list[RunData]]:
