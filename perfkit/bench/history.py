@@ -67,7 +67,8 @@ def _probe(step: str, folder: Path) -> tuple[float, float]:
         stdout=subprocess.PIPE,
     )
     assert proc.stdout is not None
-    out = proc.stdout.read()
+    with proc.stdout:
+        out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
