@@ -16,15 +16,13 @@ import pyarrow.compute as pc
 
 from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
 from perfkit.analysis.data import EndpointData, HistogramDistribution, RunData
-from perfkit.errors import InputError
 from perfkit.histogram import LatencyHistogram
 from perfkit.machine import Testbed
 from perfkit.runs.history import History, StoredRun, read_run
 from perfkit.runs.model import Run, Stats, TrialStats
+from perfkit.runs.names import COMPARABLE_LOAD
 from perfkit.runs.samples import read_samples
 
-#: the load settings that make two runs comparable (duration and warm-up do not)
-COMPARABLE_LOAD = ("model", "concurrency", "rate", "workers", "engine")
 _SUMMARY = {
     "p50": "p50_ms",
     "p90": "p90_ms",
@@ -201,23 +199,3 @@ def other_runs(history: Sequence[StoredRun], *runs: StoredRun | None) -> list[Ru
     the verdict is judged against (its comparable ones are picked by `compare_runs`)."""
     skip = {s.run.run_id for s in runs if s is not None}
     return [stored_run_data(s, with_samples=False) for s in history if s.run.run_id not in skip]
-
-
-def resolve(
-    history: History, key: str, *, target: str | None = None, scenario: str | None = None
-) -> StoredRun:
-    """A run named by ``latest``, ``previous``, a path, a file name or a run id."""
-    if key in ("latest", "previous"):
-        found = (history.latest if key == "latest" else history.previous)(target, scenario)
-        if found is None:
-            wanted = "two runs" if key == "previous" else "a run"
-            raise InputError(
-                f"{key}: the history in {history.folder} does not hold {wanted}"
-                + (f" of target {target!r}" if target else "")
-                + (f" and scenario {scenario!r}" if scenario else "")
-            )
-        return found
-    path = Path(key)
-    if path.suffix == ".json" and path.is_file():
-        return StoredRun(path, read_run(path))
-    return history.load(key)

@@ -106,7 +106,25 @@ def trends(
     Each point of a series is one run's value, so the t-test behind a change point compares
     runs with runs (never requests); a step smaller than ``min_magnitude`` (relative, the
     compare threshold) is not reported however significant, as in otava's magnitude gate."""
-    frame = trend_frame(runs, metrics)
+    return trends_of_frame(
+        trend_frame(runs, metrics),
+        endpoints=endpoints,
+        window=window,
+        max_pvalue=max_pvalue,
+        min_magnitude=min_magnitude,
+    )
+
+
+def trends_of_frame(
+    frame: pd.DataFrame,
+    *,
+    endpoints: Sequence[str] | None = None,
+    window: int = 50,
+    max_pvalue: float = 0.001,
+    min_magnitude: float = 0.10,
+) -> list[Trend]:
+    """`trends` of a `trend_frame` (or the same long table read from the history's index:
+    `perfkit.analysis.indexed.indexed_trend_frame`)."""
     out: list[Trend] = []
     for (endpoint, metric), group in frame.groupby(["endpoint", "metric"], sort=False):
         if endpoints is not None and endpoint not in endpoints:

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from perfkit.analysis.report import AnalyticsOptions
     from perfkit.analysis.trends import Trend
     from perfkit.analysis.verdict import CompareOptions
-    from perfkit.runs.history import History, StoredRun
+    from perfkit.runs.catalog import Catalog
+    from perfkit.runs.index import RunEntry
 
 RUNS = typer.Option(
     None, "--runs", help="The history folder of runs; default: the project's reports/performance."
@@ -85,15 +86,17 @@ CONFIRM = typer.Option(
 )
 
 
-def _confirm(result: Comparison, base: StoredRun, candidate: StoredRun, *, runs: Path,
+def _confirm(result: Comparison, base: RunEntry, candidate: RunEntry, *, runs: Path,
              options: CompareOptions, budget_s: float) -> Comparison:  # fmt: skip
-    """`perfkit.loadgen.confirm` on a regression, else ``result`` as it is."""
+    """`perfkit.loadgen.confirm` on a regression, else ``result`` as it is (the two runs
+    are decoded only then)."""
     if not result.regressed or budget_s == 0:
         return result
+    from perfkit.analysis.indexed import full_run
     from perfkit.loadgen.confirm import Confirmation, confirm_regression
 
     conf = Confirmation.here(runs, options, budget_s)
-    return confirm_regression(result, base.run, candidate.run, conf)
+    return confirm_regression(result, full_run(base).run, full_run(candidate).run, conf)
 
 
 def _options(threshold: float | None, floor_ms: float | None) -> CompareOptions:
@@ -132,21 +135,26 @@ def compare(
     """Compare two runs per endpoint; exit 1 when anything regressed, 3 when the
     environment changed (another testbed, a machine-wide shift: re-run).
 
-    The noise between runs comes from interleaved trials (baseline --repeat N
-    --base-target URL), else from the comparable runs of the history folder."""
-    from perfkit.analysis.adapt import compare_stored, resolve
+    ``previous`` is the last comparable baseline run before the candidate; a base newer
+    than the candidate is warned about. The noise between runs comes from interleaved
+    trials (baseline --repeat N --base-target URL), else from the comparable runs of the
+    history folder (read from its index: only the two runs compared are decoded)."""
+    from perfkit.analysis.indexed import compare_entries, full_run
     from perfkit.project import Project
-    from perfkit.runs.history import History
+    from perfkit.runs.catalog import Catalog
+    from perfkit.runs.names import resolve_pair
 
     options = _options(threshold, floor_ms)
     at_least(confirm_budget, 0, "--confirm-budget")
     runs = runs or Project.find().runs
     check_files(junit, summary)
-    history = History(runs)
-    b = resolve(history, candidate, target=target, scenario=scenario)
-    a = _base_run(history, base, b, target=target, scenario=scenario)
-    result = compare_stored(history.runs(), a, b, options, force=force)
-    result = _confirm(result, a, b, runs=runs, options=options, budget_s=confirm_budget)
+    catalog = Catalog.of(runs)
+    pair = resolve_pair(catalog, base, candidate, target=target, scenario=scenario)
+    for warning in pair.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
+    result = _confirm(result, pair.base, pair.candidate, runs=runs, options=options,
+                      budget_s=confirm_budget)  # fmt: skip
     if as_json:
         _echo_json(result.to_dict())
     else:
@@ -154,43 +162,26 @@ def compare(
     if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         from perfkit.ci import comparison_outcome
 
-        outcome = comparison_outcome(result.to_dict(), b.run.health_score)
+        outcome = comparison_outcome(result.to_dict(), full_run(pair.candidate).run.health_score)
         write_outputs(outcome, junit, summary)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
 
-def _base_run(
-    history: History, base: str, candidate: StoredRun, *, target: str | None, scenario: str | None
-) -> StoredRun:
-    """``base`` resolved; ``latest@BRANCH`` is the newest other run recorded on that branch."""
-    from perfkit.analysis.adapt import resolve
-
-    if not base.startswith("latest@"):
-        return resolve(history, base, target=target, scenario=scenario)
-    branch = base.removeprefix("latest@")
-    found = history.latest_on_branch(branch, target, scenario, exclude=candidate.run.run_id)
-    if found is None:
-        raise InputError(f"{base}: no other run of branch {branch!r} in {history.folder}")
-    return found
-
-
-def _point(stored: StoredRun) -> dict[str, str | None]:
+def _point(entry: RunEntry) -> dict[str, str | None]:
     """One point of a trend: the run, when, and where it came from."""
-    run, env = stored.run, stored.run.environment
-    return {"run_id": run.run_id, "started_at": run.started_at.isoformat(),
-            "git_commit": env.git_commit, "git_branch": env.git_branch,
-            "ci_job_url": env.ci_job_url}  # fmt: skip
+    return {"run_id": entry.run_id, "started_at": entry.started_at.isoformat(),
+            "git_commit": entry.commit, "git_branch": entry.branch,
+            "ci_job_url": entry.ci_job_url}  # fmt: skip
 
 
-def _print_points(stored: list[StoredRun], console: Console) -> None:
+def _print_points(stored: list[RunEntry], console: Console) -> None:
     table = Table(title=f"{len(stored)} runs, oldest first")
     for column in ("started (UTC)", "run", "commit", "branch"):
         table.add_column(column)
-    for s in stored:
-        env = s.run.environment
-        table.add_row(f"{s.run.started_at:%Y-%m-%d %H:%M:%S}", s.run.run_id,
-                      (env.git_commit or "-")[:12], env.git_branch or "-")  # fmt: skip
+    for e in stored:
+        table.add_row(f"{e.started_at:%Y-%m-%d %H:%M:%S}", e.run_id,
+                      (e.commit or "-")[:12], e.branch or "-")  # fmt: skip
     console.print(table)
 
 
@@ -211,34 +202,34 @@ def trends_cmd(
     confirm_budget: float = CONFIRM,
     as_json: bool = JSON,
 ) -> None:
-    """Change points in each endpoint's metrics over the history of runs."""
-    from perfkit.analysis.adapt import stored_run_data
-    from perfkit.analysis.trends import gate_run, trends, unavailable
+    """Change points in each endpoint's metrics over the history of baseline runs."""
+    from perfkit.analysis.indexed import gate_history, history_data, indexed_trend_frame
+    from perfkit.analysis.trends import gate_run, trends_of_frame, unavailable
     from perfkit.project import Project
-    from perfkit.runs.history import History
+    from perfkit.runs.catalog import Catalog
+    from perfkit.runs.names import comparable
 
     options = _options(threshold, floor_ms)
     at_least(confirm_budget, 0, "--confirm-budget")
     _check_metrics(metric)
     runs = runs or Project.find().runs
 
-    history = History(runs)
-    stored = history.runs(target, scenario, "baseline")
+    catalog = Catalog.of(runs)
+    stored = catalog.baselines(target, scenario)
     if not stored:
         raise InputError(f"no runs in {runs}" + (f" for target {target!r}" if target else ""))
-    data = [stored_run_data(s, with_samples=False) for s in stored]
-    found = trends(data, metric, min_magnitude=options.threshold)
-    verdict = gate_run(data[-1], data[:-1], options) if gate else None
-    key = data[-1].comparable_key()
-    like = [s for s, d in zip(stored, data, strict=True) if d.comparable_key() == key]
+    frame = indexed_trend_frame(catalog, stored, metric)
+    found = trends_of_frame(frame, min_magnitude=options.threshold)
+    verdict = gate_run(*gate_history(catalog, stored), options) if gate else None
+    like = [e for e in stored if comparable(e, stored[-1])]
     if verdict is not None and len(like) > 1:  # confirmed against the newest comparable run
         verdict = _confirm(verdict, like[-2], like[-1], runs=runs, options=options,
                            budget_s=confirm_budget)  # fmt: skip
-    notes = unavailable(data, metric)
+    notes = unavailable(history_data(catalog, [e for e in stored if e.origin]), metric)
     if as_json:
         _echo_json(
             {
-                "runs": len(data),
+                "runs": len(stored),
                 "points": [_point(s) for s in stored],
                 "trends": [t.to_dict() for t in found],
                 "notes": notes,
@@ -258,7 +249,7 @@ def _check_metrics(metric: list[str]) -> None:
 
 
 def _print_trends_report(
-    stored: list[StoredRun], found: list[Trend], notes: list[str], verdict: Comparison | None
+    stored: list[RunEntry], found: list[Trend], notes: list[str], verdict: Comparison | None
 ) -> None:
     console = _console()
     _print_points(stored, console)
@@ -309,7 +300,7 @@ def analytics(
     from perfkit.analysis.report import AnalyticsOptions, analytics_from_live
     from perfkit.live import analytics_documents
     from perfkit.project import Project
-    from perfkit.runs.history import History
+    from perfkit.runs.catalog import Catalog
 
     runs = runs or Project.find().runs
 
@@ -321,7 +312,7 @@ def analytics(
             documents = analytics_documents(client, live.rstrip("/"))
         report = analytics_from_live(*documents, options=options, now=now)
     else:
-        report = _run_report(History(runs), run, base, options, force=force, now=now)
+        report = _run_report(Catalog.of(runs), run, base, options, force=force, now=now)
     json_path, md_path = write_report(report, out, now=now)
     if as_json:
         _echo_json(report)
@@ -330,7 +321,7 @@ def analytics(
 
 
 def _run_report(
-    history: History,
+    catalog: Catalog,
     run: str,
     base: str | None,
     options: AnalyticsOptions,
@@ -339,15 +330,23 @@ def _run_report(
     now: datetime,
 ) -> dict[str, Any]:
     """The report of a recorded run, compared with ``base`` when one is given."""
-    from perfkit.analysis.adapt import other_runs, resolve, stored_run_data
+    from perfkit.analysis.adapt import stored_run_data
+    from perfkit.analysis.indexed import full_run, noise_runs
     from perfkit.analysis.report import analytics_from_run
+    from perfkit.runs.names import resolve, resolve_pair
 
-    stored = resolve(history, run)
-    previous = None if base is None else resolve(history, base)
+    if base is None:
+        chosen, previous = resolve(catalog, run), None
+    else:
+        pair = resolve_pair(catalog, base, run)
+        chosen, previous = pair.candidate, pair.base
+        for warning in pair.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+    stored = full_run(chosen)
     return analytics_from_run(
         stored_run_data(stored),
-        None if previous is None else stored_run_data(previous),
-        history=other_runs(history.runs(), stored, previous),
+        None if previous is None else stored_run_data(full_run(previous)),
+        history=() if previous is None else noise_runs(catalog, previous, chosen),
         options=options,
         force=force,
         now=now,

@@ -207,3 +207,19 @@ def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
         typer.echo(markdown(verdict_bench.rejudge(rejudge, opts)))
     else:
         typer.echo(markdown(verdict_bench.run_bench(opts)))
+
+
+@app.command("history")
+def history(
+    runs: int = typer.Option(10_000, "--runs", help="Runs in the generated history."),
+    files_runs: int = typer.Option(
+        1000, "--files-runs", help="Runs of the side-by-side history read file by file (0: none)."
+    ),
+) -> None:
+    """The history index at scale: build, trends, compare, an MCP call, peak memory."""
+    at_least(runs, 3, "--runs")
+    at_least(files_runs, 0, "--files-runs")
+    installed("mcp", "perfkit[mcp]", "perfkit bench history")
+    from perfkit.bench import history as history_bench
+
+    typer.echo(history_bench.markdown(history_bench.run_bench(runs, files_runs)))

@@ -60,15 +60,28 @@ def push_cmd(
     )
 
 
+KEEP_LOCAL = typer.Option(
+    None, "--keep", help="Then keep only the newest N runs of the local history (default: all)."
+)
+
+
 @app.command("pull")
 def pull_cmd(
-    *, remote: str | None = REMOTE, branch: str | None = BRANCH, runs: Path | None = RUNS
+    *,
+    remote: str | None = REMOTE,
+    branch: str | None = BRANCH,
+    runs: Path | None = RUNS,
+    keep: int | None = KEEP_LOCAL,
 ) -> None:
-    """Copy the branch's runs that the local history does not hold (adds files only)."""
+    """Copy the branch's runs that the local history does not hold (adds files only;
+    with --keep, the oldest local runs beyond N are then removed)."""
     from perfkit.project import Project
     from perfkit.runs.git import redact, resolve_remote
+    from perfkit.runs.retention import prune
     from perfkit.runs.sync import pull
 
+    if keep is not None and keep < 1:
+        raise InputError(f"--keep must be at least 1 (got {keep})")
     project = Project.find()
     settings = project.history
     url = resolve_remote(remote or settings.remote, project.root)
@@ -80,3 +93,54 @@ def pull_cmd(
         typer.echo(f"no history yet: {where} does not exist (the first push creates it)")
         return
     typer.echo(f"pulled {len(result.added)} run(s) into {folder} ({result.on_branch} on {where})")
+    if keep is not None:
+        removed = prune(folder, keep)
+        typer.echo(f"removed {len(removed)} old run(s) from {folder}, kept the newest {keep}")
+
+
+@app.command("prune")
+def prune_cmd(
+    *,
+    keep: int = typer.Option(..., "--keep", help="How many of the newest runs to keep."),
+    runs: Path | None = RUNS,
+) -> None:
+    """Keep only the newest N runs of the local history (JSON, samples and summary)."""
+    from perfkit.project import Project
+    from perfkit.runs.retention import prune
+
+    if keep < 1:
+        raise InputError(f"--keep must be at least 1 (got {keep})")
+    folder = runs or Project.find().runs
+    removed = prune(folder, keep)
+    typer.echo(f"removed {len(removed)} old run(s) from {folder}, kept the newest {keep}")
+
+
+@app.command("stats")
+def stats_cmd(
+    *,
+    runs: Path | None = RUNS,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Runs, size on disk, oldest and newest, per branch and per testbed (from the index)."""
+    import orjson
+
+    from perfkit.project import Project
+    from perfkit.runs.retention import history_stats
+
+    folder = runs or Project.find().runs
+    if not folder.is_dir():
+        raise InputError(f"--runs {folder} is not a folder")
+    stats = history_stats(folder)
+    if as_json:
+        typer.echo(orjson.dumps(stats.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        return
+    kinds = ", ".join(f"{n} {k}" for k, n in stats.kinds.items()) or "none"
+    typer.echo(f"{folder}: {stats.runs} runs ({kinds}), {stats.size_bytes / 2**20:.1f} MB"
+               f" (index {stats.index_bytes / 2**20:.1f} MB)")  # fmt: skip
+    typer.echo(f"oldest {stats.oldest or '-'}, newest {stats.newest or '-'}")
+    for b in stats.branches:
+        typer.echo(f"  branch {b['branch']}: {b['runs']} runs, newest {b['newest']}")
+    for t in stats.testbeds:
+        typer.echo(f"  testbed {t['testbed']}: {t['runs']} runs")
+    if stats.skipped:
+        typer.echo(f"{stats.skipped} file(s) skipped: not readable runs (named above)")

@@ -2,9 +2,10 @@
 
 Everything is read from what the suite just wrote (the analytics report of notebook 04,
 the runs of the history) and judged by the analysis itself: the comparison is
-`perfkit.analysis.compare_stored` on the newest run and the previous comparable one (the
-same selection and default options as notebook 02), the smoke verdict is the newest
-run's own. What cannot be read becomes a line in ``missing``, never a failure.
+`perfkit.analysis.indexed.compare_entries` on the newest run and the previous comparable
+one (the same names and default options as notebook 02 and `perfkit compare`), the smoke
+verdict is the newest run's own. The history is read through its index: only the runs
+shown are decoded. What cannot be read becomes a line in ``missing``, never a failure.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from pathlib import Path
 
 import orjson
 
-from perfkit.analysis import compare_stored
+from perfkit.analysis.indexed import compare_entries, full_run
 from perfkit.errors import PerfkitError
 from perfkit.reports import headline
 from perfkit.reports.headline import Headline
-from perfkit.reports.selection import load_history, select_pair, short_commit
-from perfkit.runs.history import StoredRun
+from perfkit.reports.selection import short_commit
+from perfkit.runs.catalog import Catalog
+from perfkit.runs.names import resolve_pair
 
 log = logging.getLogger("perfkit.reports.dashboard")
 TREND_RUNS = 20
@@ -65,26 +67,26 @@ def _health(reports_dir: Path, state: DashboardState) -> None:
         state.missing.append(f"{path.name}: not a readable analytics report ({exc})")
 
 
-def _comparison(runs: Sequence[StoredRun], state: DashboardState) -> None:
-    baselines = [s for s in runs if s.run.kind == "baseline"]
-    if not baselines:
+def _comparison(catalog: Catalog, state: DashboardState) -> None:
+    if not catalog.baselines():
         state.missing.append("no comparison: no baseline run in the history")
         return
     try:
-        base, candidate = select_pair(baselines, "previous", "latest")
-        result = compare_stored(baselines, base, candidate, force=True)
+        pair = resolve_pair(catalog, "previous", "latest")
+        result = compare_entries(catalog, pair.base, pair.candidate, force=True)
     except PerfkitError as exc:
         state.missing.append(f"no comparison: {exc}")
         return
-    commits = (short_commit(base.run.environment.git_commit),
-               short_commit(candidate.run.environment.git_commit))  # fmt: skip
+    commits = (short_commit(pair.base.commit), short_commit(pair.candidate.commit))
     state.comparison = headline.comparison(result, commits)
 
 
-def _trends(runs: Sequence[StoredRun], state: DashboardState) -> None:
-    latest = runs[-1].run
-    same = [s.run for s in runs if (s.run.target, s.run.scenario, s.run.kind)
-            == (latest.target, latest.scenario, latest.kind)][-TREND_RUNS:]  # fmt: skip
+def _trends(catalog: Catalog, state: DashboardState) -> None:
+    last = catalog.entries[-1]
+    chosen = [e for e in catalog.entries if (e.target, e.scenario, e.kind)
+              == (last.target, last.scenario, last.kind)][-TREND_RUNS:]  # fmt: skip
+    same = [full_run(e).run for e in chosen]
+    latest = same[-1]
     state.series_label = (
         f"{len(same)} most recent {latest.kind} runs of {latest.target}, scenario {latest.scenario}"
     )
@@ -105,13 +107,16 @@ def gather(reports_dir: Path, history: Sequence[Path]) -> DashboardState:
     state = DashboardState()
     _health(reports_dir, state)
     try:
-        runs = load_history(list(history), kind=None)
+        catalog = Catalog(list(history))
+        if not catalog.entries:
+            shown = ", ".join(str(f) for f in history)
+            raise PerfkitError(f"parameter 'history': no runs found in {shown}")
+        state.smoke = headline.baseline(full_run(catalog.entries[-1]).run)
     except PerfkitError as exc:
         state.missing.append(str(exc))
         return state
-    state.smoke = headline.baseline(runs[-1].run)
-    _comparison(runs, state)
-    _trends(runs, state)
+    _comparison(catalog, state)
+    _trends(catalog, state)
     for line in state.missing:
         log.info("dashboard: %s", line)
     return state

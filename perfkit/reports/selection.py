@@ -2,7 +2,8 @@
 
 The ``history`` parameter names folders (comma-separated); empty means the sample history
 shipped in ``data/history`` plus the user's own runs in ``<reports>/performance``, read
-together, oldest first. Runs are named by ``latest``, ``previous``, a run id or a file name.
+together, oldest first, through their indexes. Runs are named as everywhere else
+(`perfkit.runs.names`): ``latest``, ``previous``, ``latest@BRANCH``, a run id or a file.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from perfkit.errors import InputError
 from perfkit.reports.notebook import ParameterError
 from perfkit.reports.plots import RunLabel
-from perfkit.runs.history import History, StoredRun
+from perfkit.runs.catalog import Catalog
+from perfkit.runs.index import RunEntry
+from perfkit.runs.names import Pair, pair_of, resolve
 
 
 def history_folders(history: str, reports: str) -> list[Path]:
@@ -27,51 +31,33 @@ def history_folders(history: str, reports: str) -> list[Path]:
     return folders
 
 
-def load_history(folders: list[Path], kind: str | None = "baseline") -> list[StoredRun]:
-    """Every readable run of ``folders``, oldest first (unreadable files are skipped with a
-    warning naming them); `ParameterError` when no folder holds a run."""
-    runs = [s for folder in folders for s in History(folder).runs(kind=kind)]
-    if not runs:
+def open_history(folders: list[Path]) -> Catalog:
+    """Every readable run of ``folders``, from their indexes (unreadable files are skipped
+    with a warning naming them); `ParameterError` when no folder holds a baseline run."""
+    catalog = Catalog(folders)
+    if not catalog.baselines():
         shown = ", ".join(str(f) for f in folders)
         raise ParameterError(f"parameter 'history': no runs found in {shown}")
-    return sorted(runs, key=lambda s: (s.run.started_at, s.path.name))
+    return catalog
 
 
-def _same_target(a: StoredRun, b: StoredRun) -> bool:
-    return (a.run.target, a.run.scenario) == (b.run.target, b.run.scenario)
+def pick(catalog: Catalog, key: str, name: str) -> RunEntry:
+    """The run named ``key`` (`perfkit.runs.names`: latest, latest@BRANCH, an id, a file)."""
+    try:
+        return resolve(catalog, key)
+    except InputError as exc:
+        raise ParameterError(f"parameter {name!r}: {exc}") from None
 
 
-def _comparable(a: StoredRun, b: StoredRun) -> bool:
-    return _same_target(a, b) and a.run.load == b.run.load
-
-
-def pick(runs: Sequence[StoredRun], key: str, name: str) -> StoredRun:
-    """The run named ``key`` (``latest``, a run id, a file name or a path)."""
-    if key == "latest":
-        return runs[-1]
-    for stored in runs:
-        if key in (stored.run.run_id, stored.path.name, str(stored.path)):
-            return stored
-    raise ParameterError(f"parameter {name!r}: no run {key!r} in the history")
-
-
-def select_pair(
-    runs: Sequence[StoredRun], base: str, candidate: str
-) -> tuple[StoredRun, StoredRun]:
-    """The candidate, and the base: ``previous`` is the latest run before the candidate
-    that measured the same thing the same way (target label, scenario and load), else the
-    latest of the same target and scenario under another load (the comparison notes it)."""
-    cand = pick(runs, candidate, "candidate")
-    if base != "previous":
-        return pick(runs, base, "base"), cand
-    earlier = [s for s in runs if s.run.started_at < cand.run.started_at and _same_target(s, cand)]
-    if not earlier:
-        raise ParameterError(
-            f"parameter 'base': no earlier run of target {cand.run.target!r} and scenario "
-            f"{cand.run.scenario!r} than {cand.run.run_id}"
-        )
-    same_load = [s for s in earlier if _comparable(s, cand)]
-    return (same_load or earlier)[-1], cand
+def select_pair(catalog: Catalog, base: str, candidate: str) -> Pair:
+    """The candidate, then the base as `perfkit compare` names it: ``previous`` is the last
+    comparable baseline run before the candidate (`perfkit.runs.names`); `Pair.warnings`
+    says when the base is newer than the candidate."""
+    cand = pick(catalog, candidate, "candidate")
+    try:
+        return pair_of(resolve(catalog, base, relative_to=cand), cand)
+    except InputError as exc:
+        raise ParameterError(f"parameter 'base': {exc}") from None
 
 
 def split_names(text: str, name: str) -> list[str]:
@@ -90,12 +76,7 @@ def short_commit(commit: str | None) -> str:
     return sha[:7] + ("+dirty" if dirty else "")
 
 
-def run_labels(runs: Sequence[StoredRun]) -> dict[str, RunLabel]:
+def run_labels(runs: Sequence[RunEntry]) -> dict[str, RunLabel]:
     """Per run id: its series (target and scenario: runs of another are never joined on a
     chart) and its short commit, for `perfkit.plots.trend_chart`."""
-    return {
-        s.run.run_id: RunLabel(
-            f"{s.run.target} / {s.run.scenario}", short_commit(s.run.environment.git_commit)
-        )
-        for s in runs
-    }
+    return {e.run_id: RunLabel(f"{e.target} / {e.scenario}", short_commit(e.commit)) for e in runs}

@@ -17,6 +17,7 @@ import pyarrow as pa
 from perfkit.atomic import write_bytes
 from perfkit.errors import InputError
 from perfkit.paths import RUNS_DIR
+from perfkit.runs.index import refresh_quietly
 from perfkit.runs.model import Run, SamplesRef
 from perfkit.runs.samples import write_samples
 from perfkit.runs.summary import render_summary
@@ -68,4 +69,5 @@ def write_run(
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    refresh_quietly(out_dir)  # the folder's history index, when it has one, learns of it now
     return ArtifactPaths(run, json_path, summary_path, samples_path)

@@ -30,8 +30,10 @@ import orjson
 
 from perfkit.atomic import write_bytes
 from perfkit.errors import InputError
+from perfkit.runs.catalog import Catalog
 from perfkit.runs.git import PushRejected, ScratchRepo, redact
-from perfkit.runs.history import History, read_run
+from perfkit.runs.history import read_run
+from perfkit.runs.index import refresh_quietly
 from perfkit.runs.model import Run
 
 DEFAULT_BRANCH = "perfkit-history"
@@ -241,7 +243,7 @@ def pull(folder: Path, url: str, branch: str = DEFAULT_BRANCH) -> PullResult:
             return PullResult([], 0, branch_exists=False)
         _removed(repo, tip, where)
         branch_runs = _branch_runs(repo, tip)
-        have = {s.run.run_id for s in History(folder).runs(kind=None)}
+        have = {e.run_id for e in Catalog.of(folder).entries} if folder.is_dir() else set()
         wanted = {run_id: paths for run_id, paths in branch_runs.items() if run_id not in have}
         specs = [p for paths in wanted.values() for p in paths]
         contents = dict(zip(specs, repo.read([f"{tip}:{p}" for p in specs]), strict=True))
@@ -254,4 +256,6 @@ def pull(folder: Path, url: str, branch: str = DEFAULT_BRANCH) -> PullResult:
         for name in sorted(files, key=lambda n: n.endswith(".json")):  # the JSON last
             write_bytes(folder / name, files[name])
         written.append(folder / next(n for n in files if n.endswith(".json")))
+    if written:
+        refresh_quietly(folder)
     return PullResult(written, len(branch_runs), branch_exists=True)

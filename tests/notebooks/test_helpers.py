@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
+import orjson
 import pytest
 
 from perfkit.analysis import compare_runs, stored_run_data
+from perfkit.analysis.indexed import full_run
 from perfkit.reports import tables
 from perfkit.reports.notebook import ParameterError
 from perfkit.reports.recording import SmokeFailed, require_smoke_pass
-from perfkit.reports.selection import history_folders, load_history, pick, select_pair, split_names
+from perfkit.reports.selection import history_folders, open_history, pick, select_pair, split_names
 from perfkit.runs.model import Criterion, SmokeVerdict
 
 RECORDED = Path(__file__).resolve().parents[1] / "analysis" / "data"
@@ -23,32 +26,44 @@ def test_history_defaults_to_the_sample_history_and_the_users_runs(tmp_path: Pat
     with pytest.raises(ParameterError, match=r"'history'.*is not a folder"):
         history_folders(str(tmp_path / "missing"), "r")
     with pytest.raises(ParameterError, match="no runs found"):
-        load_history([tmp_path])
+        open_history([tmp_path])
 
 
-def test_previous_is_the_latest_comparable_run_before_the_candidate() -> None:
-    runs = load_history([RECORDED])
-    assert [s.run.started_at for s in runs] == sorted(s.run.started_at for s in runs)
-    base, cand = select_pair(runs, "previous", "latest")
-    assert cand is runs[-1] and base is runs[-2]
-    base, cand = select_pair(runs, runs[0].path.name, runs[1].run.run_id)
-    assert (base, cand) == (runs[0], runs[1])
-    with pytest.raises(ParameterError, match="no earlier run of target"):
-        select_pair(runs, "previous", runs[0].run.run_id)
-    other = dataclasses.replace(runs[-1], run=dataclasses.replace(runs[-1].run, target="x"))
-    with pytest.raises(ParameterError, match="no earlier run of target 'x'"):
-        select_pair([*runs[:-1], other], "previous", "latest")
-    load = dataclasses.replace(runs[0].run.load, duration_s=99.0)
-    longer = dataclasses.replace(runs[0], run=dataclasses.replace(runs[0].run, load=load))
-    assert select_pair([longer, *runs[1:]], "previous", "latest")[0] is runs[-2]
-    shorter = dataclasses.replace(runs[-1], run=dataclasses.replace(runs[-1].run, load=load))
-    assert select_pair([*runs[:-1], shorter], "previous", "latest")[0] is runs[-2]
+def _copy(runs: Path, to: Path, **changes: object) -> Path:
+    """A copy of the history with ``changes`` written into its newest run."""
+    shutil.copytree(runs, to)
+    newest = sorted(to.glob("baseline-2*.json"))[-1]
+    data = orjson.loads(newest.read_bytes())
+    for key, value in changes.items():
+        data[key] = value
+    newest.write_bytes(orjson.dumps(data))
+    return to
+
+
+def test_previous_is_the_latest_comparable_run_before_the_candidate(tmp_path: Path) -> None:
+    catalog = open_history([RECORDED])
+    runs = catalog.baselines()
+    assert [e.started_at for e in runs] == sorted(e.started_at for e in runs)
+    pair = select_pair(catalog, "previous", "latest")
+    assert pair.candidate == runs[-1] and pair.base == runs[-2] and not pair.warnings
+    pair = select_pair(catalog, runs[0].file, runs[1].run_id)
+    assert (pair.base, pair.candidate) == (runs[0], runs[1])
+    backwards = select_pair(catalog, "latest", runs[0].run_id)
+    assert "newer than the candidate" in backwards.warnings[0]
+    with pytest.raises(ParameterError, match=r"no baseline run of target .* before"):
+        select_pair(catalog, "previous", runs[0].run_id)
+    other = open_history([_copy(RECORDED, tmp_path / "other", target="x")])
+    with pytest.raises(ParameterError, match="no baseline run of target 'x'"):
+        select_pair(other, "previous", "latest")
+    load = dict(orjson.loads(runs[-1].path.read_bytes())["load"], concurrency=99)
+    moved = open_history([_copy(RECORDED, tmp_path / "load", load=load)])
+    assert select_pair(moved, "previous", "latest").base.run_id == runs[-2].run_id
     with pytest.raises(ParameterError, match="parameter 'run': no run 'nope'"):
-        pick(runs, "nope", "run")
+        pick(catalog, "nope", "run")
 
 
 def test_tables_of_a_run_and_a_comparison() -> None:
-    runs = load_history([RECORDED])
+    runs = [full_run(e) for e in open_history([RECORDED]).baselines()]
     run = runs[-1].run
     frame = tables.run_table(run)
     assert list(frame.index) == [e.name for e in run.endpoints] + ["overall"]
@@ -62,7 +77,7 @@ def test_tables_of_a_run_and_a_comparison() -> None:
 
 
 def test_require_smoke_pass_names_the_failed_criteria() -> None:
-    run = load_history([RECORDED])[0].run
+    run = full_run(open_history([RECORDED]).baselines()[0]).run
     require_smoke_pass(dataclasses.replace(run, smoke=None))
     failed = SmokeVerdict(False, [Criterion("chat p95 latency", 2500.0, 2000.0, "ms", False, "")])
     with pytest.raises(SmokeFailed, match="chat p95 latency 2500 ms > 2000"):

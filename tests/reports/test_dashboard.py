@@ -10,10 +10,11 @@ from pathlib import Path
 import orjson
 
 from perfkit.analysis import analytics_from_run, compare_runs, stored_run_data, write_report
+from perfkit.analysis.indexed import full_run
 from perfkit.reports import headline
 from perfkit.reports.dashboard import gather
 from perfkit.reports.dashboard_page import render
-from perfkit.reports.selection import load_history, select_pair, short_commit
+from perfkit.reports.selection import open_history, select_pair, short_commit
 
 DATA = Path(__file__).resolve().parents[1] / "analysis" / "data"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -26,8 +27,8 @@ def test_dashboard_shows_compare_verdict_health_and_one_target_per_trend(tmp_pat
     relabelled = orjson.loads(oldest.read_bytes())
     relabelled["target"] = "another-app"  # measured elsewhere: never on the same line
     oldest.write_bytes(orjson.dumps(relabelled))
-    runs = load_history([history])
-    base, candidate = select_pair(runs, "previous", "latest")
+    pair = select_pair(open_history([history]), "previous", "latest")
+    base, candidate = full_run(pair.base), full_run(pair.candidate)
     expected = compare_runs(stored_run_data(base), stored_run_data(candidate), force=True)
     report = analytics_from_run(stored_run_data(candidate), now=NOW)
     write_report(report, tmp_path / "reports" / "mcp-analytics", now=NOW)

@@ -16,14 +16,13 @@ from pydantic import Field
 
 from perfkit.analysis import AnalyticsOptions, analytics_from_live, analytics_from_run
 from perfkit.analysis import stored_run_data as run_data_of
-from perfkit.analysis.adapt import other_runs
+from perfkit.analysis.indexed import full_run, noise_runs
 from perfkit.errors import InputError
 from perfkit.live import analytics_documents
 from perfkit.mcp.context import ServerContext
-from perfkit.mcp.locate import find_run, history_folder
+from perfkit.mcp.locate import catalog_of, find_pair, find_run
 from perfkit.mcp.models import HealthReport
 from perfkit.mcp.tools.history import READ_ONLY, HistoryFolder
-from perfkit.runs.history import History
 
 _LIVE_TIMEOUT_S = 10.0
 
@@ -70,12 +69,17 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                     documents = analytics_documents(client, root)
                 report = analytics_from_live(*documents, options=options, now=now)
                 return guard.clean(_health_report("live", report))
-            chosen = find_run(config, run or "latest", history)
-            paired = None if base is None else find_run(config, base, history)
+            catalog = catalog_of(config, history)
+            if base is None:
+                entry, paired = find_run(config, run or "latest", catalog), None
+            else:
+                pair = find_pair(config, base, run or "latest", catalog)
+                entry, paired = pair.candidate, pair.base
+            chosen = full_run(entry)
             report = analytics_from_run(
                 run_data_of(chosen),
-                None if paired is None else run_data_of(paired),
-                history=other_runs(History(history_folder(config, history)).runs(), chosen, paired),
+                None if paired is None else run_data_of(full_run(paired)),
+                history=() if paired is None else noise_runs(catalog, paired, entry),
                 options=options,
                 force=force,
                 now=now,

@@ -1,32 +1,28 @@
 """``list_runs``, ``compare_runs`` and ``trends``: the history store and the analysis over it.
 
-Thin adapters: `perfkit.runs.history.History` lists, `perfkit.analysis.compare_stored`
-(the one verdict, with the history's comparable runs as the noise), `trends` and
-`gate_run` decide, exactly as ``perfkit compare`` and ``perfkit trends`` do.
+Thin adapters: the history's index (`perfkit.runs.catalog`) lists and names the runs
+(`perfkit.runs.names`, the CLI's meanings), `perfkit.analysis.indexed.compare_entries`
+(the one verdict, with the history's comparable runs as the noise, reading two run
+files), `trends` and `gate_run` decide, exactly as ``perfkit compare`` and ``perfkit
+trends`` do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from perfkit.analysis import (
-    CompareOptions,
-    Comparison,
-    RunData,
-    Trend,
-    compare_stored,
-    gate_run,
-    stored_run_data,
-    trends,
-)
+from perfkit.analysis import CompareOptions, Comparison, Trend, gate_run
+from perfkit.analysis.indexed import compare_entries, full_run, gate_history, indexed_trend_frame
+from perfkit.analysis.trends import trends_of_frame
 from perfkit.errors import InputError
 from perfkit.mcp.config import McpConfig
 from perfkit.mcp.context import ServerContext
-from perfkit.mcp.locate import find_run, history_folder
+from perfkit.mcp.locate import catalog_of, find_pair
 from perfkit.mcp.models import (
     ChangePointItem,
     CompareResult,
@@ -37,7 +33,7 @@ from perfkit.mcp.models import (
     TrendsResult,
     run_summary,
 )
-from perfkit.runs.history import History
+from perfkit.runs.catalog import Catalog
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 Metric = Literal["p50", "p95", "p99", "mean", "throughput", "error_rate"]
@@ -46,7 +42,13 @@ HistoryFolder = Annotated[
 ]
 TargetLabel = Annotated[str | None, Field(description="only runs of this target label")]
 ScenarioName = Annotated[str | None, Field(description="only runs of this scenario")]
-RunRef = Annotated[str, Field(description="latest, previous, a run id, or a file name")]
+RunRef = Annotated[
+    str,
+    Field(
+        description="latest, previous (the last comparable baseline run before the candidate), "
+        "latest@BRANCH, a run id, or a file name"
+    ),
+]
 
 
 def _moved(comparison: dict[str, Any]) -> list[MovedMetric]:
@@ -66,7 +68,7 @@ def _moved(comparison: dict[str, Any]) -> list[MovedMetric]:
     return moved
 
 
-def _compare_result(result: Comparison) -> CompareResult:
+def _compare_result(result: Comparison, warnings: list[str]) -> CompareResult:
     data = result.to_dict()
     return CompareResult(
         base=result.base_id,
@@ -76,14 +78,14 @@ def _compare_result(result: Comparison) -> CompareResult:
         evidence=result.evidence,
         weak=result.weak,
         moved=_moved(data),
-        notes=list(result.notes),
+        notes=[*warnings, *result.notes],
         comparison=data,
     )
 
 
-def _check_endpoints(data: list[RunData], endpoints: list[str] | None) -> None:
-    """`InputError` naming the first endpoint no run of ``data`` has."""
-    known = {"overall", *(name for run in data for name in run.endpoints)}
+def _check_endpoints(names: Iterable[str], endpoints: list[str] | None) -> None:
+    """`InputError` naming the first endpoint not among ``names`` (the runs' endpoints)."""
+    known = {"overall", *names}
     unknown = sorted(set(endpoints or ()) - known)
     if unknown:
         raise InputError(f"unknown endpoint {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -133,14 +135,13 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     ) -> RunList:
         """The recorded runs of a history folder, newest first, with their headline figures."""
         with guard.tool():
-            folder = history_folder(config, history)
-            store = History(folder, on_skip=lambda path, reason: None)
+            store = catalog_of(config, history, quiet=True)
             found = store.runs(target, scenario)
             return guard.clean(
                 RunList(
-                    history=str(folder),
+                    history=str(store.folders[0]),
                     total=len(found),
-                    runs=[run_summary(s) for s in reversed(found[-limit:])],
+                    runs=[run_summary(full_run(e)) for e in reversed(found[-limit:])],
                     skipped=[SkippedFile(file=p.name, reason=r) for p, r in store.skipped],
                 )
             )
@@ -164,12 +165,11 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         The same verdict as ``perfkit compare``: per endpoint and metric, the change with its
         95 % interval, the verdict and why, and the smallest change the data could detect."""
         with guard.tool():
-            a = find_run(config, base, history, target=target, scenario=scenario)
-            b = find_run(config, candidate, history, target=target, scenario=scenario)
+            catalog = catalog_of(config, history)
+            pair = find_pair(config, base, candidate, catalog, target=target, scenario=scenario)
             options = _options(config, threshold)
-            others = History(history_folder(config, history)).runs()
-            result = compare_stored(others, a, b, options, force=force)
-            return guard.clean(_compare_result(result))
+            result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
+            return guard.clean(_compare_result(result, pair.warnings))
 
     @server.tool(name="trends", annotations=READ_ONLY)
     def trends_tool(
@@ -189,22 +189,22 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     ) -> TrendsResult:
         """Change points in each endpoint's metrics over the history, with the commit at each."""
         with guard.tool():
-            folder = history_folder(config, history)
-            stored = History(folder).runs(target, scenario, "baseline")
+            catalog: Catalog = catalog_of(config, history)
+            stored = catalog.baselines(target, scenario)
             if not stored:
                 raise InputError(
-                    f"no runs in {folder}" + (f" for target {target!r}" if target else "")
+                    f"no runs in {catalog.where}" + (f" for target {target!r}" if target else "")
                 )
-            data = [stored_run_data(s, with_samples=False) for s in stored]
-            _check_endpoints(data, endpoints)
             chosen = list(metrics or ("p50", "p95", "p99", "throughput", "error_rate"))
-            commits = {s.run.run_id: s.run.environment.git_commit for s in stored}
+            frame = indexed_trend_frame(catalog, stored, chosen)
+            _check_endpoints(frame["endpoint"].unique(), endpoints)
+            commits = {e.run_id: e.commit for e in stored}
             options = _options(config, None)
-            found = trends(data, chosen, endpoints=endpoints, min_magnitude=options.threshold)
-            verdict = gate_run(data[-1], data[:-1], options) if gate else None
+            found = trends_of_frame(frame, endpoints=endpoints, min_magnitude=options.threshold)
+            verdict = gate_run(*gate_history(catalog, stored), options) if gate else None
             return guard.clean(
                 TrendsResult(
-                    runs=len(data),
+                    runs=len(stored),
                     trends=[_trend_item(trend, commits) for trend in found],
                     gate=None if verdict is None else verdict.to_dict(),
                 )

@@ -1,0 +1,101 @@
+"""The index answers exactly what reading every file answers: trends, the gate, compare
+(`previous latest`), on the shipped history and on a generated one with steps in it."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from perfkit.analysis import CompareOptions, compare_stored, gate_run, stored_run_data, trends
+from perfkit.analysis.data import RunData
+from perfkit.analysis.indexed import (
+    compare_entries,
+    gate_history,
+    history_data,
+    indexed_trend_frame,
+)
+from perfkit.analysis.trends import trends_of_frame
+from perfkit.bench.history import generate
+from perfkit.runs.catalog import Catalog
+from perfkit.runs.history import History
+from perfkit.runs.names import resolve_pair
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "data" / "history"
+METRICS = ("p50", "p95", "p99", "mean", "throughput", "error_rate")
+
+
+def _stepped(folder: Path, n: int) -> Path:
+    """``n`` generated runs; from the middle on, chat's latencies are 40 % higher and one
+    run in seven is another target's, so the series hold a step and foreign runs."""
+    generate(folder, n, SHIPPED)
+    for i, path in enumerate(sorted(folder.glob("*.json"))):
+        data = orjson.loads(path.read_bytes())
+        if i % 7 == 3:
+            data["target"] = "other-service"
+        if i >= n // 2:
+            for ep in data["endpoints"]:
+                if ep["name"] == "chat":
+                    lat = ep["stats"]["latency"]
+                    for key, value in lat.items():
+                        lat[key] = None if value is None else value * 1.4
+        path.write_bytes(orjson.dumps(data))
+    return folder
+
+
+@pytest.fixture(params=["shipped", "generated"])
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    if request.param == "shipped":
+        return Path(shutil.copytree(SHIPPED, tmp_path / "shipped"))
+    return _stepped(tmp_path / "generated", 120)
+
+
+def _values(run: RunData) -> list[tuple[str, str, float]]:
+    out = []
+    for name, ep in [("overall", run.overall), *run.endpoints.items()]:
+        for metric in (*METRICS, "min"):
+            value = ep.value(metric, prefer_summary=True)
+            out.append((name, metric, -1.0 if math.isnan(value) else value))
+    return out
+
+
+def test_every_run_reads_the_same_from_the_index_as_from_its_file(history: Path) -> None:
+    files = [stored_run_data(s, with_samples=False) for s in History(history).runs()]
+    catalog = Catalog.of(history)
+    indexed = history_data(catalog, catalog.runs())
+    assert [r.run_id for r in indexed] == [r.run_id for r in files]
+    for a, b in zip(indexed, files, strict=True):
+        assert (a.started_at, a.comparable_key(), a.commit, a.origin, a.session) == (
+            b.started_at, b.comparable_key(), b.commit, b.origin, b.session,
+        )  # fmt: skip
+        assert _values(a) == _values(b)
+
+
+def test_trends_and_the_gate_agree_with_reading_every_file(history: Path) -> None:
+    files = [stored_run_data(s, with_samples=False) for s in History(history).runs(kind="baseline")]
+    catalog = Catalog.of(history)
+    indexed = history_data(catalog, catalog.baselines())
+    expected = [t.to_dict() for t in trends(files, METRICS)]
+    assert [t.to_dict() for t in trends(indexed, METRICS)] == expected
+    frame = indexed_trend_frame(catalog, catalog.baselines(), METRICS)
+    assert [t.to_dict() for t in trends_of_frame(frame)] == expected
+    options = CompareOptions()
+    gate = gate_run(indexed[-1], indexed[:-1], options).to_dict()
+    assert gate == gate_run(files[-1], files[:-1], options).to_dict()
+    assert gate == gate_run(*gate_history(catalog, catalog.baselines()), options).to_dict()
+
+
+def test_compare_previous_latest_agrees_with_reading_every_file(history: Path) -> None:
+    catalog = Catalog.of(history)
+    pair = resolve_pair(catalog, "previous", "latest")
+    stored = History(history).runs()
+    base = next(s for s in stored if s.run.run_id == pair.base.run_id)
+    cand = next(s for s in stored if s.run.run_id == pair.candidate.run_id)
+    expected = compare_stored(stored, base, cand, CompareOptions(), force=True)
+    found = compare_entries(catalog, pair.base, pair.candidate, CompareOptions(), force=True)
+    assert found.to_dict() == expected.to_dict()
+    assert found.evidence == expected.evidence
