@@ -18,7 +18,7 @@ from perfkit.analysis.compare import CompareOptions, Comparison, compare_runs
 from perfkit.analysis.data import EndpointData, HistogramDistribution, RunData
 from perfkit.histogram import LatencyHistogram
 from perfkit.machine import Testbed
-from perfkit.runs.history import History, StoredRun, read_run
+from perfkit.runs.history import StoredRun, read_run
 from perfkit.runs.model import Run, Stats, TrialStats
 from perfkit.runs.names import COMPARABLE_LOAD
 from perfkit.runs.samples import read_samples

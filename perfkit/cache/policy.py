@@ -79,8 +79,9 @@ class CachePolicy:
     def from_settings(
         cls, settings: Settings, ttls: Mapping[str, int] = MappingProxyType({})
     ) -> CachePolicy:
-        """Read ``REDIS_DEFAULT_TTL`` and the ``PERFKIT_CACHE_*`` variables (docs/reference/configuration.md);
-        ``ttls`` are the service's namespaces, each overridden by its variable."""
+        """Read ``REDIS_DEFAULT_TTL`` and the ``PERFKIT_CACHE_*`` variables
+        (docs/reference/configuration.md); ``ttls`` are the service's namespaces, each
+        overridden by its variable."""
         ttls = dict(ttls)
         for name in settings.extra:
             if name.startswith("PERFKIT_CACHE_TTL_") and name != "PERFKIT_CACHE_TTL_JITTER":

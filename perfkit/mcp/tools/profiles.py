@@ -15,12 +15,12 @@ from pydantic import BaseModel, Field
 
 from perfkit.errors import InputError
 from perfkit.mcp.context import ServerContext
-from perfkit.mcp.locate import find_run
+from perfkit.mcp.locate import catalog_of, find_pair
 from perfkit.mcp.tools.history import READ_ONLY, HistoryFolder, RunRef
 from perfkit.profiling.diff import diff_profiles
 from perfkit.profiling.flamegraph import diff_flamegraph
 from perfkit.profiling.profile import ProfileSet, profile_path_for
-from perfkit.runs.history import StoredRun
+from perfkit.runs.index import RunEntry
 
 
 class FrameChange(BaseModel):
@@ -45,11 +45,11 @@ class ProfileDiffResult(BaseModel):
     routes: list[RouteProfileDiff]
 
 
-def _profile(stored: StoredRun) -> ProfileSet:
-    path = profile_path_for(stored.path)
+def _profile(entry: RunEntry) -> ProfileSet:
+    path = profile_path_for(entry.path)
     if not path.is_file():
         raise InputError(
-            f"run {stored.run.run_id} has no profile ({path.name}): record it with the "
+            f"run {entry.run_id} has no profile ({path.name}): record it with the "
             "service started with PERFKIT_PROFILE=true"
         )
     return ProfileSet.read(path)
@@ -73,8 +73,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         """Which functions gained CPU time per request from the base run to the candidate,
         per route, largest change first, from the profiles kept with the runs."""
         with guard.tool():
-            a = find_run(config, base, history)
-            b = find_run(config, candidate, history)
+            pair = find_pair(config, base, candidate, catalog_of(config, history))
+            a, b = pair.base, pair.candidate
             pa, pb = _profile(a), _profile(b)
             routes = []
             for diff in diff_profiles(pa, pb, [route] if route else None):
@@ -91,5 +91,5 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                         svg=picture,
                     )
                 )  # fmt: skip
-            return guard.clean(ProfileDiffResult(base=a.run.run_id, candidate=b.run.run_id,
+            return guard.clean(ProfileDiffResult(base=a.run_id, candidate=b.run_id,
                                                  routes=routes))  # fmt: skip
