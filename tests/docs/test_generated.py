@@ -49,15 +49,16 @@ def test_every_perfkit_toml_key_documented_is_accepted(tmp_path: Path) -> None:
     rows = re.findall(r"^\| `([\w.]+)` \|", toml_reference(), re.M)
     top = [r for r in rows if "." not in r]
     history = [r.removeprefix("history.") for r in rows if r.startswith("history.")]
-    assert top and history
+    assert top and history and "service" in top
     (tmp_path / "perfkit.toml").write_text(
-        "\n".join(f'{key} = "."' for key in top if key != "target")
+        "\n".join(f'{key} = "."' for key in top if key not in ("target", "service"))
         + '\ntarget = "http://127.0.0.1:1"\n[history]\n'
         + "\n".join(f"{key} = 3" if key == "keep" else f'{key} = "x"' for key in history)
-        + "\n"
+        + '\n[service]\ncommand = "serve --port {port}"\n'
     )
     project = Project.find(tmp_path)
     assert project.history.keep == 3
+    assert project.service is not None and project.service.command == "serve --port {port}"
     (tmp_path / "perfkit.toml").write_text('nonsense = "x"\n')
     with pytest.raises(InputError, match="unknown key"):
         Project.find(tmp_path)
@@ -69,7 +70,9 @@ def test_every_command_is_in_the_cli_reference() -> None:
         assert f"`perfkit {' '.join(path)}`" in text
     # the options README once got wrong are as the code has them
     pull = text.split("`perfkit history pull`")[1].split("\n## ")[0].split("\n### ")[0]
-    assert "--keep" not in pull
+    assert "--keep" in pull  # since issue 24: the local history, after the pull
+    push = text.split("`perfkit history push`")[1].split("\n## ")[0].split("\n### ")[0]
+    assert "--keep" in push
     smoke = text.split("## `perfkit smoke`")[1].split("\n## ")[0]
     assert "--repeat" not in smoke and "--base-target" not in smoke
 

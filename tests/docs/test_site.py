@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.slow, pytest.mark.docs]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
