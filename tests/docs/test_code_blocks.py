@@ -1,6 +1,6 @@
 """Every runnable code block of the tutorials, the how-to guides and README runs, as a reader
 would run it: the blocks of a page in order, in a fresh folder, with the checkout's venv on
-PATH (the convention is in tools/docsite/codeblocks.py and docs/contributing.md).
+PATH (the convention is in tools/docsite/codeblocks.py and docs/contributing/index.md).
 
 Console blocks run with no ``REDIS_URL`` (as the tutorials say: perfkit starts what it
 needs); Python blocks get the session's Redis with a key prefix of their own. Everything a

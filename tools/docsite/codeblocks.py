@@ -1,6 +1,6 @@
 """The code blocks of a documentation page, as the docs test runs them.
 
-The convention (docs/contributing.md):
+The convention (docs/contributing/index.md):
 
 - a fenced ``python`` block is a script, run on its own with the venv's Python;
 - a fenced ``console`` block is commands: each line starting with ``$ `` runs in bash,
