@@ -4,7 +4,9 @@ Thin adapters: the history's index (`perfkit.runs.catalog`) lists and names the 
 (`perfkit.runs.names`, the CLI's meanings), `perfkit.analysis.indexed.compare_entries`
 (the one verdict, with the history's comparable runs as the noise, reading two run
 files), `trends` and `gate_run` decide, exactly as ``perfkit compare`` and ``perfkit
-trends`` do.
+trends`` do. A comparison answers with its outcome first ("environment changed" asks for
+a re-run instead of blaming the code) and, per regressed endpoint, what the CPU profiles
+kept with the two runs say (`perfkit.profiling.regressions`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import Field
 from perfkit.analysis import CompareOptions, Comparison, Trend, gate_run
 from perfkit.analysis.indexed import compare_entries, full_run, gate_history, indexed_trend_frame
 from perfkit.analysis.trends import trends_of_frame
+from perfkit.analysis.verdict_text import headline
 from perfkit.errors import InputError
 from perfkit.mcp.config import McpConfig
 from perfkit.mcp.context import ServerContext
@@ -27,13 +30,16 @@ from perfkit.mcp.models import (
     ChangePointItem,
     CompareResult,
     MovedMetric,
+    RegressedEndpoint,
     RunList,
     SkippedFile,
     TrendItem,
     TrendsResult,
     run_summary,
 )
+from perfkit.profiling.regressions import EndpointProfile, kept_profile, regression_profiles
 from perfkit.runs.catalog import Catalog
+from perfkit.runs.index import RunEntry
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 Metric = Literal["p50", "p95", "p99", "mean", "throughput", "error_rate"]
@@ -68,19 +74,42 @@ def _moved(comparison: dict[str, Any]) -> list[MovedMetric]:
     return moved
 
 
-def _compare_result(result: Comparison, warnings: list[str]) -> CompareResult:
+def _regressions(found: list[EndpointProfile]) -> list[RegressedEndpoint]:
+    return [RegressedEndpoint(endpoint=e.endpoint, metrics=e.metrics, route=e.route,
+                              profile=e.line) for e in found]  # fmt: skip
+
+
+def _compare_result(
+    result: Comparison, warnings: list[str], regressions: list[EndpointProfile]
+) -> CompareResult:
     data = result.to_dict()
     return CompareResult(
         base=result.base_id,
         candidate=result.candidate_id,
+        outcome=result.outcome,
+        headline=headline(result),
         verdict=result.verdict,
         regressed=result.regressed,
         evidence=result.evidence,
+        history_runs=result.history_runs,
         weak=result.weak,
+        environment=[] if result.environment is None else result.environment.reasons,
         moved=_moved(data),
+        regressions=_regressions(regressions),
         notes=[*warnings, *result.notes],
         comparison=data,
     )
+
+
+def _requests(entry: RunEntry) -> dict[str, tuple[str, str]]:
+    """Each endpoint of a run and the request (method, path) it made."""
+    return {e.name: (e.method, e.path) for e in full_run(entry).run.endpoints}
+
+
+def _profiled(result: Comparison, base: RunEntry, candidate: RunEntry) -> list[EndpointProfile]:
+    """The regressed endpoints with the difference of the profiles kept beside the runs."""
+    return regression_profiles(result, _requests(candidate), kept_profile(base.path),
+                               kept_profile(candidate.path))  # fmt: skip
 
 
 def _check_endpoints(names: Iterable[str], endpoints: list[str] | None) -> None:
@@ -169,7 +198,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             pair = find_pair(config, base, candidate, catalog, target=target, scenario=scenario)
             options = _options(config, threshold)
             result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
-            return guard.clean(_compare_result(result, pair.warnings))
+            profiled = _profiled(result, pair.base, pair.candidate)
+            return guard.clean(_compare_result(result, pair.warnings, profiled))
 
     @server.tool(name="trends", annotations=READ_ONLY)
     def trends_tool(
@@ -206,6 +236,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                 TrendsResult(
                     runs=len(stored),
                     trends=[_trend_item(trend, commits) for trend in found],
-                    gate=None if verdict is None else verdict.to_dict(),
+                    gate=None
+                    if verdict is None
+                    else _compare_result(verdict, [], regression_profiles(verdict, {}, None, None)),
                 )
             )
