@@ -44,7 +44,7 @@ async def test_trends_reads_the_regression_threshold_from_the_environment_as_the
     async with mcp_client(tmp_path, "--runs", str(history), env=env) as client:
         found = await call_ok(client, "trends", {"gate": True})
     cli = cli_json(tmp_path, "trends", "--runs", str(history), "--gate", env=env)
-    assert points(found) == points(cli) and found["gate"] == cli["gate"]
+    assert points(found) == points(cli) and found["gate"]["comparison"] == cli["gate"]
     async with mcp_client(tmp_path, "--runs", str(history)) as client:
         default = await call_ok(client, "trends", {})
     assert 0 < len(points(found)) < len(points(default))  # the big drops of the story
@@ -126,7 +126,9 @@ async def test_history_tools_agree_with_the_cli(history: Path, tmp_path: Path) -
             assert point["git_commit"] == commits[point["run_id"]]
     assert {t["endpoint"] for t in overall["trends"]} == {"overall"}
     cli_gate = cli_json(tmp_path, "trends", "--runs", str(history), "--gate")["gate"]
-    assert overall["gate"] == cli_gate and overall["gate"]["overall"]["endpoint"] == "overall"
+    gate = overall["gate"]
+    assert gate["comparison"] == cli_gate and gate["comparison"]["overall"]["endpoint"] == "overall"
+    assert (gate["outcome"], gate["headline"]) == (cli_gate["outcome"], cli_gate["headline"])
 
     cli_report = cli_json(tmp_path, "analytics", newest.run_id, "--runs", str(history),
                           "--out", str(tmp_path / "analytics"))  # fmt: skip
