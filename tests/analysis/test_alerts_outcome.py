@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from perfkit.analysis import gate_run, load_run_data
+from perfkit.analysis.artifacts import render_markdown
 from perfkit.analysis.data import RunData
 from perfkit.analysis.inputs import inputs_from_run
 from perfkit.analysis.report import analytics_from_run, build_report
@@ -53,6 +54,9 @@ def test_a_candidate_on_another_testbed_asks_for_a_rerun_and_blames_no_route(
     assert not any("regression" in r["action"] for r in advice)
     assert any("re-run" in r["action"] and "perfkit ab" in r["action"] for r in advice)
     assert rerun["sections"]["comparison"]["outcome"] == "environment changed"
+    markdown = render_markdown(rerun)  # the report's Markdown, and the MCP resource's
+    assert "**ENVIRONMENT CHANGED: re-run (not judged on the code)" in markdown
+    assert "Outcome **environment changed** (metrics: regressed;" in markdown
 
 
 def test_a_gate_with_too_few_runs_is_one_line_of_information(tmp_path: Path) -> None:
