@@ -53,6 +53,9 @@ async def test_a_regressed_endpoint_names_the_function_its_profiles_gained(
 
     async with mcp_client(tmp_path, "--runs", str(history)) as client:
         found = await call_ok(client, "compare_runs", {"base": base.name, "candidate": head.name})
+        profile_path_for(base).write_bytes(b"not gzip")  # a profile that cannot be read
+        unreadable = await call_ok(client, "compare_runs", {"base": base.name,
+                                                            "candidate": head.name})  # fmt: skip
         profile_path_for(base).unlink()  # a run without a kept profile
         without = await call_ok(client, "compare_runs", {"base": base.name, "candidate": head.name})
 
@@ -67,3 +70,8 @@ async def test_a_regressed_endpoint_names_the_function_its_profiles_gained(
     assert 4.0 < change_ms < 12.0, line  # 8 ms of CPU added per request, sampled
     (bare,) = without["regressions"]
     assert (bare["endpoint"], bare["route"], bare["profile"]) == ("work", None, None)
+    assert not any("profile" in note for note in without["notes"])
+    assert unreadable["regressions"] == without["regressions"]  # the verdict stands
+    assert unreadable["outcome"] == "regressed"
+    assert any(n.startswith("profile of run ") and "cannot read the profile" in n
+               for n in unreadable["notes"])  # fmt: skip

@@ -106,10 +106,21 @@ def _requests(entry: RunEntry) -> dict[str, tuple[str, str]]:
     return {e.name: (e.method, e.path) for e in full_run(entry).run.endpoints}
 
 
-def _profiled(result: Comparison, base: RunEntry, candidate: RunEntry) -> list[EndpointProfile]:
-    """The regressed endpoints with the difference of the profiles kept beside the runs."""
-    return regression_profiles(result, _requests(candidate), kept_profile(base.path),
-                               kept_profile(candidate.path))  # fmt: skip
+def _profiled(
+    result: Comparison, base: RunEntry, candidate: RunEntry
+) -> tuple[list[EndpointProfile], list[str]]:
+    """The regressed endpoints with the difference of the profiles kept beside the runs,
+    and a note for a profile that cannot be read (the verdict stands without it)."""
+    if not any(e.verdict == "regressed" for e in result.endpoints):
+        return [], []
+    profiles, notes = [], []
+    for entry in (base, candidate):
+        try:
+            profiles.append(kept_profile(entry.path))
+        except InputError as exc:
+            profiles.append(None)
+            notes.append(f"profile of run {entry.run_id} not used: {exc}")
+    return regression_profiles(result, _requests(candidate), *profiles), notes
 
 
 def _check_endpoints(names: Iterable[str], endpoints: list[str] | None) -> None:
@@ -198,8 +209,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             pair = find_pair(config, base, candidate, catalog, target=target, scenario=scenario)
             options = _options(config, threshold)
             result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
-            profiled = _profiled(result, pair.base, pair.candidate)
-            return guard.clean(_compare_result(result, pair.warnings, profiled))
+            profiled, notes = _profiled(result, pair.base, pair.candidate)
+            return guard.clean(_compare_result(result, [*pair.warnings, *notes], profiled))
 
     @server.tool(name="trends", annotations=READ_ONLY)
     def trends_tool(
