@@ -85,8 +85,7 @@ class RegressedEndpoint(BaseModel):
     endpoint: str
     metrics: list[str] = Field(description="its metrics whose verdict is regressed")
     route: str | None = Field(
-        description="the route its profiles name it by (method and template), when both "
-        "runs kept a profile"
+        description="the route that served it in the profiles (method and template)"
     )
     profile: str | None = Field(
         description="what the CPU profiles kept with the two runs say: the route's change in "
@@ -118,7 +117,8 @@ class CompareResult(BaseModel):
     )
     moved: list[MovedMetric] = Field(description="every metric whose verdict is not unchanged")
     regressions: list[RegressedEndpoint] = Field(
-        description="each endpoint with a regressed metric, and its profile difference"
+        description="the endpoints the outcome blames (none unless it is 'regressed'), each "
+        "with its profile line"
     )
     notes: list[str]
     comparison: JSON = Field(description="the whole comparison, as `perfkit compare --json`")

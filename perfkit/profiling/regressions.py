@@ -1,86 +1,148 @@
-"""The profile line of each regressed endpoint of a comparison: which code it came from.
+"""The differential profile of each route a comparison calls regressed, when both runs kept one.
 
-A comparison names endpoints as the scenario does (``work``, requested as ``GET
-/work/7``); a profile names the routes that served them by method and template (``GET
-/work/{n}``). An endpoint's route is the template of both profiles that its request
-matches (the most specific one when several do: ``/users/me`` before ``/users/{id}``).
-Its line is `perfkit.profiling.diff.RouteDiff.summary`: "GET /work/{n} +2.13 ms CPU per
-request, 1.95 ms of it in `app.slow_function`". None when a run has no kept profile or
-the route is not in both: nothing was sampled to name the code.
+`perfkit compare`, `perfkit ab`, `perfkit trends --gate`, notebook 02 and the dashboard
+all ask the same question after the verdict: "which code?". This module answers it from
+the profiles kept beside the two runs (``<run>.profile.json.gz``, `perfkit.profiling.capture`)
+and the comparison, so they print the same line and draw the same flame graph.
+
+A comparison names endpoints as the scenario does (``chat``); a profile names routes as
+the service does (``POST /api/chat``, or ``GET /api/users/{id}`` for a templated one).
+`route_for` matches an endpoint's method and path to a route, a template's ``{param}``
+matching one path segment. Only an outcome of "regressed" is explained: when the testbed
+rule says the environment changed, no route is blamed, so none is profiled.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from perfkit.analysis.comparison import Comparison
+from perfkit.errors import InputError
 from perfkit.profiling.diff import RouteDiff, diff_route
-from perfkit.profiling.profile import ProfileSet, profile_path_for
+from perfkit.profiling.flamegraph import diff_flamegraph
+from perfkit.profiling.profile import ProfileSet, RouteProfile, profile_path_for
 
-_PARAMETER = re.compile(r"\{[^{}]*\}")
+if TYPE_CHECKING:
+    from perfkit.analysis.comparison import Comparison
+    from perfkit.runs.history import StoredRun
+    from perfkit.runs.model import Run
+
+TOP_FRAMES = 10  # frames per route in the JSON: the flame graph has them all
+_PARAM = re.compile(r"\\\{[^/]*?\\\}")  # an escaped ``{name}`` or ``{name:type}``
 
 
 @dataclass(frozen=True)
-class EndpointProfile:
-    """A regressed endpoint, its regressed metrics, and its route's profile difference."""
+class RegressedProfile:
+    """One regressed endpoint, its route in the profiles, and base vs head per request."""
 
     endpoint: str
-    metrics: list[str]
-    route: str | None  # the profiles' name of it; None when no profile route matches
-    diff: RouteDiff | None
+    diff: RouteDiff
+    base: RouteProfile
+    head: RouteProfile
 
     @property
-    def line(self) -> str | None:
-        return None if self.diff is None else self.diff.summary()
+    def route(self) -> str:
+        return self.diff.route
+
+    def summary(self) -> str:
+        """``work: GET /work +3.02 ms CPU per request, 2.96 ms of it in `app.checksum```
+        (the endpoint as the comparison names it, then the route as the service does)."""
+        return f"{self.endpoint}: {self.diff.summary()}"
+
+    def svg(self) -> str:
+        """The self-contained differential flame graph of the route."""
+        return diff_flamegraph(self.diff, self.base, self.head)
+
+    def to_dict(self) -> dict[str, object]:
+        """The route's difference with its `TOP_FRAMES` largest gains (the summary and the
+        top frame are those of every frame)."""
+        top = self.diff.top
+        shown = replace(self.diff, frames=self.diff.frames[:TOP_FRAMES]).to_dict()
+        return {"endpoint": self.endpoint, **shown, "summary": self.summary(),
+                "top_frame": None if top is None else top.frame}  # fmt: skip
+
+
+@dataclass
+class ProfileFindings:
+    """What the kept profiles say about a comparison's regressed routes; ``notes`` say why
+    a regressed route has no line (a profile unreadable, a route the profiles lack)."""
+
+    routes: list[RegressedProfile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The lines printed after the verdict: ``profile: <summary>``."""
+        return [f"profile: {r.summary()}" for r in self.routes]
+
+    def to_list(self) -> list[dict[str, object]]:
+        return [r.to_dict() for r in self.routes]
+
+
+def _pattern(route_path: str) -> re.Pattern[str]:
+    return re.compile(_PARAM.sub("[^/]+", re.escape(route_path)) + "/?")
+
+
+def route_for(method: str, path: str, routes: Iterable[str]) -> str | None:
+    """The route of ``routes`` (``METHOD /template``) that serves ``method path``: the
+    literal one when it exists, else the matching template with fewest parameters."""
+    path = path.split("?", 1)[0] or "/"
+    matches: list[tuple[int, str]] = []
+    for route in routes:
+        verb, _, template = route.partition(" ")
+        if verb.upper() != method.upper() or not template.startswith("/"):
+            continue
+        if template == path:
+            return route
+        if _pattern(template).fullmatch(path):
+            matches.append((template.count("{"), route))
+    return min(matches)[1] if matches else None
 
 
 def kept_profile(run_json: Path) -> ProfileSet | None:
-    """The profile kept beside a run's JSON (``<stem>.profile.json.gz``), or None."""
+    """The profile kept beside ``run_json``, or None when there is none."""
     path = profile_path_for(run_json)
     return ProfileSet.read(path) if path.is_file() else None
 
 
-def _pattern(template: str) -> re.Pattern[str]:
-    """``/work/{n}`` -> a regular expression of the paths it serves (one segment each)."""
-    literal = _PARAMETER.split(template)
-    return re.compile("[^/]+".join(re.escape(part) for part in literal) + "/?")
+def regressed_routes(comparison: Comparison) -> list[str]:
+    """The endpoints (not ``overall``) a regressed comparison blames, in its order."""
+    if comparison.outcome != "regressed":
+        return []
+    return [e.endpoint for e in comparison.endpoints if e.verdict == "regressed"]
 
 
-def route_of(method: str, path: str, routes: Iterable[str]) -> str | None:
-    """The route (``METHOD template``) among ``routes`` that served ``method path``; the
-    query string is not part of a route."""
-    bare = path.split("?", 1)[0].split("#", 1)[0] or "/"
-    found = []
-    for route in routes:
-        verb, _, template = route.partition(" ")
-        if verb == method.upper() and _pattern(template).fullmatch(bare):
-            found.append(route)
-    # the most specific: the fewest parameters, then the longest literal text
-    return min(found, key=lambda r: (len(_PARAMETER.findall(r)), -len(r)), default=None)
-
-
-def regression_profiles(
-    result: Comparison,
-    requests: Mapping[str, tuple[str, str]],
-    base: ProfileSet | None,
-    head: ProfileSet | None,
-) -> list[EndpointProfile]:
-    """Per endpoint whose metrics regressed (``overall`` is no route), its profile
-    difference; ``requests`` maps an endpoint to the (method, path) it requested."""
-    shared = [] if base is None or head is None else sorted(set(base.routes) & set(head.routes))
-    found = []
-    for ep in result.endpoints:
-        if ep.verdict != "regressed":
+def explain(comparison: Comparison, base: Run, head: Run, base_profile: ProfileSet,
+            head_profile: ProfileSet) -> ProfileFindings:  # fmt: skip
+    """The differential profile of every regressed endpoint found in both profiles."""
+    found = ProfileFindings()
+    endpoints = {e.name: e for e in head.endpoints}
+    for name in regressed_routes(comparison):
+        ep = endpoints.get(name)
+        route = None if ep is None else route_for(ep.method, ep.path, head_profile.routes)
+        b = None if route is None else base_profile.routes.get(route)
+        h = None if route is None else head_profile.routes.get(route)
+        if route is None or b is None or h is None or not b.requests or not h.requests:
+            where = "" if ep is None else f" ({ep.method} {ep.path})"
+            found.notes.append(f"no route of both profiles serves {name}{where}")
             continue
-        metrics = [name for name, m in ep.metrics.items() if m.verdict == "regressed"]
-        request = requests.get(ep.endpoint)
-        route = None if request is None else route_of(*request, shared)
-        diff = None
-        if route is not None and base is not None and head is not None:
-            a, b = base.routes[route], head.routes[route]
-            diff = diff_route(route, a, b) if a.requests and b.requests else None
-        found.append(EndpointProfile(ep.endpoint, metrics, route, diff))
+        found.routes.append(RegressedProfile(name, diff_route(route, b, h), b, h))
     return found
+
+
+def profile_findings(comparison: Comparison, base: StoredRun, head: StoredRun) -> ProfileFindings:
+    """`explain` from the profiles kept beside two stored runs (``base``: the compared run,
+    or for the history gate the newest earlier one with a profile); nothing when the
+    comparison blames no route or either run has no profile (a profile that cannot be read
+    is a note, never a failure: the verdict stands without it)."""
+    if not regressed_routes(comparison) or head.run.run_id != comparison.candidate_id:
+        return ProfileFindings()  # (a verdict confirmed on runs of its own is not head's)
+    try:
+        profiles = kept_profile(base.path), kept_profile(head.path)
+    except InputError as exc:
+        return ProfileFindings(notes=[str(exc)])
+    if profiles[0] is None or profiles[1] is None:
+        return ProfileFindings()
+    return explain(comparison, base.run, head.run, profiles[0], profiles[1])

@@ -64,14 +64,15 @@ async def test_a_regressed_endpoint_names_the_function_its_profiles_gained(
     assert work["endpoint"] == "work" and "p50" in work["metrics"]
     assert work["route"] == "GET /work/{n}"
     line = work["profile"]
-    assert line.startswith("GET /work/{n} +") and "ms CPU per request" in line
+    assert line.startswith("work: GET /work/{n} +") and "ms CPU per request" in line
     assert line.endswith("of it in `tests.profiling.slow_app.slow_function`")
     change_ms = float(line.split("+", 1)[1].split(" ", 1)[0])
     assert 4.0 < change_ms < 12.0, line  # 8 ms of CPU added per request, sampled
+    (kept,) = found["comparison"]["profiles"]  # as `perfkit compare --json` gives them
+    assert kept["summary"] == line and kept["top_frame"].endswith("slow_function")
     (bare,) = without["regressions"]
     assert (bare["endpoint"], bare["route"], bare["profile"]) == ("work", None, None)
     assert not any("profile" in note for note in without["notes"])
     assert unreadable["regressions"] == without["regressions"]  # the verdict stands
     assert unreadable["outcome"] == "regressed"
-    assert any(n.startswith("profile of run ") and "cannot read the profile" in n
-               for n in unreadable["notes"])  # fmt: skip
+    assert any(n.startswith("profile: cannot read the profile") for n in unreadable["notes"])

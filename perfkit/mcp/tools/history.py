@@ -37,9 +37,11 @@ from perfkit.mcp.models import (
     TrendsResult,
     run_summary,
 )
-from perfkit.profiling.regressions import EndpointProfile, kept_profile, regression_profiles
+from perfkit.profiling.profile import profile_path_for
+from perfkit.profiling.regressions import ProfileFindings, profile_findings, regressed_routes
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.index import RunEntry
+from perfkit.runs.names import comparable
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 Metric = Literal["p50", "p95", "p99", "mean", "throughput", "error_rate"]
@@ -74,15 +76,27 @@ def _moved(comparison: dict[str, Any]) -> list[MovedMetric]:
     return moved
 
 
-def _regressions(found: list[EndpointProfile]) -> list[RegressedEndpoint]:
-    return [RegressedEndpoint(endpoint=e.endpoint, metrics=e.metrics, route=e.route,
-                              profile=e.line) for e in found]  # fmt: skip
+def _regressions(result: Comparison, found: ProfileFindings) -> list[RegressedEndpoint]:
+    """The endpoints the outcome blames, each with its profile line when both runs kept one."""
+    lines = {r.endpoint: r for r in found.routes}
+    return [
+        RegressedEndpoint(
+            endpoint=e.endpoint,
+            metrics=[name for name, m in e.metrics.items() if m.verdict == "regressed"],
+            route=lines[e.endpoint].route if e.endpoint in lines else None,
+            profile=lines[e.endpoint].summary() if e.endpoint in lines else None,
+        )
+        for e in result.endpoints
+        if e.endpoint in regressed_routes(result)
+    ]
 
 
 def _compare_result(
-    result: Comparison, warnings: list[str], regressions: list[EndpointProfile]
+    result: Comparison, warnings: list[str], found: ProfileFindings
 ) -> CompareResult:
-    data = result.to_dict()
+    """The answer; ``comparison`` is what ``perfkit compare --json`` prints (with its
+    ``profiles``)."""
+    data = {**result.to_dict(), "profiles": found.to_list()}
     return CompareResult(
         base=result.base_id,
         candidate=result.candidate_id,
@@ -95,32 +109,28 @@ def _compare_result(
         weak=result.weak,
         environment=[] if result.environment is None else result.environment.reasons,
         moved=_moved(data),
-        regressions=_regressions(regressions),
-        notes=[*warnings, *result.notes],
+        regressions=_regressions(result, found),
+        notes=[*warnings, *result.notes, *(f"profile: {n}" for n in found.notes)],
         comparison=data,
     )
 
 
-def _requests(entry: RunEntry) -> dict[str, tuple[str, str]]:
-    """Each endpoint of a run and the request (method, path) it made."""
-    return {e.name: (e.method, e.path) for e in full_run(entry).run.endpoints}
+def _findings(result: Comparison, pair: tuple[RunEntry, RunEntry] | None) -> ProfileFindings:
+    """What the profiles kept with ``pair`` (base, candidate) say; the runs are decoded only
+    when the outcome blames a route."""
+    if pair is None or not regressed_routes(result):
+        return ProfileFindings()
+    return profile_findings(result, full_run(pair[0]), full_run(pair[1]))
 
 
-def _profiled(
-    result: Comparison, base: RunEntry, candidate: RunEntry
-) -> tuple[list[EndpointProfile], list[str]]:
-    """The regressed endpoints with the difference of the profiles kept beside the runs,
-    and a note for a profile that cannot be read (the verdict stands without it)."""
-    if not any(e.verdict == "regressed" for e in result.endpoints):
-        return [], []
-    profiles, notes = [], []
-    for entry in (base, candidate):
-        try:
-            profiles.append(kept_profile(entry.path))
-        except InputError as exc:
-            profiles.append(None)
-            notes.append(f"profile of run {entry.run_id} not used: {exc}")
-    return regression_profiles(result, _requests(candidate), *profiles), notes
+def _gate_pair(stored: list[RunEntry]) -> tuple[RunEntry, RunEntry] | None:
+    """The gated run and, as its base, the newest earlier comparable run that kept a profile
+    (the history's level has no profile of its own), as ``perfkit trends --gate`` takes them."""
+    like = [e for e in stored if comparable(e, stored[-1])]
+    if not profile_path_for(like[-1].path).is_file():
+        return None
+    base = next((e for e in reversed(like[:-1]) if profile_path_for(e.path).is_file()), None)
+    return None if base is None else (base, like[-1])
 
 
 def _check_endpoints(names: Iterable[str], endpoints: list[str] | None) -> None:
@@ -209,8 +219,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             pair = find_pair(config, base, candidate, catalog, target=target, scenario=scenario)
             options = _options(config, threshold)
             result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
-            profiled, notes = _profiled(result, pair.base, pair.candidate)
-            return guard.clean(_compare_result(result, [*pair.warnings, *notes], profiled))
+            found = _findings(result, (pair.base, pair.candidate))
+            return guard.clean(_compare_result(result, pair.warnings, found))
 
     @server.tool(name="trends", annotations=READ_ONLY)
     def trends_tool(
@@ -249,6 +259,6 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                     trends=[_trend_item(trend, commits) for trend in found],
                     gate=None
                     if verdict is None
-                    else _compare_result(verdict, [], regression_profiles(verdict, {}, None, None)),
+                    else _compare_result(verdict, [], _findings(verdict, _gate_pair(stored))),
                 )
             )
