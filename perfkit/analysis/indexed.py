@@ -81,11 +81,20 @@ def full_run(entry: RunEntry) -> StoredRun:
     return StoredRun(entry.path, read_run(entry.path))
 
 
+def same_testbed(a: RunEntry, b: RunEntry) -> bool:
+    """Measured on the same testbed as far as the index knows (its label, else its host):
+    a run read from its index rows carries no `Testbed`, so `compare_runs` and the gate
+    could not leave another runner's runs out of the history themselves."""
+    return (a.testbed or a.host) == (b.testbed or b.host)
+
+
 def noise_runs(catalog: Catalog, base: RunEntry, *exclude: RunEntry) -> list[RunData]:
-    """The runs `compare_runs` takes the noise from: the newest comparable runs other than
-    ``base`` and ``exclude`` (it looks at `HISTORY_WINDOW` of them; the rest are never read)."""
+    """The runs `compare_runs` takes the noise from: the newest comparable runs of the
+    base's testbed other than ``base`` and ``exclude`` (it looks at `HISTORY_WINDOW` of
+    them; the rest are never read)."""
     skip = {base.run_id, *(e.run_id for e in exclude)}
-    same = [e for e in catalog.runs() if e.run_id not in skip and comparable(e, base)]
+    same = [e for e in catalog.runs()
+            if e.run_id not in skip and comparable(e, base) and same_testbed(e, base)]  # fmt: skip
     same.sort(key=lambda e: (e.started_at, e.run_id))
     return history_data(catalog, same[-HISTORY_WINDOW:])
 
@@ -171,9 +180,10 @@ def _micros(moment: datetime) -> int:
 
 def gate_history(catalog: Catalog, entries: Sequence[RunEntry]) -> tuple[RunData, list[RunData]]:
     """The newest of ``entries`` and the runs `gate_run` judges it against: its comparable
-    runs among ``entries`` (the newest `HISTORY_WINDOW`, all the gate looks at)."""
+    runs of its testbed among ``entries`` (the newest `HISTORY_WINDOW`, all the gate looks at)."""
     candidate = entries[-1]
-    same = [e for e in entries if e.run_id != candidate.run_id and comparable(e, candidate)]
+    same = [e for e in entries if e.run_id != candidate.run_id and comparable(e, candidate)
+            and same_testbed(e, candidate)]  # fmt: skip
     same.sort(key=lambda e: (e.started_at, e.run_id))
     data = history_data(catalog, [*same[-HISTORY_WINDOW:], candidate])
     return data[-1], data[:-1]

@@ -28,7 +28,7 @@ PAGES = [*sorted([*(DOCS / "tutorials").glob("*.md"), *(DOCS / "how-to").glob("*
          REPO / "README.md"]  # fmt: skip
 BLOCK_TIMEOUT_S = 900
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.docs]
 
 
 def _environment(redis_url: str | None) -> dict[str, str]:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.docs]
 
 
 @pytest.fixture(scope="module")
