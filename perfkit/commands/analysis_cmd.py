@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from perfkit.commands import profile_lines
 from perfkit.commands.checks import at_least, writable_folder
 from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from perfkit.analysis.trends import Trend
     from perfkit.analysis.verdict import CompareOptions
     from perfkit.runs.catalog import Catalog
+    from perfkit.runs.history import StoredRun
     from perfkit.runs.index import RunEntry
 
 RUNS = typer.Option(
@@ -155,14 +157,17 @@ def compare(
     result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
     result = _confirm(result, pair.base, pair.candidate, runs=runs, options=options,
                       budget_s=confirm_budget)  # fmt: skip
+    found = profile_lines.findings(result, lambda: (full_run(pair.base), full_run(pair.candidate)))
+    data = profile_lines.with_profiles(result.to_dict(), found)
     if as_json:
-        _echo_json(result.to_dict())
+        _echo_json(data)
     else:
         _print_comparison(result, everything=everything)
+        profile_lines.echo(found)
     if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         from perfkit.ci import comparison_outcome
 
-        outcome = comparison_outcome(result.to_dict(), full_run(pair.candidate).run.health_score)
+        outcome = comparison_outcome(data, full_run(pair.candidate).run.health_score)
         write_outputs(outcome, junit, summary)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -225,6 +230,7 @@ def trends_cmd(
     if verdict is not None and len(like) > 1:  # confirmed against the newest comparable run
         verdict = _confirm(verdict, like[-2], like[-1], runs=runs, options=options,
                            budget_s=confirm_budget)  # fmt: skip
+    profiled = None if verdict is None else profile_lines.findings(verdict, lambda: _profiled(like))
     notes = unavailable(history_data(catalog, [e for e in stored if e.origin]), metric)
     if as_json:
         _echo_json(
@@ -233,13 +239,29 @@ def trends_cmd(
                 "points": [_point(s) for s in stored],
                 "trends": [t.to_dict() for t in found],
                 "notes": notes,
-                "gate": None if verdict is None else verdict.to_dict(),
+                "gate": None
+                if verdict is None or profiled is None
+                else profile_lines.with_profiles(verdict.to_dict(), profiled),
             }
         )
     else:
         _print_trends_report(stored, found, notes, verdict)
+        if profiled is not None:
+            profile_lines.echo(profiled)
     if verdict is not None and verdict.exit_code:
         raise typer.Exit(verdict.exit_code)
+
+
+def _profiled(like: list[RunEntry]) -> tuple[StoredRun, StoredRun] | None:
+    """The gated run and, as its base, the newest earlier comparable run that kept a
+    profile (the history's level has no profile of its own); None when there is none."""
+    from perfkit.analysis.indexed import full_run
+    from perfkit.profiling.profile import profile_path_for
+
+    if not profile_path_for(like[-1].path).is_file():
+        return None
+    base = next((e for e in reversed(like[:-1]) if profile_path_for(e.path).is_file()), None)
+    return None if base is None else (full_run(base), full_run(like[-1]))
 
 
 def _check_metrics(metric: list[str]) -> None:
