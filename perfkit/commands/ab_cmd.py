@@ -97,7 +97,7 @@ def ab(
         profile=profile,
     )
     out = out or project.runs
-    console = Console()
+    console = Console(stderr=as_json)  # --json: stdout holds the JSON alone
     console.print(
         f"ab: {base_url or base} vs {head_url or head}, {duration:g} s in {blocks} blocks, "
         f"{concurrency} users, every request to both builds"
