@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from perfkit.analysis.trends import Trend
     from perfkit.analysis.verdict import CompareOptions
     from perfkit.runs.catalog import Catalog
-    from perfkit.runs.history import StoredRun
     from perfkit.runs.index import RunEntry
 
 RUNS = typer.Option(
@@ -157,7 +156,9 @@ def compare(
     result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
     result = _confirm(result, pair.base, pair.candidate, runs=runs, options=options,
                       budget_s=confirm_budget)  # fmt: skip
-    found = profile_lines.findings(result, lambda: (full_run(pair.base), full_run(pair.candidate)))
+    found = profile_lines.findings(
+        result, lambda: profile_lines.judged_runs(result, runs, pair.base, pair.candidate)
+    )
     data = profile_lines.with_profiles(result.to_dict(), found)
     if as_json:
         _echo_json(data)
@@ -230,7 +231,7 @@ def trends_cmd(
     if verdict is not None and len(like) > 1:  # confirmed against the newest comparable run
         verdict = _confirm(verdict, like[-2], like[-1], runs=runs, options=options,
                            budget_s=confirm_budget)  # fmt: skip
-    profiled = None if verdict is None else profile_lines.findings(verdict, lambda: _profiled(like))
+    profiled = None if verdict is None else profile_lines.gate_findings(verdict, runs, like)
     notes = unavailable(history_data(catalog, [e for e in stored if e.origin]), metric)
     if as_json:
         _echo_json(
@@ -250,18 +251,6 @@ def trends_cmd(
             profile_lines.echo(profiled)
     if verdict is not None and verdict.exit_code:
         raise typer.Exit(verdict.exit_code)
-
-
-def _profiled(like: list[RunEntry]) -> tuple[StoredRun, StoredRun] | None:
-    """The gated run and, as its base, the newest earlier comparable run that kept a
-    profile (the history's level has no profile of its own); None when there is none."""
-    from perfkit.analysis.indexed import full_run
-    from perfkit.profiling.profile import profile_path_for
-
-    if not profile_path_for(like[-1].path).is_file():
-        return None
-    base = next((e for e in reversed(like[:-1]) if profile_path_for(e.path).is_file()), None)
-    return None if base is None else (full_run(base), full_run(like[-1]))
 
 
 def _check_metrics(metric: list[str]) -> None:

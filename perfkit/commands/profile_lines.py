@@ -11,6 +11,7 @@ The same lines go into ``--json`` (``"profiles"``) and the Markdown summary (its
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from perfkit.analysis.comparison import Comparison
     from perfkit.profiling.regressions import ProfileFindings
     from perfkit.runs.history import StoredRun
+    from perfkit.runs.index import RunEntry
 
 
 def findings(
@@ -30,6 +32,40 @@ def findings(
 
     pair = runs() if regressed_routes(result) else None
     return ProfileFindings() if pair is None else profile_findings(result, *pair)
+
+
+def judged_runs(
+    result: Comparison, runs: Path, base: RunEntry, candidate: RunEntry
+) -> tuple[StoredRun, StoredRun]:
+    """The two runs ``result`` judged: ``base`` and ``candidate``, or, when confirm-before-
+    failing measured both builds again (its verdict replaced theirs), the two runs it
+    wrote into ``runs``, with the profiles their builds kept."""
+    from perfkit.analysis.indexed import full_run
+    from perfkit.runs.catalog import Catalog
+    from perfkit.runs.names import named
+
+    if result.candidate_id == candidate.run_id:
+        return full_run(base), full_run(candidate)
+    catalog = Catalog.of(runs)  # read again: the confirmation wrote its runs after
+    return full_run(named(catalog, result.base_id)), full_run(named(catalog, result.candidate_id))
+
+
+def gate_findings(verdict: Comparison, runs: Path, like: list[RunEntry]) -> ProfileFindings:
+    """The profiles' answer to the history gate: the gated run (``like[-1]``) against the
+    newest earlier comparable run that kept a profile (the history's level has none of
+    its own), or the confirmation's two runs when it measured again."""
+    from perfkit.analysis.indexed import full_run
+    from perfkit.profiling.profile import profile_path_for
+
+    def pair() -> tuple[StoredRun, StoredRun] | None:
+        if verdict.candidate_id != like[-1].run_id:
+            return judged_runs(verdict, runs, like[-2], like[-1])
+        kept = [e for e in like if profile_path_for(e.path).is_file()]
+        if len(kept) < 2 or kept[-1].run_id != like[-1].run_id:
+            return None
+        return full_run(kept[-2]), full_run(like[-1])
+
+    return findings(verdict, pair)
 
 
 def echo(found: ProfileFindings) -> None:
