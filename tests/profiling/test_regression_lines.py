@@ -86,7 +86,7 @@ def test_the_history_gate_profiles_against_the_newest_earlier_profiled_run(
     runs = tmp_path / "runs"
     common = ("--target-label", "work", "--duration", "0.6", "--warmup", "0.2",
               "--concurrency", "2", "--scenario", str(scenario), "--out", str(runs))  # fmt: skip
-    with serve(0.0) as base, serve(15.0) as head:  # far past a loaded machine's run-to-run spread
+    with serve(0.0) as base, serve(30.0) as head:  # far past a loaded machine's run-to-run spread
         for url in [base.url] * 10 + [head.url]:
             done = perfkit("baseline", "--target", url, *common)
             assert done.returncode == 0, done.stderr
