@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -66,11 +66,15 @@ def service_of(project: Project) -> ServiceConfig:
 
 
 @contextlib.contextmanager
-def running_build(project: Project, ref: str, *, role: str = "build") -> Iterator[Build]:
+def running_build(
+    project: Project, ref: str, *, role: str = "build", env: Mapping[str, str] | None = None
+) -> Iterator[Build]:
     """``ref`` of the project's repository, checked out and serving until the block ends.
 
-    ``role`` names it in errors ("the base build main@1a2b3c4d5e6f did not start: ...").
-    Checked before anything starts: the ``[service]`` table, the repository, the ref.
+    ``role`` names it in errors ("the base build main@1a2b3c4d5e6f did not start: ...");
+    ``env`` is added to the build's environment (``PERFKIT_PROFILE=true`` from `perfkit ab`),
+    the ``[service]`` table's own ``env`` winning. Checked before anything starts: the
+    ``[service]`` table, the repository, the ref.
     """
     service = service_of(project)
     repo = repository_root(project.root)
@@ -81,10 +85,10 @@ def running_build(project: Project, ref: str, *, role: str = "build") -> Iterato
         if not folder.is_dir():
             raise InputError(f"{ref}: service.cwd {service.cwd!r} is not a folder there")
         name = f"the {role} {Build('', ref, commit).label}"
+        environment = service.environment({**os.environ, **(env or {})})
         with serve_process(
-            service.argv(), name=name, ready_path=service.ready, cwd=folder,
-            env=service.environment(os.environ), timeout_s=service.ready_timeout_s,
-            tail_lines=_TAIL_LINES,
+            service.argv(), name=name, ready_path=service.ready, cwd=folder, env=environment,
+            timeout_s=service.ready_timeout_s, tail_lines=_TAIL_LINES,
         ) as served:  # fmt: skip
             yield Build(served.url, ref, commit, served.pid)
 

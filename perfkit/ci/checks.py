@@ -4,6 +4,8 @@ it from a smoke verdict and from a comparison.
 The comparison adapter reads the public result of `perfkit.analysis.compare_runs` as its
 ``to_dict()`` gives it (base, candidate, regressed, overall and endpoints with their
 metrics), so the verdict stays the analysis package's alone: this module only reports it.
+A regressed route's profile line (``profiles``, added by the commands when both runs kept
+a profile: `perfkit.profiling.regressions`) becomes a fact under the verdict.
 """
 
 from __future__ import annotations
@@ -105,6 +107,7 @@ def comparison_outcome(result: Mapping[str, Any], health_score: float | None = N
     if result.get("evidence"):
         facts[-1] += f", evidence: {result['evidence']}" + (" (weak)" if result.get("weak") else "")
     facts += [f"note: {note}" for note in result.get("notes", [])]
+    facts += [f"profile: {p['summary']}" for p in result.get("profiles") or []]
     passed = outcome not in ("regressed", "environment changed")
     return Outcome("compare", "perfkit compare", passed, checks, health_score,
                    facts)  # fmt: skip

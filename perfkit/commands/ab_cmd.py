@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from perfkit.commands import profile_lines
 from perfkit.commands.analysis_cmd import FLOOR, THRESHOLD
 from perfkit.commands.baseline_cmd import OUT, SCENARIO, THRESHOLDS
 from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
@@ -43,6 +44,12 @@ def ab(
     blocks: int = typer.Option(
         10, "--blocks", help="Time blocks the session is cut into: each build's trials."
     ),
+    profile: bool = typer.Option(
+        True,
+        "--profile/--no-profile",
+        help="Start the builds with PERFKIT_PROFILE=true and keep each build's profile beside "
+        "its run (a service measured by perfkit's middleware samples; others are unaffected).",
+    ),
     target_label: str | None = typer.Option(
         None, "--target-label", help="The label both runs carry (default: the project folder)."
     ),
@@ -52,15 +59,17 @@ def ab(
     thresholds: Path | None = THRESHOLDS,
     junit: Path | None = JUNIT,
     summary: Path | None = SUMMARY,
+    as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON."),
 ) -> None:
     """Start BASE and HEAD side by side and load both at once, requests paired in time;
-    write both runs (kind "ab"), the verdict, JUnit and the summary; exit 1 on a regression."""
+        write both runs (kind "ab") with each build's profile, the verdict (and the profile line of
+    each regressed route), JUnit and the summary; exit 1 on a regression."""
     from dataclasses import replace
 
     from perfkit.builds.checkout import repository_root
-    from perfkit.commands.analysis_cmd import _options, _print_comparison
+    from perfkit.commands.analysis_cmd import _echo_json, _options, _print_comparison
     from perfkit.commands.baseline_cmd import _load_config
-    from perfkit.loadgen.ab import AbPlan, BuildSpec, default_base, run_ab, session_verdict
+    from perfkit.loadgen import ab as ab_session
     from perfkit.loadgen.baseline import RunPlan
     from perfkit.loadgen.scenario import default_scenario_path, load_scenario
     from perfkit.loadgen.smoke import load_thresholds
@@ -70,11 +79,11 @@ def ab(
     options = _options(threshold, floor_ms)
     project = Project.find()
     if base is None and base_url is None:
-        base = default_base(repository_root(project.root), head)
+        base = ab_session.default_base(repository_root(project.root), head)
     load = _load_config(duration=duration, requests=None, concurrency=concurrency, rate=None,
                         warmup=warmup, timeout=timeout, workers=1, engine=None, samples=True,
                         local_workers=None, master_bind=None)  # fmt: skip
-    plan = AbPlan(
+    plan = ab_session.AbPlan(
         RunPlan(
             scenario=load_scenario(scenario or default_scenario_path()),
             load=load,
@@ -82,25 +91,33 @@ def ab(
             kind="ab",
             target_label=target_label or project.root.name,
         ),
-        BuildSpec(None if base_url else base, base_url),
-        BuildSpec(None if head_url else head, head_url),
+        ab_session.BuildSpec(None if base_url else base, base_url),
+        ab_session.BuildSpec(None if head_url else head, head_url),
         blocks=blocks,
+        profile=profile,
     )
     out = out or project.runs
-    console = Console()
+    console = Console(stderr=as_json)  # --json: stdout holds the JSON alone
     console.print(
         f"ab: {base_url or base} vs {head_url or head}, {duration:g} s in {blocks} blocks, "
         f"{concurrency} users, every request to both builds"
     )
-    written = run_ab(project, plan, out)
-    result = session_verdict(written[0], written[1], options)
-    _print_comparison(result, everything=False)
+    written = ab_session.run_ab(project, plan, out)
+    result = ab_session.session_verdict(written[0], written[1], options)
+    found = profile_lines.findings(result, lambda: ab_session.stored_pair(written))
+    data = profile_lines.with_profiles(result.to_dict(), found)
+    if as_json:
+        _echo_json(data)
+    else:
+        _print_comparison(result, everything=False)
+        profile_lines.echo(found)
     for paths in written:
         commit = paths.run.environment.git_commit
-        typer.echo(f"wrote {paths.json}" + (f" (commit {commit[:12]})" if commit else ""))
+        typer.echo(f"wrote {paths.json}" + (f" (commit {commit[:12]})" if commit else ""),
+                   err=as_json)  # fmt: skip
     from perfkit.ci import comparison_outcome
 
-    outcome = comparison_outcome(result.to_dict(), written[1].run.health_score)
+    outcome = comparison_outcome(data, written[1].run.health_score)
     write_outputs(replace(outcome, title="perfkit ab"), junit, summary)
     if result.regressed:
         raise typer.Exit(1)

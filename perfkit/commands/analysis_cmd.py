@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from perfkit.commands import profile_lines
 from perfkit.commands.checks import at_least, writable_folder
 from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
 from perfkit.config import Settings
@@ -155,14 +156,19 @@ def compare(
     result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
     result = _confirm(result, pair.base, pair.candidate, runs=runs, options=options,
                       budget_s=confirm_budget)  # fmt: skip
+    found = profile_lines.findings(
+        result, lambda: profile_lines.judged_runs(result, runs, pair.base, pair.candidate)
+    )
+    data = profile_lines.with_profiles(result.to_dict(), found)
     if as_json:
-        _echo_json(result.to_dict())
+        _echo_json(data)
     else:
         _print_comparison(result, everything=everything)
+        profile_lines.echo(found)
     if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         from perfkit.ci import comparison_outcome
 
-        outcome = comparison_outcome(result.to_dict(), full_run(pair.candidate).run.health_score)
+        outcome = comparison_outcome(data, full_run(pair.candidate).run.health_score)
         write_outputs(outcome, junit, summary)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -225,6 +231,7 @@ def trends_cmd(
     if verdict is not None and len(like) > 1:  # confirmed against the newest comparable run
         verdict = _confirm(verdict, like[-2], like[-1], runs=runs, options=options,
                            budget_s=confirm_budget)  # fmt: skip
+    profiled = None if verdict is None else profile_lines.gate_findings(verdict, runs, like)
     notes = unavailable(history_data(catalog, [e for e in stored if e.origin]), metric)
     if as_json:
         _echo_json(
@@ -233,11 +240,15 @@ def trends_cmd(
                 "points": [_point(s) for s in stored],
                 "trends": [t.to_dict() for t in found],
                 "notes": notes,
-                "gate": None if verdict is None else verdict.to_dict(),
+                "gate": None
+                if verdict is None or profiled is None
+                else profile_lines.with_profiles(verdict.to_dict(), profiled),
             }
         )
     else:
         _print_trends_report(stored, found, notes, verdict)
+        if profiled is not None:
+            profile_lines.echo(profiled)
     if verdict is not None and verdict.exit_code:
         raise typer.Exit(verdict.exit_code)
 

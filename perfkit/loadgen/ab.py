@@ -25,6 +25,7 @@ from perfkit.errors import InputError
 from perfkit.loadgen.baseline import RunPlan, Side, fetch_json, session_runs
 from perfkit.loadgen.duet import DEFAULT_BLOCKS, check_duet, run_duet
 from perfkit.loadgen.engines import HttpOptions
+from perfkit.profiling.capture import keep_with_run, profiles_during
 from perfkit.runs.artifacts import ArtifactPaths, write_run
 from perfkit.runs.environment import capture_environment
 from perfkit.runs.history import StoredRun
@@ -55,6 +56,7 @@ class AbPlan:
     head: BuildSpec
     blocks: int = DEFAULT_BLOCKS
     options: HttpOptions = field(default_factory=HttpOptions)
+    profile: bool = True  # PERFKIT_PROFILE=true in the builds perfkit starts
 
 
 def default_base(repo: Path, head: str = "HEAD") -> str:
@@ -92,13 +94,17 @@ def check_plan(project: Project, plan: AbPlan) -> None:
 
 
 @contextlib.contextmanager
-def started(project: Project, side: BuildSpec, role: str) -> Iterator[Build]:
-    """The build a `BuildSpec` names, answering HTTP for one block."""
+def started(
+    project: Project, side: BuildSpec, role: str, *, profile: bool = False
+) -> Iterator[Build]:
+    """The build a `BuildSpec` names, answering HTTP for one block; a build perfkit starts
+    runs with ``PERFKIT_PROFILE=true`` when ``profile`` (its middleware then samples)."""
     if side.url is not None:
         with given_url(side.url) as build:
             yield build
     else:
-        with running_build(project, str(side.ref), role=role) as build:
+        env = {"PERFKIT_PROFILE": "true"} if profile else None
+        with running_build(project, str(side.ref), role=role, env=env) as build:
             yield build
 
 
@@ -111,20 +117,34 @@ def _side(build: Build, label: str, options: HttpOptions) -> Side:
 
 
 def run_ab(project: Project, plan: AbPlan, out_dir: Path) -> list[ArtifactPaths]:
-    """Start both builds, load them as a duet, write the base's run and the head's."""
+    """Start both builds, load them as a duet, write the base's run and the head's, and
+    beside each the profile its build took over the duet (when it profiles)."""
     check_plan(project, plan)
     with contextlib.ExitStack() as stack:
-        builds = [stack.enter_context(started(project, plan.base, "base build")),
-                  stack.enter_context(started(project, plan.head, "head build"))]  # fmt: skip
+        builds = [
+            stack.enter_context(started(project, side, role, profile=plan.profile))
+            for side, role in ((plan.base, "base build"), (plan.head, "head build"))
+        ]
         sides = [_side(b, str(plan.run.target_label), plan.options) for b in builds]
-        base_results, head_results = run_duet(
-            builds[0].url, builds[1].url, plan.run.scenario, plan.run.load,
-            blocks=plan.blocks, options=plan.options,
-        )  # fmt: skip
+        with profiles_during([b.url for b in builds]) as profiles:
+            base_results, head_results = run_duet(
+                builds[0].url, builds[1].url, plan.run.scenario, plan.run.load,
+                blocks=plan.blocks, options=plan.options,
+            )  # fmt: skip
         sides[0].results.extend(base_results)
         sides[1].results.extend(head_results)
         runs = session_runs(plan.run, sides, "perfkit")
-    return [write_run(run, out_dir, samples) for run, samples in runs]
+    written = [write_run(run, out_dir, samples) for run, samples in runs]
+    for paths, profile in zip(written, profiles, strict=True):
+        if profile is not None:
+            keep_with_run(profile, paths.json)
+    return written
+
+
+def stored_pair(written: list[ArtifactPaths]) -> tuple[StoredRun, StoredRun]:
+    """The base's run and the head's as `StoredRun`s (their files and their runs)."""
+    base, head = (StoredRun(p.json, p.run) for p in written)
+    return base, head
 
 
 def session_verdict(

@@ -12,7 +12,9 @@ Each side is, in order of preference: its run's commit started from ``[service]`
 not the candidate's URL: one address serves one build). The time budget plans the
 trials: ``TRIALS`` + ``TRIALS`` of equal length fill what is left after the builds'
 start-up allowance; a budget too small for trials of ``MIN_TRIAL_S`` confirms nothing.
-The two runs go into the history as kind ``"ab"``, so the decision can be read again.
+The two runs go into the history as kind ``"ab"``, so the decision can be read again;
+builds perfkit starts run with ``PERFKIT_PROFILE=true``, and the profile each took is kept
+beside its run (what the profile line after the confirmed verdict is drawn from).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from perfkit.loadgen.ab import BuildSpec, session_verdict, started
 from perfkit.loadgen.baseline import RunPlan, check_target, interleave
 from perfkit.loadgen.runner import LoadConfig
 from perfkit.loadgen.scenario import Scenario, default_scenario_path, load_scenario
+from perfkit.profiling.capture import keep_with_run, profiles_during
 from perfkit.runs.artifacts import write_run
 
 if TYPE_CHECKING:
@@ -130,10 +133,14 @@ def _confirmed(result: Comparison, candidate: Run, scenario: Scenario,
     began = time.monotonic()
     with contextlib.ExitStack() as stack:
         roles = ("base build", "candidate build")
-        urls = [stack.enter_context(started(conf.project, b, role)).url
+        urls = [stack.enter_context(started(conf.project, b, role, profile=True)).url
                 for b, role in zip(builds, roles, strict=True)]  # fmt: skip
-        runs = interleave(plan, urls, candidate.target)
+        with profiles_during(urls) as profiles:
+            runs = interleave(plan, urls, candidate.target)
     written = [write_run(run, conf.out_dir, samples) for run, samples in runs]
+    for paths, profile in zip(written, profiles, strict=True):
+        if profile is not None:  # a build perfkit started, measured by its middleware
+            keep_with_run(profile, paths.json)
     again = session_verdict(written[0], written[1], conf.options)
     how = (
         f"{result.evidence} said regressed; measured again as {TRIALS} + {TRIALS} interleaved "

@@ -3,9 +3,11 @@
 Everything is read from what the suite just wrote (the analytics report of notebook 04,
 the runs of the history) and judged by the analysis itself: the comparison is
 `perfkit.analysis.indexed.compare_entries` on the newest run and the previous comparable
-one (the same names and default options as notebook 02 and `perfkit compare`), the smoke
-verdict is the newest run's own. The history is read through its index: only the runs
-shown are decoded. What cannot be read becomes a line in ``missing``, never a failure.
+one (the same names and default options as notebook 02 and `perfkit compare`), with the
+differential flame graph of each route it calls regressed when both runs kept a profile
+(`perfkit.profiling.regressions`); the smoke verdict is the newest run's own. The history
+is read through its index: only the runs shown are decoded. What cannot be read becomes a
+line in ``missing``, never a failure.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import orjson
 
 from perfkit.analysis.indexed import compare_entries, full_run
 from perfkit.errors import PerfkitError
+from perfkit.profiling.regressions import RegressedProfile, profile_findings, regressed_routes
 from perfkit.reports import headline
 from perfkit.reports.headline import Headline
 from perfkit.reports.selection import short_commit
@@ -46,6 +49,7 @@ class DashboardState:
     smoke: Headline | None = None
     series_label: str = ""
     trends: list[Series] = field(default_factory=list)
+    flamegraphs: list[RegressedProfile] = field(default_factory=list)  # the comparison's
     missing: list[str] = field(default_factory=list)
 
 
@@ -79,6 +83,10 @@ def _comparison(catalog: Catalog, state: DashboardState) -> None:
         return
     commits = (short_commit(pair.base.commit), short_commit(pair.candidate.commit))
     state.comparison = headline.comparison(result, commits)
+    if regressed_routes(result):
+        found = profile_findings(result, full_run(pair.base), full_run(pair.candidate))
+        state.flamegraphs = found.routes
+        state.missing += [f"no flame graph: {note}" for note in found.notes]
 
 
 def _trends(catalog: Catalog, state: DashboardState) -> None:

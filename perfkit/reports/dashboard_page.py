@@ -39,6 +39,7 @@ letter-spacing:0.04em}
 table{border-collapse:collapse;background:#fff}td,th{padding:4px 12px;text-align:left;
 border-bottom:1px solid #e4e7ec}
 .failed{color:#b42318;font-weight:600}.ok{color:#1a7f37}
+.flame svg{width:100%;height:auto}.flame code{font-size:0.9em}
 """
 
 
@@ -62,6 +63,23 @@ def _trend_cards(state: DashboardState) -> str:
             f"<div>latest p95 <b>{latest:,.1f} ms</b></div>{svg}</div>"
         )
     return "".join(cards)
+
+
+def _flamegraphs(state: DashboardState) -> str:
+    """A section per regressed route with kept profiles (none when there is none): its
+    profile line and its differential flame graph, inline SVG."""
+    if not state.flamegraphs:
+        return ""
+    cards = "".join(
+        f'<div class="card flame"><h3>{html.escape(r.endpoint)}</h3>'
+        f"<p><code>{html.escape(r.summary())}</code></p>{r.svg()}</div>"
+        for r in state.flamegraphs
+    )
+    return (
+        "<h2>Where the regressed routes spent their time</h2><p class=meta>CPU per request, "
+        "base vs candidate, from the profiles kept with the runs: red gained, blue lost "
+        f"(hover a frame for its times)</p>{cards}"
+    )
 
 
 def _links(items: Sequence[Link], empty: str) -> str:
@@ -105,6 +123,7 @@ def render(
         + _card("Last comparison", state.comparison, "no comparison")
         + _card("Smoke verdict of the newest run", state.smoke, "no run yet")
         + "</div>"
+        + _flamegraphs(state)
         + f"<h2>p95 latency per endpoint</h2><p class=meta>{html.escape(state.series_label)}</p>"
         + f'<div class="trends">{_trend_cards(state)}</div>'
         + f"<h2>Reports</h2><table><tr><th>report</th><th>status</th><th></th></tr>{report_rows}"

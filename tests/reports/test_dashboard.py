@@ -1,13 +1,15 @@
-"""The dashboard states what the analysis decided, on real recorded runs, and never joins
-runs of another target into an endpoint's trend."""
+"""The dashboard states what the analysis decided, on real recorded runs, never joins runs
+of another target into an endpoint's trend, and draws a regressed route's flame graph."""
 
 from __future__ import annotations
 
+import html
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pytest
 
 from perfkit.analysis import analytics_from_run, compare_runs, stored_run_data, write_report
 from perfkit.analysis.indexed import full_run
@@ -15,6 +17,7 @@ from perfkit.reports import headline
 from perfkit.reports.dashboard import gather
 from perfkit.reports.dashboard_page import render
 from perfkit.reports.selection import open_history, select_pair, short_commit
+from tests.profiling.profiled_runs import ADDED, ROUTE, record_pair
 
 DATA = Path(__file__).resolve().parents[1] / "analysis" / "data"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -66,3 +69,22 @@ def test_commits_are_named_by_short_sha_with_uncommitted_changes_marked() -> Non
     assert short_commit("9990fded233fc0bb665b55aed48821131991fa4e+dirty") == "9990fde+dirty"
     assert short_commit("7e4b2699c927be716233f49955a046d2bd4b37f5") == "7e4b269"
     assert short_commit(None) == "unknown"
+
+
+@pytest.mark.slow
+def test_a_regression_with_kept_profiles_shows_its_flame_graph_inline(tmp_path: Path) -> None:
+    record_pair(tmp_path / "runs")
+    state = gather(tmp_path / "reports", [tmp_path / "runs"])
+    assert state.comparison is not None and state.comparison.verdict.startswith("REGRESSED")
+    (flame,) = state.flamegraphs
+    assert (flame.endpoint, flame.route) == ("work", ROUTE)
+    assert flame.diff.top is not None and flame.diff.top.frame == ADDED
+    page = render(state, [], [], [], NOW)
+    assert page.count("<svg") == len(state.trends) + 1
+    assert html.escape(flame.summary()) in page and f"<title>{ADDED}: base" in page
+    assert "<script" not in page and "href" not in flame.svg()  # nothing fetched
+
+    for kept in tmp_path.glob("runs/*.profile.json.gz"):
+        kept.unlink()
+    bare = gather(tmp_path / "reports", [tmp_path / "runs"])
+    assert bare.flamegraphs == [] and "regressed routes" not in render(bare, [], [], [], NOW)
