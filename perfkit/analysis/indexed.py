@@ -85,9 +85,24 @@ def noise_runs(catalog: Catalog, base: RunEntry, *exclude: RunEntry) -> list[Run
     """The runs `compare_runs` takes the noise from: the newest comparable runs other than
     ``base`` and ``exclude`` (it looks at `HISTORY_WINDOW` of them; the rest are never read)."""
     skip = {base.run_id, *(e.run_id for e in exclude)}
-    same = [e for e in catalog.runs() if e.run_id not in skip and comparable(e, base)]
-    same.sort(key=lambda e: (e.started_at, e.run_id))
-    return history_data(catalog, same[-HISTORY_WINDOW:])
+    return history_data(catalog, newest_comparable(catalog.entries, base, skip))
+
+
+def newest_comparable(
+    entries: Sequence[RunEntry], like: RunEntry, skip: set[str]
+) -> list[RunEntry]:
+    """The newest `HISTORY_WINDOW` of ``entries`` (ordered by start time) comparable with
+    ``like``, not in ``skip``, ordered by (start, run id); walked from the newest, so a long
+    history is not scanned. The walk stops at a run that started before all those found:
+    runs started at the same moment are all looked at before the newest are chosen."""
+    found: list[RunEntry] = []
+    for e in reversed(entries):
+        if len(found) >= HISTORY_WINDOW and e.started_at < found[-1].started_at:
+            break
+        if e.run_id not in skip and comparable(e, like):
+            found.append(e)
+    found.sort(key=lambda e: (e.started_at, e.run_id))
+    return found[-HISTORY_WINDOW:]
 
 
 def compare_entries(
@@ -173,7 +188,6 @@ def gate_history(catalog: Catalog, entries: Sequence[RunEntry]) -> tuple[RunData
     """The newest of ``entries`` and the runs `gate_run` judges it against: its comparable
     runs among ``entries`` (the newest `HISTORY_WINDOW`, all the gate looks at)."""
     candidate = entries[-1]
-    same = [e for e in entries if e.run_id != candidate.run_id and comparable(e, candidate)]
-    same.sort(key=lambda e: (e.started_at, e.run_id))
-    data = history_data(catalog, [*same[-HISTORY_WINDOW:], candidate])
+    same = newest_comparable(entries, candidate, {candidate.run_id})
+    data = history_data(catalog, [*same, candidate])
     return data[-1], data[:-1]
