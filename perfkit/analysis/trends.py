@@ -139,10 +139,9 @@ def trends_of_frame(
     times = _shared(frame["started_at"], lambda t: t.to_pydatetime())
     commits = _shared(frame["commit"], lambda c: None if pd.isna(c) else str(c))
     values = frame["value"].to_numpy(dtype=np.float64)
-    names = frame["endpoint"].to_numpy(dtype=object), frame["metric"].to_numpy(dtype=object)
     out: list[Trend] = []
     for rows in np.split(order, np.flatnonzero(np.diff(groups[order])) + 1):
-        endpoint, metric = names[0][rows[0]], names[1][rows[0]]
+        endpoint, metric = frame["endpoint"].iat[rows[0]], frame["metric"].iat[rows[0]]
         if endpoints is not None and endpoint not in endpoints:
             continue
         series = values[rows]
