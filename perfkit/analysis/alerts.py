@@ -130,9 +130,22 @@ def _apdex_alert(apdex: Apdex | None) -> Alert | None:
 
 
 def _regression_alerts(comparison: Comparison | None) -> list[Alert]:
-    """One alert per regressed route, its value the largest change, every change listed."""
+    """One alert per regressed route, its value the largest change, every change listed;
+    when the environment changed, one alert asking for a re-run and no route blamed; with
+    too few runs for a verdict, one line saying so."""
     if comparison is None:
         return []
+    outcome = comparison.outcome
+    if outcome == "environment changed":
+        reasons = comparison.environment.reasons if comparison.environment else []
+        return [Alert("warning", "environment_changed", None, "re-run", "one testbed",
+                      "environment changed: re-run, the code is not blamed ("
+                      + ("; ".join(reasons) or "the machine moved") + ")")]  # fmt: skip
+    if outcome == "not enough history":
+        needed = comparison.options.min_history
+        return [Alert("info", "not_enough_history", None, comparison.short_history or 0,
+                      f">= {needed} runs", f"not enough history: {comparison.short_history} of "
+                      f"{needed} comparable runs, no latency judged")]  # fmt: skip
     out: list[Alert] = []
     for route, changes in regressions_by_route(comparison).items():
         worst = max(changes, key=lambda c: abs(c.change or 0.0))
@@ -154,8 +167,11 @@ def _regression_alerts(comparison: Comparison | None) -> list[Alert]:
 
 
 def regressions_by_route(comparison: Comparison) -> dict[str, list[MetricVerdict]]:
-    """The comparison's regressed metrics, grouped by route in the order they come."""
+    """The comparison's regressed metrics, grouped by route in the order they come; none
+    unless its outcome is "regressed" (when the environment changed, the machine moved them)."""
     grouped: dict[str, list[MetricVerdict]] = {}
+    if comparison.outcome != "regressed":
+        return grouped
     for route, change in comparison.regressions():
         grouped.setdefault(route, []).append(change)
     return grouped

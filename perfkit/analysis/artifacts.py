@@ -138,16 +138,20 @@ def _pct(value: float | None) -> str:
 
 
 def comparison_markdown(comparison: dict[str, Any]) -> list[str]:
-    """The pre/post table of a `Comparison.to_dict()`: what moved first, then the rest."""
+    """The pre/post table of a `Comparison.to_dict()`: its headline (the outcome), then
+    what moved first, then the rest. Reports written before the outcome existed say the
+    metrics' verdict only."""
+    outcome = comparison.get("outcome", comparison["verdict"])
     lines = [
         f"## Comparison: {comparison['base']} -> {comparison['candidate']}",
         "",
-        f"Verdict **{comparison['verdict']}** (evidence: {comparison['evidence']}"
-        + (", weak" if comparison["weak"] else "")
+        *([f"**{comparison['headline']}**", ""] if comparison.get("headline") else []),
+        f"Outcome **{outcome}** (metrics: {comparison['verdict']}; evidence: "
+        f"{comparison['evidence']}" + (", weak" if comparison["weak"] else "")
         + f"); threshold {comparison['threshold']:.0%}, family-wise alpha "
         f"{comparison['alpha']:.0%}",
         "",
-    ]
+    ]  # fmt: skip
     rows = []
     for ep in [comparison["overall"], *comparison["endpoints"]]:
         for m in ep["metrics"].values():

@@ -11,7 +11,8 @@ Two questions, one decision rule:
 
 Both then apply the testbed rule (`perfkit.analysis.testbed`): a change that the machine
 explains (another testbed, every endpoint moved alike, a candidate far noisier than its
-history) makes the outcome "environment changed: re-run" instead of blaming the code.
+history) makes the outcome "environment changed: re-run" instead of blaming the code. A
+gate with too few comparable runs judges no latency: its outcome is "not enough history".
 
 `perfkit compare`, notebook 02, the analytics report, ``/api/mcp/analytics`` and the MCP
 tools all come here, so they cannot disagree about the same runs.
@@ -362,4 +363,6 @@ def compare_to_history(
         )
     context = _Context(None, None, False, noisier, len(earlier))
     base_id = f"history ({len(earlier)} runs)"
-    return _assemble(base_id, candidate.run_id, tests, opts, notes, context=context)
+    result = _assemble(base_id, candidate.run_id, tests, opts, notes, context=context)
+    short = len(earlier) if len(earlier) < opts.min_history else None
+    return replace(result, short_history=short)

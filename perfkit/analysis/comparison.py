@@ -2,7 +2,9 @@
 
 ``verdict`` and ``regressed`` say what the metrics' tests found; ``outcome`` is the answer
 (the exit code follows it): the same, or "environment changed" when the testbed rule
-(`perfkit.analysis.testbed`) says the machine, not the code, explains what moved.
+(`perfkit.analysis.testbed`) says the machine, not the code, explains what moved, or "not
+enough history" when the history gate had too few comparable runs to judge any latency
+(only error counts were tested, and none moved).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from perfkit.analysis.verdict import CompareOptions, MetricVerdict, Verdict
 from perfkit.analysis.verdict_text import headline
 
 OVERALL = "overall"
-#: a comparison's answer: a metric verdict, or "the machine moved, measure again"
-Outcome = Literal["regressed", "improved", "unchanged", "environment changed"]
+#: a comparison's answer: a metric verdict, "the machine moved, measure again", or "too few
+#: runs to judge the latencies at all"
+Outcome = Literal["regressed", "improved", "unchanged", "environment changed", "not enough history"]
 #: the exit code of `perfkit compare` and `perfkit trends --gate` for each outcome
 EXIT_CODES: dict[str, int] = {"unchanged": 0, "improved": 0, "regressed": 1,
-                              "environment changed": 3}  # fmt: skip
+                              "environment changed": 3, "not enough history": 0}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,19 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     environment: EnvironmentCheck | None = None  # the testbed rule's findings
     history_runs: int = 0  # comparable earlier runs whose spread was the noise
+    #: the history gate's comparable earlier runs when fewer than it needs (no latency was
+    #: judged), else None
+    short_history: int | None = None
 
     @property
     def outcome(self) -> Outcome:
         """The answer: "environment changed" when the testbed rule says the machine, not
-        the code, explains what moved (`verdict` keeps what the metrics say)."""
+        the code, explains what moved; "not enough history" when the gate judged no latency
+        and nothing else moved (`verdict` keeps what the metrics say)."""
         if self.environment is not None and self.environment.changed:
             return "environment changed"
+        if self.short_history is not None and self.verdict == "unchanged":
+            return "not enough history"
         return self.verdict
 
     @property

@@ -83,9 +83,17 @@ def full_run(entry: RunEntry) -> StoredRun:
     return StoredRun(entry.path, read_run(entry.path))
 
 
+def same_testbed(a: RunEntry, b: RunEntry) -> bool:
+    """Measured on the same testbed as far as the index knows (its label, else its host):
+    a run read from its index rows carries no `Testbed`, so `compare_runs` and the gate
+    could not leave another runner's runs out of the history themselves."""
+    return (a.testbed or a.host) == (b.testbed or b.host)
+
+
 def noise_runs(catalog: Catalog, base: RunEntry, *exclude: RunEntry) -> list[RunData]:
-    """The runs `compare_runs` takes the noise from: the newest comparable runs other than
-    ``base`` and ``exclude`` (it looks at `HISTORY_WINDOW` of them; the rest are never read)."""
+    """The runs `compare_runs` takes the noise from: the newest comparable runs of the
+    base's testbed other than ``base`` and ``exclude`` (it looks at `HISTORY_WINDOW` of
+    them; the rest are never read)."""
     skip = {base.run_id, *(e.run_id for e in exclude)}
     return history_data(catalog, newest_comparable(catalog.entries, base, skip))
 
@@ -94,14 +102,15 @@ def newest_comparable(
     entries: Sequence[RunEntry], like: RunEntry, skip: set[str]
 ) -> list[RunEntry]:
     """The newest `HISTORY_WINDOW` of ``entries`` (ordered by start time) comparable with
-    ``like``, not in ``skip``, ordered by (start, run id); walked from the newest, so a long
-    history is not scanned. The walk stops at a run that started before all those found:
-    runs started at the same moment are all looked at before the newest are chosen."""
+    ``like`` and of its testbed, not in ``skip``, ordered by (start, run id); walked from
+    the newest, so a long history is not scanned. The walk stops at a run that started
+    before all those found: runs started at the same moment are all looked at before the
+    newest are chosen."""
     found: list[RunEntry] = []
     for e in reversed(entries):
         if len(found) >= HISTORY_WINDOW and e.started_at < found[-1].started_at:
             break
-        if e.run_id not in skip and comparable(e, like):
+        if e.run_id not in skip and comparable(e, like) and same_testbed(e, like):
             found.append(e)
     found.sort(key=lambda e: (e.started_at, e.run_id))
     return found[-HISTORY_WINDOW:]
@@ -200,7 +209,7 @@ def _micros(moment: datetime) -> int:
 
 def gate_history(catalog: Catalog, entries: Sequence[RunEntry]) -> tuple[RunData, list[RunData]]:
     """The newest of ``entries`` and the runs `gate_run` judges it against: its comparable
-    runs among ``entries`` (the newest `HISTORY_WINDOW`, all the gate looks at)."""
+    runs of its testbed among ``entries`` (the newest `HISTORY_WINDOW`, all the gate looks at)."""
     candidate = entries[-1]
     same = newest_comparable(entries, candidate, {candidate.run_id})
     data = history_data(catalog, [*same, candidate])

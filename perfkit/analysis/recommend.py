@@ -165,6 +165,10 @@ def _budget_advice(budget: ErrorBudget) -> Recommendation | None:
 def _regression_advice(comparison: Comparison | None) -> list[Recommendation]:
     if comparison is None:
         return []
+    if comparison.outcome == "environment changed":
+        return [Recommendation("medium", None, f"environment changed vs run {comparison.base_id}",
+                               "re-run on the base's testbed, or as interleaved trials "
+                               "(perfkit ab), before judging the code")]  # fmt: skip
     return [
         Recommendation(
             "high",

@@ -165,10 +165,20 @@ def _route_row(r: RouteFigures) -> dict[str, Any]:
     }
 
 
+#: a comparison's outcome in the executive summary's headline
+_COMPARISON_WORDS = {
+    "regressed": "regression detected",
+    "improved": "no regression",
+    "unchanged": "no regression",
+    "environment changed": "environment changed: re-run",
+    "not enough history": "not enough history",
+}
+
+
 def _headline(status: str, score: int, n_alerts: int, comparison: Comparison | None) -> str:
     text = f"{status}: health score {score}/100, {n_alerts} alert(s)"
     if comparison is not None:
-        text += ", regression detected" if comparison.regressed else ", no regression"
+        text += ", " + _COMPARISON_WORDS[comparison.outcome]
     return text
 
 

@@ -73,6 +73,10 @@ def headline(result: Comparison) -> str:
     if outcome == "environment changed":
         reason = result.environment.reasons[-1] if result.environment else "the machine moved"
         return f"ENVIRONMENT CHANGED: re-run (not judged on the code): {reason}"
+    if outcome == "not enough history":
+        found, needed = result.short_history, result.options.min_history
+        return (f"NOT ENOUGH HISTORY: {found} of {needed} comparable earlier runs of this "
+                "testbed, no latency judged; record more runs")  # fmt: skip
     if outcome == "unchanged":
         return f"UNCHANGED: no endpoint moved beyond the noise ({len(result.endpoints)} endpoints)"
     words, moved = _moved_words(result, outcome)

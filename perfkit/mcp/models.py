@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from perfkit.analysis.comparison import Outcome
 from perfkit.runs.history import StoredRun
 
 JSON = dict[str, Any]
@@ -80,16 +81,45 @@ class MovedMetric(BaseModel):
     detail: JSON = Field(description="the metric as perfkit.analysis reports it: evidence etc.")
 
 
+class RegressedEndpoint(BaseModel):
+    endpoint: str
+    metrics: list[str] = Field(description="its metrics whose verdict is regressed")
+    route: str | None = Field(
+        description="the route that served it in the profiles (method and template)"
+    )
+    profile: str | None = Field(
+        description="what the CPU profiles kept with the two runs say: the route's change in "
+        "CPU ms per request and the function that holds it; None when a run has no profile"
+    )
+
+
 class CompareResult(BaseModel):
     base: str
     candidate: str
-    verdict: Literal["regressed", "improved", "unchanged"]
+    outcome: Outcome = Field(
+        description="the answer (what `perfkit compare` exits by): 'environment changed' means "
+        "re-run, the machine moved and the code is not blamed; 'not enough history' means "
+        "too few comparable runs to judge any latency"
+    )
+    headline: str = Field(description="the answer and what moved, in one line")
+    verdict: Literal["regressed", "improved", "unchanged"] = Field(
+        description="what the metrics' tests found, before the testbed rule"
+    )
     regressed: bool
     evidence: str = Field(
         description="the noise between runs: interleaved trials, history, or prior (weak)"
     )
+    history_runs: int = Field(description="comparable runs whose spread was the noise (0: none)")
     weak: bool = Field(description="true when no trials or history backed the verdict")
+    environment: list[str] = Field(
+        description="the testbed rule's findings (another testbed, every endpoint moved "
+        "alike, a candidate far noisier than its history)"
+    )
     moved: list[MovedMetric] = Field(description="every metric whose verdict is not unchanged")
+    regressions: list[RegressedEndpoint] = Field(
+        description="the endpoints the outcome blames (none unless it is 'regressed'), each "
+        "with its profile line"
+    )
     notes: list[str]
     comparison: JSON = Field(description="the whole comparison, as `perfkit compare --json`")
 
@@ -112,8 +142,9 @@ class TrendItem(BaseModel):
 class TrendsResult(BaseModel):
     runs: int
     trends: list[TrendItem]
-    gate: JSON | None = Field(
-        description="with gate=true: the latest run against the history, as compare_runs"
+    gate: CompareResult | None = Field(
+        description="with gate=true: the latest run against the history, as compare_runs "
+        "answers (no profile: the base is the history, not one run)"
     )
 
 

@@ -108,43 +108,62 @@ def _change(metric: MetricVerdict | None) -> str:
 
 
 MOVED_SHOWN = 5
+#: a comparison's outcome -> the words in large type and the status that colours them
+OUTCOME_WORDS: dict[str, tuple[str, str]] = {
+    "regressed": ("REGRESSED", "critical"),
+    "improved": ("Improved, no regression", "good"),
+    "unchanged": ("Unchanged: no regression", "good"),
+    "environment changed": ("Environment changed: re-run", "warning"),
+    "not enough history": ("Not enough history: no verdict", "neutral"),
+}
 
 
 def moved_metrics(comparison: Comparison, shown: int = MOVED_SHOWN) -> list[str]:
     """``endpoint metric +x % (verdict)`` for the metrics compare did not call unchanged,
-    the largest changes first; beyond ``shown``, one line counts the rest."""
+    the largest changes first; beyond ``shown``, one line counts the rest. When the
+    environment changed they moved with the machine, and say so instead of a verdict."""
+    machine = comparison.outcome == "environment changed"
     moved = sorted(
         (
-            (abs(m.change or 0.0), f"{ec.endpoint} {m.metric} {_change(m)} ({m.verdict})")
+            (abs(m.change or 0.0), f"{ec.endpoint} {m.metric} {_change(m)} "
+             + ("(moved with the machine)" if machine else f"({m.verdict})"))
             for ec in [comparison.overall, *comparison.endpoints]
             for m in ec.metrics.values()
             if m.verdict != "unchanged"
         ),
         key=lambda item: -item[0],
-    )
+    )  # fmt: skip
     lines = [text for _, text in moved[:shown]]
     if len(moved) > shown:
         lines.append(f"and {len(moved) - shown} more metric(s): see the comparison report")
     return lines
 
 
+def _evidence(result: Comparison) -> str:
+    """What the outcome stands on, and why it is not a verdict on the code when it is not."""
+    if result.outcome == "not enough history":
+        return (f"{result.short_history} of {result.options.min_history} comparable earlier "
+                "runs of this testbed: record more runs to judge the latencies")  # fmt: skip
+    evidence = result.evidence
+    if "history" in evidence and result.history_runs:
+        evidence = evidence.replace("history", f"history of {result.history_runs} runs")
+    text = f"weak evidence ({evidence})" if result.weak else f"evidence: {evidence}"
+    if result.outcome == "environment changed" and result.environment is not None:
+        text += "; not judged on the code: " + "; ".join(result.environment.reasons)
+    return text
+
+
 def comparison(result: Comparison, commits: tuple[str, str] | None = None) -> Headline:
-    """compare's verdict (regressed, improved or unchanged) and the whole run's changes;
-    ``commits``: the base's and the candidate's short commits, when known."""
-    if result.regressed:
-        verdict, status = "REGRESSED", "critical"
-    elif result.improved:
-        verdict, status = "Improved, no regression", "good"
-    else:
-        verdict, status = "Unchanged: no regression", "good"
+    """compare's outcome (`OUTCOME_WORDS`) and the whole run's changes; ``commits``: the
+    base's and the candidate's short commits, when known."""
+    verdict, status = OUTCOME_WORDS[result.outcome]
     metrics = result.overall.metrics
-    strength = "weak evidence" if result.weak else f"evidence: {result.evidence}"
     return Headline(
         verdict,
         status,
         f"candidate {result.candidate_id} against base {result.base_id}"
         + (f" (commit {commits[1]} against {commits[0]})" if commits else "")
-        + f"; {strength}",
+        + f"; {_evidence(result)}",
         (
             ("p95 change (all requests)", _change(metrics.get("p95"))),
             ("throughput change", _change(metrics.get("throughput"))),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -114,11 +115,16 @@ def assign_parameters(
     return assigned
 
 
-def _kernel_config() -> Config:
+def _kernel_config(sockets: Path) -> Config:
     """Kernels talk over IPC (local socket files), not TCP: nothing listens on the network,
-    and ipykernel does not warn about unencrypted TCP for every notebook."""
+    and ipykernel does not warn about unencrypted TCP for every notebook. The socket files
+    go into ``sockets``, a folder of this kernel's own: jupyter_client's default is
+    ``kernel-ipc-<n>`` in the working directory with the first free ``n``, so two kernels
+    started at once in one directory could pick the same files, and each client would then
+    talk to the other's kernel ("Invalid Signature")."""
     config = Config()
     config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(sockets / "kernel")
     return config
 
 
@@ -135,16 +141,17 @@ def run_notebook(
     """Execute one notebook; return None on success, else a one-line error naming the cell."""
     executed.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(executed),
-            parameters=dict(parameters),
-            kernel_name=kernel_name(),
-            progress_bar=False,
-            cwd=str(cwd),
-            execution_timeout=CELL_TIMEOUT_S,
-            config=_kernel_config(),
-        )
+        with tempfile.TemporaryDirectory(prefix="perfkit-kernel-") as sockets:
+            papermill.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=dict(parameters),
+                kernel_name=kernel_name(),
+                progress_bar=False,
+                cwd=str(cwd),
+                execution_timeout=CELL_TIMEOUT_S,
+                config=_kernel_config(Path(sockets)),
+            )
     except PapermillExecutionError as exc:
         evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
         return f"cell {exc.exec_count}: {exc.ename}: {evalue}"

@@ -55,7 +55,9 @@ def test_trends_gate_and_empty_history(tmp_path: Path) -> None:
     code, out = _invoke("trends", "--runs", str(DATA), "--gate", "--json")
     data = orjson.loads(out)
     assert code == 0 and data["runs"] == 3
-    assert data["gate"]["verdict"] == "unchanged"
+    assert data["gate"]["verdict"] == "unchanged"  # no latency judged: no verdict, exit 0
+    assert data["gate"]["outcome"] == "not enough history"
+    assert data["gate"]["headline"].startswith("NOT ENOUGH HISTORY: 2 of 10 comparable")
     assert "not enough history (2 of 10" in data["gate"]["notes"][0]
     with pytest.raises(InputError, match="no runs"):
         _invoke("trends", "--runs", str(tmp_path))

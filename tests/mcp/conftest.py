@@ -56,6 +56,12 @@ async def mcp_client(
         yield client
 
 
+def without_profiles(comparison: Mapping[str, Any]) -> dict[str, Any]:
+    """A comparison's JSON without its ``profiles`` (the CLI adds them where it prints the
+    profile lines; the MCP answer always carries them)."""
+    return {k: v for k, v in comparison.items() if k != "profiles"}
+
+
 def text_of(result: CallToolResult) -> str:
     return "\n".join(getattr(block, "text", "") for block in result.content)
 

@@ -11,6 +11,7 @@ from perfkit.errors import ConfigError, InputError
 from perfkit.mcp.config import McpConfig, origin
 from perfkit.mcp.locate import find_run, history_folder
 from perfkit.mcp.safety import Redactor
+from perfkit.runs.catalog import Catalog
 
 
 def test_every_configured_secret_and_any_url_password_is_masked() -> None:
@@ -66,4 +67,4 @@ def test_paths_outside_the_history_folders_are_refused(tmp_path: Path) -> None:
     for key in ("../other/baseline-x.json", str(outside / "baseline-x.json"),
                 "./baseline-link.json"):  # fmt: skip
         with pytest.raises(InputError, match="outside the server's history folders"):
-            find_run(config, key)
+            find_run(config, key, Catalog.of(inside))

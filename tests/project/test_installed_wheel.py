@@ -60,12 +60,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_ships_the_scenario_thresholds_and_five_notebooks(wheel: Path) -> None:
+def test_the_wheel_ships_the_scenario_thresholds_and_six_notebooks(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "perfkit/resources/scenarios/default.toml" in names
     assert "perfkit/resources/thresholds.toml" in names
     notebooks = sorted(n for n in names if n.startswith("perfkit/resources/notebooks/"))
-    assert [Path(n).name[:2] for n in notebooks] == ["01", "02", "03", "04", "05"]
+    assert [Path(n).name[:2] for n in notebooks] == ["01", "02", "03", "04", "05", "06"]
     assert "perfkit/ratelimit/lua/gcra.lua" in names
 
 

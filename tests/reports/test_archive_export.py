@@ -4,7 +4,9 @@ Real papermill runs of a small notebook made here."""
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import nbformat
 import pytest
 
 from perfkit.errors import InputError
-from perfkit.reports.suite import run_suite
+from perfkit.reports.suite import run_notebook, run_suite
 
 NETWORK = re.compile(
     r"""(src|href)\s*=\s*["']?(https?:)?//|@import|cdnjs|unpkg|mathjax|require\.js""", re.I
@@ -91,3 +93,19 @@ def test_a_retention_below_one_is_refused_before_anything_runs(tmp_path: Path) -
     with pytest.raises(InputError, match="--keep must be at least 1"):
         run_suite(tmp_path / "notebooks", tmp_path / "reports", {}, keep=0)
     assert not (tmp_path / "reports").exists()
+
+
+def test_kernels_started_at_once_in_one_directory_each_get_their_own_sockets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jupyter_client's IPC default is ``kernel-ipc-<first free n>`` in the working
+    directory: kernels started at once there could take the same socket files and talk to
+    each other's clients ("Invalid Signature"). Each kernel has a folder of its own."""
+    notebook = _notebook(tmp_path / "notebooks")
+    monkeypatch.chdir(tmp_path)
+    outs = [tmp_path / f"out-{i}.ipynb" for i in range(3)]
+    spawn = multiprocessing.get_context("spawn")  # each a process, as xdist workers are
+    with ProcessPoolExecutor(3, mp_context=spawn) as pool:
+        errors = list(pool.map(run_notebook, [notebook] * 3, outs, [{}] * 3, [tmp_path] * 3))
+    assert errors == [None, None, None]
+    assert not list(tmp_path.glob("kernel-ipc*"))

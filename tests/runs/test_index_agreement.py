@@ -101,3 +101,27 @@ def test_compare_previous_latest_agrees_with_reading_every_file(history: Path) -
     found = compare_entries(catalog, pair.base, pair.candidate, CompareOptions(), force=True)
     assert found.to_dict() == expected.to_dict()
     assert found.evidence == expected.evidence
+
+
+def test_runs_of_another_testbed_are_left_out_as_when_reading_every_file(tmp_path: Path) -> None:
+    """A run read from its index rows carries no testbed: the index's own filter must
+    leave another runner's runs out of the noise and the gate, as the files' testbeds do."""
+    folder = _stepped(tmp_path / "mixed", 60)
+    paths = sorted(folder.glob("*.json"))
+    for path in paths[1::4]:  # one run in four measured on another runner
+        data = orjson.loads(path.read_bytes())
+        data["environment"]["testbed"] = "ci-2"
+        path.write_bytes(orjson.dumps(data))
+    catalog = Catalog.of(folder)
+    stored = History(folder).runs(kind="baseline")
+    files = [stored_run_data(s, with_samples=False) for s in stored]
+    options = CompareOptions()
+
+    gate = gate_run(*gate_history(catalog, catalog.baselines()), options)
+    assert gate.to_dict() == gate_run(files[-1], files[:-1], options).to_dict()
+    pair = resolve_pair(catalog, "previous", "latest")
+    base = next(s for s in stored if s.run.run_id == pair.base.run_id)
+    cand = next(s for s in stored if s.run.run_id == pair.candidate.run_id)
+    found = compare_entries(catalog, pair.base, pair.candidate, options, force=True)
+    expected = compare_stored(stored, base, cand, options, force=True)
+    assert found.to_dict() == expected.to_dict()

@@ -1,6 +1,6 @@
 """`previous` and the runs of the noise between runs, found by walking the history back
 from its newest run, are the runs a scan of every run finds: with other loads, other
-targets, other kinds and runs started at the same moment among them."""
+targets, other kinds, other testbeds and runs started at the same moment among them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from perfkit.analysis.compare import HISTORY_WINDOW
-from perfkit.analysis.indexed import newest_comparable
+from perfkit.analysis.indexed import newest_comparable, same_testbed
 from perfkit.bench.history import generate
 from perfkit.errors import InputError
 from perfkit.runs.catalog import Catalog
@@ -33,6 +33,8 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
             data["target"] = "other-service"
         if i % 13 == 4:
             data["kind"] = "smoke"
+        if i % 9 == 5:
+            data["environment"]["host"] = "another-runner"
         if i % 4 == 3:  # the same start as the run before it, and an id sorting before its
             data["started_at"], data["run_id"] = prior, "0" + data["run_id"]
         prior = data["started_at"]
@@ -71,6 +73,7 @@ def test_the_noise_runs_are_the_runs_a_scan_finds(catalog: Catalog) -> None:
         entries = catalog.entries[:end]
         for like in (entries[-1], entries[-2]):
             skip = {like.run_id, entries[-1].run_id}
-            same = [e for e in entries if e.run_id not in skip and comparable(e, like)]
+            same = [e for e in entries if e.run_id not in skip and comparable(e, like)
+                    and same_testbed(e, like)]  # fmt: skip
             same.sort(key=lambda e: (e.started_at, e.run_id))
             assert newest_comparable(entries, like, skip) == same[-HISTORY_WINDOW:]

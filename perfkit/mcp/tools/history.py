@@ -4,7 +4,9 @@ Thin adapters: the history's index (`perfkit.runs.catalog`) lists and names the 
 (`perfkit.runs.names`, the CLI's meanings), `perfkit.analysis.indexed.compare_entries`
 (the one verdict, with the history's comparable runs as the noise, reading two run
 files), `trends` and `gate_run` decide, exactly as ``perfkit compare`` and ``perfkit
-trends`` do.
+trends`` do. A comparison answers with its outcome first ("environment changed" asks for
+a re-run instead of blaming the code) and, per regressed endpoint, what the CPU profiles
+kept with the two runs say (`perfkit.profiling.regressions`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import Field
 from perfkit.analysis import CompareOptions, Comparison, Trend, gate_run
 from perfkit.analysis.indexed import compare_entries, full_run, gate_history, indexed_trend_frame
 from perfkit.analysis.trends import trends_of_frame
+from perfkit.analysis.verdict_text import headline
 from perfkit.errors import InputError
 from perfkit.mcp.config import McpConfig
 from perfkit.mcp.context import ServerContext
@@ -27,13 +30,18 @@ from perfkit.mcp.models import (
     ChangePointItem,
     CompareResult,
     MovedMetric,
+    RegressedEndpoint,
     RunList,
     SkippedFile,
     TrendItem,
     TrendsResult,
     run_summary,
 )
+from perfkit.profiling.profile import profile_path_for
+from perfkit.profiling.regressions import ProfileFindings, profile_findings, regressed_routes
 from perfkit.runs.catalog import Catalog
+from perfkit.runs.index import RunEntry
+from perfkit.runs.names import comparable
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 Metric = Literal["p50", "p95", "p99", "mean", "throughput", "error_rate"]
@@ -68,19 +76,61 @@ def _moved(comparison: dict[str, Any]) -> list[MovedMetric]:
     return moved
 
 
-def _compare_result(result: Comparison, warnings: list[str]) -> CompareResult:
-    data = result.to_dict()
+def _regressions(result: Comparison, found: ProfileFindings) -> list[RegressedEndpoint]:
+    """The endpoints the outcome blames, each with its profile line when both runs kept one."""
+    lines = {r.endpoint: r for r in found.routes}
+    return [
+        RegressedEndpoint(
+            endpoint=e.endpoint,
+            metrics=[name for name, m in e.metrics.items() if m.verdict == "regressed"],
+            route=lines[e.endpoint].route if e.endpoint in lines else None,
+            profile=lines[e.endpoint].summary() if e.endpoint in lines else None,
+        )
+        for e in result.endpoints
+        if e.endpoint in regressed_routes(result)
+    ]
+
+
+def _compare_result(
+    result: Comparison, warnings: list[str], found: ProfileFindings
+) -> CompareResult:
+    """The answer; ``comparison`` is what ``perfkit compare --json`` prints (with its
+    ``profiles``)."""
+    data = {**result.to_dict(), "profiles": found.to_list()}
     return CompareResult(
         base=result.base_id,
         candidate=result.candidate_id,
+        outcome=result.outcome,
+        headline=headline(result),
         verdict=result.verdict,
         regressed=result.regressed,
         evidence=result.evidence,
+        history_runs=result.history_runs,
         weak=result.weak,
+        environment=[] if result.environment is None else result.environment.reasons,
         moved=_moved(data),
-        notes=[*warnings, *result.notes],
+        regressions=_regressions(result, found),
+        notes=[*warnings, *result.notes, *(f"profile: {n}" for n in found.notes)],
         comparison=data,
     )
+
+
+def _findings(result: Comparison, pair: tuple[RunEntry, RunEntry] | None) -> ProfileFindings:
+    """What the profiles kept with ``pair`` (base, candidate) say; the runs are decoded only
+    when the outcome blames a route."""
+    if pair is None or not regressed_routes(result):
+        return ProfileFindings()
+    return profile_findings(result, full_run(pair[0]), full_run(pair[1]))
+
+
+def _gate_pair(stored: list[RunEntry]) -> tuple[RunEntry, RunEntry] | None:
+    """The gated run and, as its base, the newest earlier comparable run that kept a profile
+    (the history's level has no profile of its own), as ``perfkit trends --gate`` takes them."""
+    like = [e for e in stored if comparable(e, stored[-1])]
+    if not profile_path_for(like[-1].path).is_file():
+        return None
+    base = next((e for e in reversed(like[:-1]) if profile_path_for(e.path).is_file()), None)
+    return None if base is None else (base, like[-1])
 
 
 def _check_endpoints(names: Iterable[str], endpoints: list[str] | None) -> None:
@@ -169,7 +219,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             pair = find_pair(config, base, candidate, catalog, target=target, scenario=scenario)
             options = _options(config, threshold)
             result = compare_entries(catalog, pair.base, pair.candidate, options, force=force)
-            return guard.clean(_compare_result(result, pair.warnings))
+            found = _findings(result, (pair.base, pair.candidate))
+            return guard.clean(_compare_result(result, pair.warnings, found))
 
     @server.tool(name="trends", annotations=READ_ONLY)
     def trends_tool(
@@ -206,6 +257,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                 TrendsResult(
                     runs=len(stored),
                     trends=[_trend_item(trend, commits) for trend in found],
-                    gate=None if verdict is None else verdict.to_dict(),
+                    gate=None
+                    if verdict is None
+                    else _compare_result(verdict, [], _findings(verdict, _gate_pair(stored))),
                 )
             )
