@@ -135,6 +135,8 @@ def trends_of_frame(
     groups = frame.groupby(["endpoint", "metric"], sort=False).ngroup().to_numpy()
     order = np.argsort(groups, kind="stable")  # each group's rows, in the frame's order
     order = order[groups[order] >= 0]  # a row without an endpoint or metric is in no group
+    if order.size == 0:
+        return []
     ids = _shared(frame["run_id"], str)
     times = _shared(frame["started_at"], lambda t: t.to_pydatetime())
     commits = _shared(frame["commit"], lambda c: None if pd.isna(c) else str(c))
