@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
+from pandas.api.extensions import ExtensionArray
 
 from perfkit.analysis.adapt import stored_run_data
 from perfkit.analysis.compare import HISTORY_WINDOW, CompareOptions, Comparison, compare_runs
@@ -93,10 +95,25 @@ def noise_runs(catalog: Catalog, base: RunEntry, *exclude: RunEntry) -> list[Run
     base's testbed other than ``base`` and ``exclude`` (it looks at `HISTORY_WINDOW` of
     them; the rest are never read)."""
     skip = {base.run_id, *(e.run_id for e in exclude)}
-    same = [e for e in catalog.runs()
-            if e.run_id not in skip and comparable(e, base) and same_testbed(e, base)]  # fmt: skip
-    same.sort(key=lambda e: (e.started_at, e.run_id))
-    return history_data(catalog, same[-HISTORY_WINDOW:])
+    return history_data(catalog, newest_comparable(catalog.entries, base, skip))
+
+
+def newest_comparable(
+    entries: Sequence[RunEntry], like: RunEntry, skip: set[str]
+) -> list[RunEntry]:
+    """The newest `HISTORY_WINDOW` of ``entries`` (ordered by start time) comparable with
+    ``like`` and of its testbed, not in ``skip``, ordered by (start, run id); walked from
+    the newest, so a long history is not scanned. The walk stops at a run that started
+    before all those found: runs started at the same moment are all looked at before the
+    newest are chosen."""
+    found: list[RunEntry] = []
+    for e in reversed(entries):
+        if len(found) >= HISTORY_WINDOW and e.started_at < found[-1].started_at:
+            break
+        if e.run_id not in skip and comparable(e, like) and same_testbed(e, like):
+            found.append(e)
+    found.sort(key=lambda e: (e.started_at, e.run_id))
+    return found[-HISTORY_WINDOW:]
 
 
 def compare_entries(
@@ -125,37 +142,49 @@ def indexed_trend_frame(
 ) -> pd.DataFrame:
     """`trend_frame` of ``entries`` built column-wise from their index rows: the same long
     table (oldest run first, endpoints in the run's order, metrics in the given order),
-    without a `RunData` per run or a Python object per value."""
+    without a `RunData` per run or a Python object per value (the string columns are
+    taken as Arrow arrays, a run's id and commit stored once and repeated by index)."""
     order = sorted(entries, key=lambda e: (e.started_at, e.run_id))
-    rank = {(e.folder, e.file): i for i, e in enumerate(order)}
     tables = catalog.figures(order)
     if not tables:
         return pd.DataFrame(columns=_FRAME_COLUMNS)
-    cols: dict[str, list[Any]] = {"rank": [], "position": [], "endpoint": []}
-    cols |= {name: [] for name in FIGURES}
+    parts: dict[str, list[Any]] = {"rank": [], "position": [], "endpoint": []}
+    parts |= {name: [] for name in FIGURES}
     for folder, table in tables.items():
-        data = table.to_pydict()
-        cols["rank"] += [rank[folder, f] for f in data["file"]]
-        for name in ("position", "endpoint", *FIGURES):
-            cols[name] += data[name]
-    sort = np.lexsort((np.asarray(cols["position"]), np.asarray(cols["rank"])))
-    runs = np.asarray(cols["rank"])[sort]
-    figures = {n: np.asarray(cols[n], dtype=np.float64)[sort] for n in FIGURES}  # None -> NaN
+        mine = [(i, e.file) for i, e in enumerate(order) if e.folder == folder]
+        files = pa.array([file for _, file in mine], pa.string())
+        ranks = np.asarray([i for i, _ in mine], dtype=np.int64)
+        parts["rank"].append(ranks[pc.index_in(table["file"], value_set=files).to_numpy()])
+        parts["position"].append(table["position"].to_numpy())
+        parts["endpoint"].append(table["endpoint"])
+        for name in FIGURES:  # null -> NaN
+            parts[name].append(table[name].to_numpy(zero_copy_only=False).astype(np.float64))
+    rank, position = np.concatenate(parts["rank"]), np.concatenate(parts["position"])
+    sort = np.lexsort((position, rank))
+    runs = rank[sort]
+    figures = {n: np.concatenate(parts[n])[sort] for n in FIGURES}
     duration = np.asarray([e.duration_s for e in order], dtype=np.float64)[runs]
     values = [_metric_values(m, figures, duration) for m in metrics]
     stacked = np.column_stack(values).ravel()  # run, endpoint, then metric: trend_frame's order
     keep = ~np.isnan(stacked)
-    repeat = len(metrics)
+    each = np.repeat(np.arange(runs.size), len(metrics))[keep]  # the endpoint row of a value
     micros = np.asarray([_micros(e.started_at) for e in order], dtype=np.int64)[runs]
+    endpoint = pa.chunked_array(parts["endpoint"], pa.string()).combine_chunks().take(sort)
     frame = pd.DataFrame({
-        "run_id": np.repeat(np.asarray([e.run_id for e in order], dtype=object)[runs], repeat),
-        "started_at": pd.to_datetime(np.repeat(micros, repeat), unit="us", utc=True),
-        "commit": np.repeat(np.asarray([e.commit for e in order], dtype=object)[runs], repeat),
-        "endpoint": np.repeat(np.asarray(cols["endpoint"], dtype=object)[sort], repeat),
-        "metric": np.tile(np.asarray(list(metrics), dtype=object), len(runs)),
-        "value": stacked,
+        "run_id": _strings([e.run_id for e in order], runs[each]),
+        "started_at": pd.to_datetime(micros[each], unit="us", utc=True),
+        "commit": _strings([e.commit for e in order], runs[each]),
+        "endpoint": pd.array(endpoint.take(each), dtype="str"),
+        "metric": _strings(list(metrics), np.tile(np.arange(len(metrics)), runs.size)[keep]),
+        "value": stacked[keep],
     })  # fmt: skip
-    return frame[keep].reset_index(drop=True)
+    return frame
+
+
+def _strings(distinct: list[str | None], codes: NDArray[np.int64]) -> ExtensionArray:
+    """``[distinct[c] for c in codes]`` as pandas' string column, built in Arrow."""
+    column: ExtensionArray = pd.array(pa.array(distinct, pa.string()).take(codes), dtype="str")
+    return column
 
 
 def _metric_values(
@@ -182,8 +211,6 @@ def gate_history(catalog: Catalog, entries: Sequence[RunEntry]) -> tuple[RunData
     """The newest of ``entries`` and the runs `gate_run` judges it against: its comparable
     runs of its testbed among ``entries`` (the newest `HISTORY_WINDOW`, all the gate looks at)."""
     candidate = entries[-1]
-    same = [e for e in entries if e.run_id != candidate.run_id and comparable(e, candidate)
-            and same_testbed(e, candidate)]  # fmt: skip
-    same.sort(key=lambda e: (e.started_at, e.run_id))
-    data = history_data(catalog, [*same[-HISTORY_WINDOW:], candidate])
+    same = newest_comparable(entries, candidate, {candidate.run_id})
+    data = history_data(catalog, [*same, candidate])
     return data[-1], data[:-1]

@@ -7,9 +7,10 @@ needs no samples files and is analysed in well under a second per metric.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,27 +125,44 @@ def trends_of_frame(
     min_magnitude: float = 0.10,
 ) -> list[Trend]:
     """`trends` of a `trend_frame` (or the same long table read from the history's index:
-    `perfkit.analysis.indexed.indexed_trend_frame`)."""
+    `perfkit.analysis.indexed.indexed_trend_frame`), one `Trend` per (endpoint, metric) in
+    the order they first appear.
+
+    A run's id, time and commit are made into Python objects once and shared by every
+    series it is a point of (10,000 runs x 55 series would otherwise be 550,000 of each)."""
+    if frame.empty:
+        return []
+    groups = frame.groupby(["endpoint", "metric"], sort=False).ngroup().to_numpy()
+    order = np.argsort(groups, kind="stable")  # each group's rows, in the frame's order
+    order = order[groups[order] >= 0]  # a row without an endpoint or metric is in no group
+    if order.size == 0:
+        return []
+    ids = _shared(frame["run_id"], str)
+    times = _shared(frame["started_at"], lambda t: t.to_pydatetime())
+    commits = _shared(frame["commit"], lambda c: None if pd.isna(c) else str(c))
+    values = frame["value"].to_numpy(dtype=np.float64)
     out: list[Trend] = []
-    for (endpoint, metric), group in frame.groupby(["endpoint", "metric"], sort=False):
+    for rows in np.split(order, np.flatnonzero(np.diff(groups[order])) + 1):
+        endpoint, metric = frame["endpoint"].iat[rows[0]], frame["metric"].iat[rows[0]]
         if endpoints is not None and endpoint not in endpoints:
             continue
-        values = group["value"].to_numpy(dtype=np.float64)
+        series = values[rows]
         points = detect_change_points(
-            values, window=window, max_pvalue=max_pvalue, min_magnitude=min_magnitude
+            series, window=window, max_pvalue=max_pvalue, min_magnitude=min_magnitude
         )
-        out.append(
-            Trend(
-                str(endpoint),
-                str(metric),
-                group["run_id"].tolist(),
-                [t.to_pydatetime() for t in group["started_at"]],
-                [None if pd.isna(c) else str(c) for c in group["commit"]],
-                values,
-                points,
-            )
-        )
+        out.append(Trend(str(endpoint), str(metric), ids(rows), times(rows), commits(rows),
+                         series, points))  # fmt: skip
     return out
+
+
+def _shared(
+    column: pd.Series, convert: Callable[[Any], Any]
+) -> Callable[[NDArray[np.intp]], list[Any]]:
+    """``rows -> [convert(column[r]) for r in rows]``, converting each distinct value once."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    converted = np.empty(len(uniques), dtype=object)
+    converted[:] = [convert(u) for u in uniques]
+    return lambda rows: list(converted.take(codes[rows]))
 
 
 def gate_run(

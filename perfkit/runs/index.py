@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,15 +79,11 @@ class RunEntry:
     health_score: float | None
     size: int
     mtime_ns: int
+    load_key: str  # the comparable part of the load, as `RunData.comparable_key` writes it
 
     @property
     def path(self) -> Path:
         return self.folder / self.file
-
-    @cached_property
-    def load_key(self) -> str:
-        """The comparable part of the load, as `RunData.comparable_key` writes it."""
-        return ",".join(f"{k}={self.load.get(k)}" for k in sorted(COMPARABLE_LOAD))
 
     @property
     def samples_path(self) -> Path | None:
@@ -157,8 +153,17 @@ def _query_table(metrics: pa.Table, wanted: pa.Table, query: str) -> pa.Table:
 def _entry(folder: Path, row: Sequence[Any]) -> RunEntry:
     values = dict(zip(RUN_COLUMNS, row, strict=True))
     values["started_at"] = EPOCH + timedelta(microseconds=values["started_at"])
+    values["load_key"] = _load_key(values["load"])
     values["load"] = orjson.loads(values["load"])
     return RunEntry(folder=folder, **values)
+
+
+@lru_cache(maxsize=4096)
+def _load_key(load_json: str) -> str:
+    """`RunEntry.load_key` of a load as the index stores it: a history holds a few distinct
+    loads, so each is keyed once, not once per run."""
+    load = orjson.loads(load_json)
+    return ",".join(f"{k}={load.get(k)}" for k in sorted(COMPARABLE_LOAD))
 
 
 def _read_files(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfkit.errors import InputError
-from perfkit.runs.catalog import Catalog
+from perfkit.runs.catalog import BASELINE, Catalog, matches
 from perfkit.runs.index import RunEntry, entry_of_file
 from perfkit.runs.index_rows import COMPARABLE_LOAD
 
@@ -58,19 +58,21 @@ def latest(catalog: Catalog, target: str | None = None, scenario: str | None = N
 
 
 def previous(catalog: Catalog, candidate: RunEntry) -> RunEntry:
-    """The last comparable baseline run before ``candidate`` (see the module docstring)."""
-    earlier = [
-        e
-        for e in catalog.baselines(candidate.target, candidate.scenario)
-        if e.started_at < candidate.started_at and e.run_id != candidate.run_id
-    ]
-    same_load = [e for e in earlier if comparable(e, candidate)]
-    if not earlier:
+    """The last comparable baseline run before ``candidate`` (see the module docstring),
+    found by walking the catalog back from its newest run."""
+    earlier = None
+    for e in reversed(catalog.entries):
+        if (e.started_at < candidate.started_at and e.run_id != candidate.run_id
+                and matches(e, candidate.target, candidate.scenario, BASELINE)):  # fmt: skip
+            if comparable(e, candidate):
+                return e
+            earlier = earlier or e
+    if earlier is None:
         raise InputError(
             f"previous: no baseline run of target {candidate.target!r} and scenario "
             f"{candidate.scenario!r} before {candidate.run_id} in {catalog.where}"
         )
-    return (same_load or earlier)[-1]
+    return earlier
 
 
 def _on_branch(catalog: Catalog, key: str, other: RunEntry | None, target: str | None,

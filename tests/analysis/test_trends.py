@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pandas as pd
+import pytest
 
+from perfkit.analysis.changepoints import detect_change_points
 from perfkit.analysis.data import EndpointData, RunData
-from perfkit.analysis.trends import gate_run, trend_frame, trends
+from perfkit.analysis.trends import Trend, gate_run, trend_frame, trends, trends_of_frame
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -73,3 +77,44 @@ def test_a_tiny_but_certain_step_is_not_a_change_point() -> None:
     stepped = [_run(i, v * (0.992 if i >= 20 else 1.0)) for i, v in enumerate(values)]
     found = {(t.endpoint, t.metric): t for t in trends(stepped, ["p95"])}
     assert found[("items", "p95")].change_points == []
+
+
+def _grouped_trends(frame: pd.DataFrame, endpoints: list[str] | None) -> list[Trend]:
+    """`trends_of_frame` as it was: a pandas group per series, its columns made into lists."""
+    out = []
+    for (endpoint, metric), group in frame.groupby(["endpoint", "metric"], sort=False):
+        if endpoints is not None and endpoint not in endpoints:
+            continue
+        values = group["value"].to_numpy(dtype=np.float64)
+        out.append(
+            Trend(
+                str(endpoint),
+                str(metric),
+                group["run_id"].tolist(),
+                [t.to_pydatetime() for t in group["started_at"]],
+                [None if pd.isna(c) else str(c) for c in group["commit"]],
+                values,
+                detect_change_points(values, min_magnitude=0.1),
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("endpoints", [None, ["items"]])
+def test_trends_of_frame_gives_the_series_of_each_group(endpoints: list[str] | None) -> None:
+    runs = [  # some runs without a commit, some with one more endpoint
+        replace(run, commit=None if i % 3 else f"c{i % 7}",
+                endpoints=run.endpoints | ({"other": run.overall} if i % 4 == 0 else {}))
+        for i, run in enumerate(_series(300, 180))
+    ]  # fmt: skip
+    frame = trend_frame(runs, ["p95", "throughput", "error_rate"])
+    found = trends_of_frame(frame, endpoints=endpoints)
+    expected = _grouped_trends(frame, endpoints)
+    assert [t.change_points for t in found] == [t.change_points for t in expected]
+    for got, want in zip(found, expected, strict=True):
+        assert (got.endpoint, got.metric, got.run_ids, got.times, got.commits) == (
+            want.endpoint, want.metric, want.run_ids, want.times, want.commits)  # fmt: skip
+        assert got.times[0].tzinfo == want.times[0].tzinfo
+        np.testing.assert_array_equal(got.values, want.values)
+    assert any(t.change_points for t in found)
+    assert trends_of_frame(frame.iloc[:0]) == []

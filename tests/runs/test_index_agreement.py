@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import orjson
+import pandas as pd
 import pytest
 
 from perfkit.analysis import CompareOptions, compare_stored, gate_run, stored_run_data, trends
@@ -18,7 +19,7 @@ from perfkit.analysis.indexed import (
     history_data,
     indexed_trend_frame,
 )
-from perfkit.analysis.trends import trends_of_frame
+from perfkit.analysis.trends import trend_frame, trends_of_frame
 from perfkit.bench.history import generate
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.history import History
@@ -82,6 +83,7 @@ def test_trends_and_the_gate_agree_with_reading_every_file(history: Path) -> Non
     expected = [t.to_dict() for t in trends(files, METRICS)]
     assert [t.to_dict() for t in trends(indexed, METRICS)] == expected
     frame = indexed_trend_frame(catalog, catalog.baselines(), METRICS)
+    pd.testing.assert_frame_equal(frame, trend_frame(files, METRICS))
     assert [t.to_dict() for t in trends_of_frame(frame)] == expected
     options = CompareOptions()
     gate = gate_run(indexed[-1], indexed[:-1], options).to_dict()
