@@ -68,6 +68,9 @@ class VerdictBenchOptions:
     #: the interleaved trials (the same requests per build); 0: no duets
     duet_duration_s: float | None = None
     duet_blocks: int = 10
+    #: the ways of judging to record and tally: a calibration of one mode skips the others'
+    #: recordings (no trials without single/history/interleaved, no duets without duet)
+    modes: tuple[str, ...] = MODES
 
     def validate(self) -> None:
         if self.sessions < 1 or self.repeat < 2:
@@ -86,6 +89,14 @@ class VerdictBenchOptions:
             raise InputError(f"--duet-duration must be >= 0, got {self.duet_duration_s}")
         if self.duet_blocks < 2:
             raise InputError(f"--duet-blocks must be >= 2, got {self.duet_blocks}")
+        if not self.modes or any(mode not in MODES for mode in self.modes):
+            raise InputError(f"--modes must be some of {','.join(MODES)}, got {self.modes!r}")
+
+    @property
+    def trials(self) -> bool:
+        """Whether sessions record interleaved trials (what single, history and
+        interleaved judge)."""
+        return any(mode in self.modes for mode in MODES[:3])
 
     @property
     def duet_seconds(self) -> float:
@@ -169,12 +180,15 @@ def _judge(result: VerdictBenchResult, runs: Sequence[RunData], earlier: Sequenc
     """Judge one session's candidates against its base; ``earlier``: the base's history."""
     base, candidates = runs[0], runs[1:]
     history = [_single(run) for run in earlier]
+    modes = result.options.modes
     for cand, size in zip(candidates, [None, *result.options.sizes], strict=True):
-        single = compare_runs(_single(base), _single(cand))
-        result.tally("single", size).add(single, size)
-        with_history = compare_runs(_single(base), _single(cand), history=history)
-        result.tally("history", size).add(with_history, size)
-        result.tally("interleaved", size).add(compare_runs(base, cand), size)
+        if "single" in modes:
+            result.tally("single", size).add(compare_runs(_single(base), _single(cand)), size)
+        if "history" in modes:
+            with_history = compare_runs(_single(base), _single(cand), history=history)
+            result.tally("history", size).add(with_history, size)
+        if "interleaved" in modes:
+            result.tally("interleaved", size).add(compare_runs(base, cand), size)
 
 
 def _duets(result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str]) -> None:
@@ -190,6 +204,23 @@ def _duets(result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str]) -> No
         result.tally("duet", size).add(compare_runs(*duet.as_data(recorded)), size)
 
 
+def _session_trials(
+    result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str], earlier: list[RunData]
+) -> None:
+    """One session's interleaved trials of every instance, judged; the base's run joins
+    ``earlier``, the history of the sessions after."""
+    opts = result.options
+    began = time.monotonic()
+    recorded = interleave(plan, urls, opts.calibration_target.label)
+    result.instance_seconds.append((time.monotonic() - began) / len(urls))
+    if opts.keep is not None:
+        for run, samples in recorded:
+            write_run(run, opts.keep, samples)
+    runs = [run_data(run, samples) for run, samples in recorded]
+    _judge(result, runs, earlier[-opts.history :] if opts.history else [])
+    earlier.append(runs[0])
+
+
 def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
     """Start the instances (and the busy processes), run ``opts.sessions`` sessions, tally
     every verdict."""
@@ -203,24 +234,17 @@ def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
         stack.enter_context(busy_processes(opts.noise))
         result.load.sample()
         earlier: list[RunData] = []
-        for _ in range(opts.history):  # the base's history before the first session
+        for _ in range(opts.history if "history" in opts.modes else 0):  # before session 1
             ((run, samples),) = interleave(plan, urls[:1], target.label)  # a run on its own
             if opts.keep is not None:
                 write_run(run, opts.keep, samples)
             earlier.append(run_data(run, samples))
         for _ in range(opts.sessions):
-            began = time.monotonic()
-            recorded = interleave(plan, urls, target.label)
-            result.instance_seconds.append((time.monotonic() - began) / len(urls))
-            result.load.sample()
-            if opts.keep is not None:
-                for run, samples in recorded:
-                    write_run(run, opts.keep, samples)
-            runs = [run_data(run, samples) for run, samples in recorded]
-            _judge(result, runs, earlier[-opts.history :] if opts.history else [])
-            earlier.append(runs[0])
-            if opts.duet_seconds > 0:
+            if opts.trials:
+                _session_trials(result, plan, urls, earlier)
+            if opts.duet_seconds > 0 and "duet" in opts.modes:
                 _duets(result, plan, urls)
+            result.load.sample()
     result.seconds = time.monotonic() - started
     return result
 
@@ -239,13 +263,13 @@ def rejudge(folder: Path, opts: VerdictBenchOptions) -> VerdictBenchResult:
             earlier.append(data)
         else:
             sessions.setdefault(stored.run.session, []).append(data)
-    if not sessions:
-        raise InputError(f"{folder} holds no runs of a verdicts session")
     for runs in sessions.values():
         if len(runs) == len(opts.sizes) + 2:
             _judge(result, runs, earlier[-opts.history :] if opts.history else [])
             earlier.append(runs[0])
-    for size in [None, *opts.sizes]:
+    for size in [None, *opts.sizes] if "duet" in opts.modes else []:
         for base, head in duet.kept_pairs(folder, size):
             result.tally("duet", size).add(compare_runs(base, head), size)
+    if not result.tallies:
+        raise InputError(f"{folder} holds no runs of a verdicts session of {','.join(opts.modes)}")
     return result

@@ -177,6 +177,9 @@ def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
         None, help="Measured seconds of a duet (default repeat x duration; 0: no duets)."
     ),
     duet_blocks: int = typer.Option(10, help="Time blocks (trials) of a duet."),
+    modes: str = typer.Option(
+        "single,history,interleaved,duet", help="Ways of judging to record, comma-separated."
+    ),
     keep: Path | None = KEEP,
     rejudge: Path | None = REJUDGE,
 ) -> None:
@@ -201,6 +204,7 @@ def verdicts(  # noqa: PLR0917 (typer options are positional parameters)
         history,
         duet_duration,
         duet_blocks,
+        tuple(part.strip() for part in modes.split(",") if part.strip()),
     )
     opts.validate()
     if rejudge is not None:

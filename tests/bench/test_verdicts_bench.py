@@ -31,6 +31,8 @@ MODE_COLUMNS = ["one run vs one run", "one run vs one run + 1 earlier runs",
         (VerdictBenchOptions(sizes=(0.0,)), "--sizes"),
         (VerdictBenchOptions(duet_blocks=1), "--duet-blocks"),
         (VerdictBenchOptions(duet_duration_s=-1), "--duet-duration"),
+        (VerdictBenchOptions(modes=("pairs",)), "--modes must be some of"),
+        (VerdictBenchOptions(modes=()), "--modes"),
     ],
 )
 def test_bad_options_are_input_errors(options: VerdictBenchOptions, message: str) -> None:
@@ -101,3 +103,22 @@ def test_the_reference_target_through_the_cli() -> None:
     assert result.returncode == 0, result.stderr
     _check_table(result.stdout, "chat")
     assert "no busy processes" in result.stdout
+
+
+def test_only_the_chosen_modes_are_recorded_and_shown(tmp_path: Path) -> None:
+    options = VerdictBenchOptions(**TINY, modes=("duet",), keep=tmp_path)  # type: ignore[arg-type]
+    result = run_bench(options)
+    assert {mode for mode, _ in result.tallies} == {"duet"}
+    assert result.instance_seconds == []  # no interleaved trials were recorded
+    assert not list(tmp_path.glob("*.json"))  # nor any history run: only the duets' folder
+    assert _rows(markdown(result))["condition"] == MODE_COLUMNS[3:]
+    assert rejudge(tmp_path, options).tally("duet", 0.5).pairs == 1
+
+
+def test_modes_through_the_cli() -> None:
+    tiny = "--sessions 1 --repeat 2 --duration 0.3 --warmup 0.1 --concurrency 2 --history 1"
+    result = _perfkit(*tiny.split(), "--sizes", "0.5", "--modes", "interleaved,single")
+    assert result.returncode == 0, result.stderr
+    assert _rows(result.stdout)["condition"] == [MODE_COLUMNS[0], MODE_COLUMNS[2]]
+    bad = _perfkit("--modes", "duet,pairs")
+    assert bad.returncode == 2 and "--modes" in bad.stderr
