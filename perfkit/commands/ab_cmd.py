@@ -67,7 +67,7 @@ def ab(
     from dataclasses import replace
 
     from perfkit.builds.checkout import repository_root
-    from perfkit.commands.analysis_cmd import _echo_json, _options, _print_comparison
+    from perfkit.commands.analysis_cmd import _options, _show_verdict
     from perfkit.commands.baseline_cmd import _load_config
     from perfkit.loadgen import ab as ab_session
     from perfkit.loadgen.baseline import RunPlan
@@ -105,12 +105,7 @@ def ab(
     written = ab_session.run_ab(project, plan, out)
     result = ab_session.session_verdict(written[0], written[1], options)
     found = profile_lines.findings(result, lambda: ab_session.stored_pair(written))
-    data = profile_lines.with_profiles(result.to_dict(), found)
-    if as_json:
-        _echo_json(data)
-    else:
-        _print_comparison(result, everything=False)
-        profile_lines.echo(found)
+    data = _show_verdict(result, found, as_json=as_json, everything=False)
     for paths in written:
         commit = paths.run.environment.git_commit
         typer.echo(f"wrote {paths.json}" + (f" (commit {commit[:12]})" if commit else ""),

@@ -100,6 +100,18 @@ def _confirm(result: Comparison, base: RunEntry, candidate: RunEntry, *, runs: P
     return confirm_regression(result, full_run(base).run, full_run(candidate).run, conf)
 
 
+def _show_verdict(result: Comparison, found: Any, *, as_json: bool, everything: bool) -> Any:
+    """The verdict with its profile lines, as JSON or as text (compare, ab); the JSON
+    document it stands on is returned for the CI outputs."""
+    data = profile_lines.with_profiles(result.to_dict(), found)
+    if as_json:
+        _echo_json(data)
+    else:
+        _print_comparison(result, everything=everything)
+        profile_lines.echo(found)
+    return data
+
+
 def _options(threshold: float | None, floor_ms: float | None) -> CompareOptions:
     from perfkit.analysis.verdict import CompareOptions
 
@@ -159,12 +171,7 @@ def compare(
     found = profile_lines.findings(
         result, lambda: profile_lines.judged_runs(result, runs, pair.base, pair.candidate)
     )
-    data = profile_lines.with_profiles(result.to_dict(), found)
-    if as_json:
-        _echo_json(data)
-    else:
-        _print_comparison(result, everything=everything)
-        profile_lines.echo(found)
+    data = _show_verdict(result, found, as_json=as_json, everything=everything)
     if junit is not None or summary is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         from perfkit.ci import comparison_outcome
 
