@@ -15,6 +15,7 @@ import dataclasses
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -31,6 +32,7 @@ from perfkit.connection import (
 from perfkit.embedded import EmbeddedCluster, EmbeddedServer
 from perfkit.errors import EmbeddedServerError
 from perfkit.keyspace_admin import clear
+from tests.profiling.profiled_runs import record_pair
 
 # The session's clients wait up to this long for a reply. perfkit's default (0.5 s, fail
 # fast and fall back) is right in production; on this 2-core machine shared with other
@@ -129,3 +131,10 @@ def cluster_client(redis_cluster: EmbeddedCluster, keyspace: Keyspace) -> Iterat
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def profiled_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One recorded pair of profiled runs (base, head) for every test that reads them; a
+    test that changes the files works on a copy (`profiled_runs.copy_pair`)."""
+    return record_pair(tmp_path_factory.mktemp("profiled") / "runs")

@@ -14,7 +14,7 @@ import pytest
 
 from perfkit.reports.export import export_html
 from tests.notebooks.conftest import REPO
-from tests.profiling.profiled_runs import ADDED, record_pair
+from tests.profiling.profiled_runs import ADDED, copy_pair
 
 # an SVG output of the notebook, inlined by the export as a data URI
 SVG_IMAGE = (
@@ -42,8 +42,10 @@ def _run(runs: Path, folder: Path) -> tuple[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(400)
-def test_notebook_02_draws_the_regressed_routes_flame_graph(tmp_path: Path) -> None:
-    record_pair(tmp_path / "runs")
+def test_notebook_02_draws_the_regressed_routes_flame_graph(
+    tmp_path: Path, profiled_pair: tuple[Path, Path]
+) -> None:
+    copy_pair(profiled_pair, tmp_path / "runs")
     printed, page = _run(tmp_path / "runs", tmp_path)
     assert "verdict: REGRESSED" in printed
     assert re.search(rf"work: GET /work/\{{n\}} \+[\d.]+ ms CPU per request, [\d.]+ ms of it in "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,8 +37,11 @@ def perfkit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
                           text=True, timeout=300, check=False, cwd=cwd)  # fmt: skip
 
 
-def record_pair(out: Path, *, trials: int = 4, duration_s: float = 1.0) -> tuple[Path, Path]:
-    """The base's run and the head's, written into ``out`` (created) with their profiles."""
+def record_pair(out: Path, *, trials: int = 6, duration_s: float = 1.0) -> tuple[Path, Path]:
+    """The base's run and the head's, written into ``out`` (created) with their profiles.
+
+    Six trials: with four, one trial stalled by a loaded machine (load 15 on a CI runner)
+    widened the paired t interval (3 degrees of freedom) past Holm's cut over 12 tests."""
     out.mkdir(parents=True, exist_ok=True)
     scenario = out.parent / f"{out.name}-scenario.toml"
     scenario.write_text(SCENARIO)
@@ -52,3 +56,9 @@ def record_pair(out: Path, *, trials: int = 4, duration_s: float = 1.0) -> tuple
     runs = sorted(out.glob("baseline-*[0-9]Z.json"))
     assert len(runs) == 2, runs
     return runs[0], runs[1]
+
+
+def copy_pair(pair: tuple[Path, Path], into: Path) -> Path:
+    """A private copy of ``pair``'s folder (its runs and kept profiles) at ``into``."""
+    shutil.copytree(pair[0].parent, into)
+    return into

@@ -17,7 +17,7 @@ from perfkit.reports import headline
 from perfkit.reports.dashboard import gather
 from perfkit.reports.dashboard_page import render
 from perfkit.reports.selection import open_history, select_pair, short_commit
-from tests.profiling.profiled_runs import ADDED, ROUTE, record_pair
+from tests.profiling.profiled_runs import ADDED, ROUTE, copy_pair
 
 DATA = Path(__file__).resolve().parents[1] / "analysis" / "data"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -72,8 +72,10 @@ def test_commits_are_named_by_short_sha_with_uncommitted_changes_marked() -> Non
 
 
 @pytest.mark.slow
-def test_a_regression_with_kept_profiles_shows_its_flame_graph_inline(tmp_path: Path) -> None:
-    record_pair(tmp_path / "runs")
+def test_a_regression_with_kept_profiles_shows_its_flame_graph_inline(
+    tmp_path: Path, profiled_pair: tuple[Path, Path]
+) -> None:
+    copy_pair(profiled_pair, tmp_path / "runs")
     state = gather(tmp_path / "reports", [tmp_path / "runs"])
     assert state.comparison is not None and state.comparison.verdict.startswith("REGRESSED")
     (flame,) = state.flamegraphs
