@@ -28,6 +28,9 @@ from starlette.routing import Route
 from perfkit.runs.history import History
 from perfkit.serving import serve_app
 
+# one recorded pair of runs shared by the tests below: on one xdist worker, recorded once
+pytestmark = pytest.mark.xdist_group("verdict-http-runs")
+
 SCENARIO = """
 name = "two-endpoints"
 [[endpoints]]

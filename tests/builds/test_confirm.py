@@ -13,6 +13,9 @@ import pytest
 from perfkit.serving import PORT, serve_process
 from tests.builds.repo import git, two_builds
 
+# the tests of the recorded slower commit stay on one xdist worker, so it is recorded once
+SHARES_THE_SLOWER_COMMIT = pytest.mark.xdist_group("confirm-slower-commit")
+
 UVICORN = [sys.executable, "-m", "uvicorn", "app:app", "--port", PORT, "--log-level", "warning"]
 
 
@@ -49,6 +52,7 @@ def slower_commit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
+@SHARES_THE_SLOWER_COMMIT
 @pytest.mark.slow
 def test_a_regression_of_the_code_is_confirmed_on_interleaved_trials(slower_commit: Path) -> None:
     code, out = compare(slower_commit, slower_commit, "20")
@@ -59,6 +63,7 @@ def test_a_regression_of_the_code_is_confirmed_on_interleaved_trials(slower_comm
     )
 
 
+@SHARES_THE_SLOWER_COMMIT
 def test_without_a_way_to_start_the_builds_the_first_verdict_stands(
     slower_commit: Path, tmp_path: Path
 ) -> None:
@@ -67,11 +72,13 @@ def test_without_a_way_to_start_the_builds_the_first_verdict_stands(
     assert "not confirmed: the candidate's build is gone" in " ".join(out.split())
 
 
+@SHARES_THE_SLOWER_COMMIT
 def test_a_budget_too_small_for_the_trials_confirms_nothing(slower_commit: Path) -> None:
     code, out = compare(slower_commit, slower_commit, "5")
     assert code == 1 and "leaves under 1 s a trial" in " ".join(out.split()), out
 
 
+@SHARES_THE_SLOWER_COMMIT
 def test_a_negative_budget_is_bad_input(slower_commit: Path) -> None:
     code, out = compare(slower_commit, slower_commit, "-1")
     assert code == 2 and "--confirm-budget must be" in out, out

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.slow, pytest.mark.docs]
+# the built site is shared by both tests: on one xdist worker, built once
+pytestmark = [pytest.mark.slow, pytest.mark.docs, pytest.mark.xdist_group("docs-site")]
 
 
 @pytest.fixture(scope="module")

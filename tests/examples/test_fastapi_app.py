@@ -19,6 +19,9 @@ import pytest
 from perfkit.connection import RedisTarget
 from perfkit.serving import serve_process
 
+# one tutorial app served for every test: on one xdist worker, started once
+pytestmark = pytest.mark.xdist_group("tutorial-app")
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from perfkit.reports.export import export_html
 from tests.notebooks.conftest import REPO
-from tests.profiling.profiled_runs import ADDED, copy_pair
+from tests.profiling.profiled_runs import ADDED, READS_THE_PROFILED_PAIR, copy_pair
 
 # an SVG output of the notebook, inlined by the export as a data URI
 SVG_IMAGE = (
@@ -40,6 +40,7 @@ def _run(runs: Path, folder: Path) -> tuple[str, str]:
     return printed, page
 
 
+@READS_THE_PROFILED_PAIR
 @pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_notebook_02_draws_the_regressed_routes_flame_graph(

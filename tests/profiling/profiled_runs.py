@@ -15,12 +15,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from perfkit.serving import PORT, Served, serve_process
 
 SLOW_MS = 4.0
 SCENARIO = 'name = "work"\n[[endpoints]]\nname = "work"\npath = "/work/7"\n'
 ROUTE = "GET /work/{n}"
 ADDED = "tests.profiling.slow_app.slow_function"
+
+# The tests that read the session's `profiled_pair` (profiling, notebooks, reports) stay on
+# one xdist worker, so the pair (six trials a side) is recorded once, not once per worker.
+READS_THE_PROFILED_PAIR = pytest.mark.xdist_group("profiled-pair")
 
 
 def serve(slow_ms: float) -> contextlib.AbstractContextManager[Served]:

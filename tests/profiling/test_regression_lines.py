@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from perfkit.profiling.regressions import route_for
-from tests.profiling.profiled_runs import ADDED, ROUTE, SCENARIO, perfkit, serve
+from tests.profiling.profiled_runs import (
+    ADDED,
+    READS_THE_PROFILED_PAIR,
+    ROUTE,
+    SCENARIO,
+    perfkit,
+    serve,
+)
 
 LINE = "profile: work: GET /work/{n} +"
 
@@ -31,6 +38,7 @@ def test_an_endpoint_finds_its_route_literal_first_then_the_narrowest_template()
     assert route_for("GET", "/work/7/more", [ROUTE]) is None
 
 
+@READS_THE_PROFILED_PAIR
 @pytest.mark.slow
 def test_compare_names_the_added_function_after_the_verdict(
     pair: tuple[Path, Path], tmp_path: Path
@@ -52,6 +60,7 @@ def test_compare_names_the_added_function_after_the_verdict(
     assert len(found["frames"]) <= 10
 
 
+@READS_THE_PROFILED_PAIR
 @pytest.mark.slow
 def test_runs_without_profiles_get_the_verdict_alone(
     pair: tuple[Path, Path], tmp_path: Path
@@ -64,6 +73,7 @@ def test_runs_without_profiles_get_the_verdict_alone(
     assert json.loads(as_json.stdout)["profiles"] == []
 
 
+@READS_THE_PROFILED_PAIR
 @pytest.mark.slow
 def test_an_unreadable_profile_is_a_note_and_the_verdict_stands(
     pair: tuple[Path, Path], tmp_path: Path

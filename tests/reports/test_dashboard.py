@@ -17,7 +17,7 @@ from perfkit.reports import headline
 from perfkit.reports.dashboard import gather
 from perfkit.reports.dashboard_page import render
 from perfkit.reports.selection import open_history, select_pair, short_commit
-from tests.profiling.profiled_runs import ADDED, ROUTE, copy_pair
+from tests.profiling.profiled_runs import ADDED, READS_THE_PROFILED_PAIR, ROUTE, copy_pair
 
 DATA = Path(__file__).resolve().parents[1] / "analysis" / "data"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -71,6 +71,7 @@ def test_commits_are_named_by_short_sha_with_uncommitted_changes_marked() -> Non
     assert short_commit(None) == "unknown"
 
 
+@READS_THE_PROFILED_PAIR
 @pytest.mark.slow
 def test_a_regression_with_kept_profiles_shows_its_flame_graph_inline(
     tmp_path: Path, profiled_pair: tuple[Path, Path]
