@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from perfkit.bench.history import generate, markdown, run_bench
 from perfkit.runs.catalog import Catalog
@@ -22,6 +23,7 @@ def test_generated_runs_are_new_runs_without_samples(tmp_path: Path) -> None:
     assert data["samples"] is None and data["kind"] == "baseline"
 
 
+@pytest.mark.slow  # eight `perfkit` processes and an MCP server: 19 s at load 5, 150 s at 13
 def test_every_step_is_measured_and_the_table_renders() -> None:
     steps = run_bench(12, 6, mcp_calls=2)
     names = [(s.name, s.runs) for s in steps]

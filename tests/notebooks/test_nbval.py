@@ -2,6 +2,10 @@
 
 Outputs vary run to run (latencies, run ids), so nothing is compared: lax mode checks
 that every cell runs without an error. Run in a project folder of the test's own.
+
+Marked slow (`make test-all`, .ci/run): with the notebooks' default parameters it takes
+about a minute, and `make test` already runs every notebook once, through papermill with
+small parameters (tests/notebooks/test_report.py's suite run).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ def test_there_are_the_six_notebooks() -> None:
     assert [n.split("-")[0] for n in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_every_notebook_runs_under_nbval(project: Path) -> None:
     result = subprocess.run(
