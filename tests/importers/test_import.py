@@ -93,7 +93,10 @@ def test_wrk2_histogram_becomes_a_run_with_every_percentile(status_url: str, cou
     assert printed.spectrum is not None
     [(run, samples)] = read_files("wrk2", [report], target=None, scenario=None)
     assert (run.source.tool, run.precision, samples) == ("wrk2", "histogram", None)
-    assert run.overall.count == printed.requests == counter.hits
+    assert run.overall.count == printed.requests
+    # the app served every request wrk2 counted; one per connection (-c2) may have been
+    # answered after wrk2 stopped reading, on a loaded machine (395 counted, 396 served)
+    assert 0 <= counter.hits - printed.requests <= 2, (counter.hits, printed.requests)
     # short of the calibration period: only the response that ended the run is left out
     assert 0 <= printed.requests - printed.spectrum.total <= 1
     latency = run.overall.latency
