@@ -14,8 +14,9 @@ from perfkit.embedded import free_port
 from perfkit.reports.browser import check_pages, find_chromium
 from tests.notebooks.conftest import make_project
 
-# one shared module fixture: its tests stay on one xdist worker, so it is made once
-pytestmark = pytest.mark.xdist_group("notebook-suite-run")
+# the two tests of the shared suite run stay on one xdist worker, so it is made once; the
+# others run their own small reports and go to whichever worker is free
+READS_THE_SUITE_RUN = pytest.mark.xdist_group("notebook-suite-run")
 
 TINY = {"duration": "1", "warmup": "0.5", "keys": "3", "limit": "5", "window": "0.5",
         "limiter_seconds": "1.5", "phase_seconds": "1"}  # fmt: skip
@@ -38,6 +39,7 @@ def suite_run(
     return project, result
 
 
+@READS_THE_SUITE_RUN
 @pytest.mark.timeout(600)
 def test_the_suite_runs_with_injected_parameters_and_exports_static_html(
     suite_run: tuple[Path, subprocess.CompletedProcess[str]],
@@ -99,6 +101,7 @@ def test_bad_parameters_are_refused_before_anything_runs(project: Path) -> None:
     assert not (project / "out").exists()
 
 
+@READS_THE_SUITE_RUN
 @pytest.mark.timeout(600)
 def test_every_report_opens_cleanly_in_headless_chromium(
     suite_run: tuple[Path, subprocess.CompletedProcess[str]],
