@@ -384,16 +384,20 @@ def holm(p_values: Sequence[float]) -> list[float]:
 def _decide_one(test: MetricTest, adjusted: float | None, options: CompareOptions) -> MetricVerdict:
     if adjusted is None or test.change is None:
         return MetricVerdict(test, adjusted, "unchanged", test.unavailable or "no evidence")
+    threshold = f"the {options.threshold:.0%} threshold"
     if test.metric == "error_rate":
         practical = abs(test.candidate - test.base) >= options.error_rate_floor and (
             abs(test.change) >= options.threshold
         )
         gate = f"below {options.error_rate_floor:.1%} points or {options.threshold:.0%}"
+        passed = f"the {options.error_rate_floor:.1%} points floor and {threshold}"
     else:
         practical = abs(test.change) >= options.threshold
-        gate = f"below the {options.threshold:.0%} threshold"
-        if practical and test.floor is not None and abs(test.candidate - test.base) < test.floor:
-            practical, gate = False, f"below the {test.floor:.3g} ms floor"
+        gate, passed = f"below {threshold}", threshold
+        if test.floor is not None:  # only a floor the user set is named as passed
+            passed = f"{threshold} and the {test.floor:.3g} ms floor"
+            if practical and abs(test.candidate - test.base) < test.floor:
+                practical, gate = False, f"below the {test.floor:.3g} ms floor"
     if adjusted >= options.alpha:
         return MetricVerdict(
             test, adjusted, "unchanged", f"not significant (p={adjusted:.2g} after Holm)"
@@ -405,7 +409,7 @@ def _decide_one(test: MetricTest, adjusted: float | None, options: CompareOption
         test,
         adjusted,
         "regressed" if worse else "improved",
-        f"p={adjusted:.2g} after Holm, past threshold and floor",
+        f"p={adjusted:.2g} after Holm, past {passed}",
     )
 
 
@@ -429,8 +433,8 @@ def decide(tests: Sequence[MetricTest], options: CompareOptions) -> Decision:
             (v.test.detectable for v in weak if v.test.detectable is not None), default=None
         )
         notes.append(
-            "weak verdict: no repeated trials or comparable history, so the noise between "
-            "runs is a conservative prior"
+            "weak verdict: no repeated trials and not enough comparable history, so the noise "
+            "between runs is a conservative prior"
             + (f"; the smallest change it could detect is {worst:+.0%}" if worst else "")
             + "; record with --repeat N (and --base-target) or keep a history of runs"
         )
