@@ -34,8 +34,9 @@ Interval and detectable-change arithmetic stays in log space and saturates at in
 instead of overflowing (few degrees of freedom give huge t quantiles). Error rates are
 tested on counts (Fisher's exact test) with an absolute floor.
 
-Calibrated by ``perfkit bench verdicts`` (A/A and injected slowdowns); docs/explanation/
-verdict.md has the rule and README the table.
+Calibrated by ``perfkit bench verdicts`` (A/A and injected slowdowns): the rule is
+explained in docs/explanation/verdict.md, the calibration tables (with date, machine and
+load) are in docs/benchmarks/verdicts.md ("The verdict's calibration" on the docs site).
 """
 
 from __future__ import annotations
