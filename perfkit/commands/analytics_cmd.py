@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from perfkit.commands.analysis_options import JSON, RUNS
 from perfkit.commands.checks import writable_folder
@@ -100,14 +101,14 @@ def _print_analytics(report: dict[str, Any], json_path: Path, md_path: Path) -> 
     summary = report["sections"]["executive_summary"]
     console = Console()
     console.print(
-        f"{report['title']}: [bold]{summary['status']}[/], health score "
+        f"{escape(report['title'])}: [bold]{summary['status']}[/], health score "
         f"{summary['health_score']}/100"
     )
     for alert in report["sections"]["alerts"]:
-        console.print(f"  {alert['severity']}: {alert['message']}")
+        console.print(escape(f"  {alert['severity']}: {alert['message']}"))
     for rec in report["sections"]["recommendations"]:
-        console.print(f"  -> {rec['route'] or 'service'}: {rec['figure']}: {rec['action']}")
-    console.print(f"written: {json_path} and {md_path}")
+        console.print(escape(f"  -> {rec['route'] or 'service'}: {rec['figure']}: {rec['action']}"))
+    console.print(escape(f"written: {json_path} and {md_path}"))
 
 
 def register(app: typer.Typer) -> None:

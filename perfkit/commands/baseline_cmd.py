@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
@@ -46,10 +47,10 @@ def _ms(value: float | None) -> str:
 
 
 def _print_run(run: Run, console: Console) -> None:
-    table = Table(title=f"{run.kind}: {run.scenario} against {run.target}")
+    table = Table(title=escape(f"{run.kind}: {run.scenario} against {run.target}"))
     for column in ("endpoint", "requests", "req/s", "errors", "p50 ms", "p95 ms", "p99 ms"):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
-    rows = [(f"{e.method} {e.path}", e.stats) for e in run.endpoints]
+    rows = [(escape(f"{e.method} {e.path}"), e.stats) for e in run.endpoints]
     for name, stats in [*rows, ("overall", run.overall)]:
         table.add_row(
             name, str(stats.count), f"{stats.throughput_rps:.1f}", f"{stats.error_rate:.1%}",
@@ -64,8 +65,10 @@ def _print_smoke(run: Run, console: Console) -> None:
     for column in ("criterion", "measured", "limit", "verdict"):
         table.add_column(column)
     for c in run.smoke.criteria:
-        verdict = "[green]pass[/]" if c.passed else f"[red]FAIL[/] {c.detail}".rstrip()
-        table.add_row(c.name, f"{c.measured:g} {c.unit}", f"<= {c.limit:g} {c.unit}", verdict)
+        verdict = "[green]pass[/]" if c.passed else f"[red]FAIL[/] {escape(c.detail)}".rstrip()
+        table.add_row(
+            escape(c.name), f"{c.measured:g} {c.unit}", f"<= {c.limit:g} {c.unit}", verdict
+        )
     console.print(table)
 
 
@@ -123,11 +126,11 @@ def _print_session(session: list[ArtifactPaths], out: Path) -> None:
     _print_run(run, console)
     _print_smoke(run, console)
     for warning in run.warnings:
-        Console(stderr=True).print(f"[yellow]warning:[/] {warning}")
+        Console(stderr=True).print(f"[yellow]warning:[/] {escape(warning)}")
     if run.trials:
         console.print(f"{len(run.trials)} trials, kept apart in the run for the verdict")
     for paths in session:
-        console.print(f"wrote {paths.json} and {paths.summary}")
+        console.print(escape(f"wrote {paths.json} and {paths.summary}"))
     if len(session) > 1:
         console.print(
             f"interleaved with the base: perfkit compare {session[0].run.run_id} {run.run_id}"

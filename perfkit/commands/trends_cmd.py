@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from perfkit.commands import profile_lines
@@ -141,7 +142,7 @@ def _print_trends_report(
     _print_points(stored, console)
     _print_trends(found, len(stored), console)
     for note in notes:
-        console.print(f"note: {note}")
+        console.print(escape(f"note: {note}"))
     if verdict is not None:
         print_comparison(verdict, everything=False)
 
@@ -155,7 +156,7 @@ def _print_trends(found: list[Trend], n_runs: int, console: Console) -> None:
     for t in found:
         for cp in t.change_points:
             table.add_row(
-                t.endpoint,
+                escape(t.endpoint),
                 t.metric,
                 t.run_ids[cp.index],
                 short_commit(t.commits[cp.index]),
