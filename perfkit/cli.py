@@ -14,10 +14,11 @@ import typer
 from perfkit import __version__
 from perfkit.commands import (
     ab_cmd,
-    analysis_cmd,
+    analytics_cmd,
     baseline_cmd,
     bench_cmd,
     bisect_cmd,
+    compare_cmd,
     history_cmd,
     import_cmd,
     init_cmd,
@@ -25,6 +26,7 @@ from perfkit.commands import (
     redis_cmd,
     report_cmd,
     serve_cmd,
+    trends_cmd,
 )
 from perfkit.errors import PerfkitError
 from perfkit.extras import missing_extra
@@ -39,7 +41,9 @@ app.add_typer(redis_cmd.app, name="redis")
 app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(history_cmd.app, name="history")
 baseline_cmd.register(app)
-analysis_cmd.register(app)
+compare_cmd.register(app)
+trends_cmd.register(app)
+analytics_cmd.register(app)
 ab_cmd.register(app)
 serve_cmd.register(app)
 report_cmd.register(app)

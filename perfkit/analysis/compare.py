@@ -7,7 +7,10 @@ Two questions, one decision rule:
   the comparable runs of ``history`` give the spread between runs; with neither the
   verdict is weak (a prior) and says the smallest change it could have detected.
 - `compare_to_history(candidate, history)`: the history gate (``perfkit trends --gate``):
-  is the candidate outside the spread of the history's current level?
+  is the candidate outside the spread of the history's current level? It lives in
+  `perfkit.analysis.history_gate` and is re-exported here; the steps both share (the
+  comparable history, each side's sample, the assembly) are in
+  `perfkit.analysis.comparison_steps`.
 
 Both then apply the testbed rule (`perfkit.analysis.testbed`): a change that the machine
 explains (another testbed, every endpoint moved alike, a candidate far noisier than its
@@ -21,40 +24,43 @@ tools all come here, so they cannot disagree about the same runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from perfkit.analysis.changepoints import detect_change_points
 from perfkit.analysis.comparison import (
     OVERALL,
     Comparison,
     EndpointComparison,
     Outcome,
 )
-from perfkit.analysis.data import EndpointData, RunData
-from perfkit.analysis.testbed import check_environment
+from perfkit.analysis.comparison_steps import (
+    HISTORY_WINDOW,
+    TestbedContext,
+    assemble,
+    comparable_history,
+    endpoint_of,
+    history_values,
+    metric_sample,
+)
+from perfkit.analysis.data import RunData
+from perfkit.analysis.history_gate import compare_to_history
 from perfkit.analysis.verdict import (
     LATENCY_METRICS,
     METRICS,
     CompareOptions,
     MetricTest,
     MetricVerdict,
-    Sample,
-    block_sd,
-    decide,
     estimate_noise,
     history_spread,
-    inliers,
-    own_spread,
     relative_change,
     test_error_rate,
     test_metric,
 )
 from perfkit.errors import InputError
-from perfkit.machine import Testbed
 
 __all__ = [
+    "HISTORY_WINDOW",
     "METRICS",
     "CompareOptions",
     "Comparison",
@@ -67,8 +73,6 @@ __all__ = [
     "relative_change",
 ]
 
-#: how many earlier runs of the current level the history gate and the noise look at
-HISTORY_WINDOW = 30
 _LABEL_HINT = (
     "; a service started on another port is the same target when both runs carry one "
     "label: record them with --target-label NAME (or use --force)"
@@ -89,50 +93,8 @@ def check_comparable(base: RunData, candidate: RunData) -> None:
             )
 
 
-def comparable_history(
-    history: Iterable[RunData], like: RunData, exclude: Iterable[str] = ()
-) -> list[RunData]:
-    """Runs of ``history`` that measured what ``like`` did, the same way, on the same
-    testbed, oldest first (a run whose testbed is unknown matches any)."""
-    skip = set(exclude) | {like.run_id}
-    key = like.comparable_key()
-    found = [r for r in history if r.run_id not in skip and r.comparable_key() == key
-             and same_testbed(r.testbed, like.testbed)]  # fmt: skip
-    return sorted(found, key=lambda r: (r.started_at, r.run_id))[-HISTORY_WINDOW:]
-
-
-def same_testbed(a: Testbed | None, b: Testbed | None) -> bool:
-    return a is None or b is None or not a.differences(b)
-
-
-def _endpoint(run: RunData, name: str) -> EndpointData | None:
-    return run.overall if name == OVERALL else run.endpoints.get(name)
-
-
-def _sample(ep: EndpointData, metric: str, *, trials: bool, summary: bool = False) -> Sample:
-    """One side of a metric: its trials when they are paired (``trials``), else the run's
-    value with the run's own spread (between its trials, else its time blocks), which the
-    history and the prior use as a floor of the noise."""
-    values = ep.trials.get(metric) if trials else None
-    if values:
-        return Sample(tuple(values))
-    spreads = [own_spread(ep.trials.get(metric, ()))]
-    if ep.latencies_ms is not None and ep.latency_times_s is not None:
-        spreads.append(block_sd(ep.latencies_ms, ep.latency_times_s, metric))
-    known = [x for x in spreads if x is not None]
-    return Sample((ep.value(metric, prefer_summary=summary),), max(known) if known else None)
-
-
 def _names(base: RunData, candidate: RunData) -> list[str]:
     return [OVERALL, *(n for n in base.endpoints if n in candidate.endpoints)]
-
-
-def _history_values(history: Sequence[RunData], name: str, metric: str) -> list[float]:
-    return [
-        e.value(metric, prefer_summary=True)
-        for run in history
-        if (e := _endpoint(run, name)) is not None
-    ]
 
 
 def _pair_tests(
@@ -147,7 +109,7 @@ def _pair_tests(
     family = len(names) * len(METRICS)
     tests: list[MetricTest] = []
     for name in names:
-        a, b = _endpoint(base, name), _endpoint(candidate, name)
+        a, b = endpoint_of(base, name), endpoint_of(candidate, name)
         assert a is not None and b is not None
         for metric in METRICS:
             if metric == "error_rate":
@@ -155,10 +117,10 @@ def _pair_tests(
                     test_error_rate(name, (a.errors, a.count), (b.errors, b.count), options)
                 )
                 continue
-            sa = _sample(a, metric, trials=interleaved)
-            sb = _sample(b, metric, trials=interleaved)
+            sa = metric_sample(a, metric, trials=interleaved)
+            sb = metric_sample(b, metric, trials=interleaved)
             gap = a.origin or b.origin
-            spread = history_spread(_history_values(history, name, metric), options.min_history)
+            spread = history_spread(history_values(history, name, metric), options.min_history)
             noise = estimate_noise(
                 metric, sa, sb, interleaved=interleaved, paired=paired, history=spread,
                 min_history=options.min_history,
@@ -170,51 +132,6 @@ def _pair_tests(
                 test = replace(test, unavailable=f"not available from {gap}")
             tests.append(test)
     return tests
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What the testbed rule needs beside the verdicts."""
-
-    base: Testbed | None
-    candidate: Testbed | None
-    interleaved: bool
-    noisier: float  # the candidate's own spread / the history's (median over metrics; >= 1)
-    history_runs: int
-
-
-def _assemble(
-    base_id: str,
-    candidate_id: str,
-    tests: list[MetricTest],
-    options: CompareOptions,
-    notes: list[str],
-    *,
-    context: _Context,
-) -> Comparison:
-    decision = decide(tests, options)
-    environment = check_environment(
-        decision.verdicts, base=context.base, candidate=context.candidate,
-        interleaved=context.interleaved, noisier=context.noisier, threshold=options.threshold,
-    )  # fmt: skip
-    by_endpoint: dict[str, dict[str, MetricVerdict]] = {}
-    for v in decision.verdicts:
-        by_endpoint.setdefault(v.test.endpoint, {})[v.test.metric] = v
-    sources = sorted(
-        {v.test.noise.source for v in decision.verdicts if v.test.noise is not None} - {"counts"}
-    )
-    endpoints = [EndpointComparison(n, m) for n, m in by_endpoint.items()]
-    return Comparison(
-        base_id,
-        candidate_id,
-        options,
-        endpoints[0],
-        endpoints[1:],
-        " + ".join(sources) or "none",
-        [*notes, *environment.reasons, *decision.notes],
-        environment,
-        context.history_runs if "history" in sources else 0,
-    )
 
 
 def _not_enough(found: int, options: CompareOptions, fallback: str) -> list[str]:
@@ -229,8 +146,8 @@ def _pair_noisier(candidate: RunData, history: Sequence[RunData], opts: CompareO
     pairs = []
     for name, ep in candidate.endpoints.items():
         for metric in ("p50", "p95", "p99", "mean", "throughput"):
-            spread = history_spread(_history_values(history, name, metric), opts.min_history)
-            own = _sample(ep, metric, trials=False, summary=True).block_sd
+            spread = history_spread(history_values(history, name, metric), opts.min_history)
+            own = metric_sample(ep, metric, trials=False, summary=True).block_sd
             if spread is not None and spread[0] > 0 and own is not None:
                 pairs.append(own / spread[0])
     return max(float(np.median(pairs)), 1.0) if pairs else 1.0
@@ -274,95 +191,5 @@ def compare_runs(
         notes += _not_enough(len(earlier), opts, "a conservative prior (weak)")
     tests = _pair_tests(base, candidate, earlier, opts)
     noisier = 1.0 if interleaved else _pair_noisier(candidate, earlier, opts)
-    context = _Context(base.testbed, candidate.testbed, interleaved, noisier, len(earlier))
-    return _assemble(base.run_id, candidate.run_id, tests, opts, notes, context=context)
-
-
-def _current_level(values: list[float]) -> list[float]:
-    """The values since the last change point of the series (an accepted step becomes the
-    new normal instead of widening the spread forever), without outlier runs."""
-    x = np.asarray(values, dtype=np.float64)
-    if x.size < 3 or not (x > 0).all():
-        return values
-    points = detect_change_points(np.log(x))
-    return inliers(values[points[-1].index :] if points else values)
-
-
-def _level_sd(level: Sequence[float]) -> float:
-    return float(np.log(level).std(ddof=1)) if len(level) >= 2 else 0.0
-
-
-def _noisier(pairs: Sequence[tuple[Sample, list[float]]], min_history: int) -> float:
-    """How many times the history's spread the candidate's own is, pooled over its
-    endpoint metrics (the median ratio; at least 1). One metric's spread from 3 trials is
-    itself noisy; a machine that was busy made every metric noisier."""
-    ratios = [
-        cand.block_sd / sd
-        for cand, level in pairs
-        if cand.block_sd is not None and len(level) >= min_history and (sd := _level_sd(level))
-    ]
-    return max(float(np.median(ratios)), 1.0) if ratios else 1.0
-
-
-def _gate_tests(
-    candidate: RunData, earlier: Sequence[RunData], opts: CompareOptions
-) -> tuple[list[MetricTest], float]:
-    names = [OVERALL, *candidate.endpoints]
-    family = len(names) * len(METRICS)
-    sides: dict[tuple[str, str], tuple[Sample, list[float]]] = {}
-    for name in names:
-        ep = _endpoint(candidate, name)
-        assert ep is not None
-        for metric in METRICS:
-            if metric != "error_rate":
-                level = _current_level(_history_values(earlier, name, metric))
-                sides[name, metric] = (_sample(ep, metric, trials=False, summary=True), level)
-    noisier = _noisier(list(sides.values()), opts.min_history)
-    tests: list[MetricTest] = []
-    for name in names:
-        ep = _endpoint(candidate, name)
-        assert ep is not None
-        for metric in METRICS:
-            if metric == "error_rate":
-                runs = [e for r in earlier if (e := _endpoint(r, name)) is not None]
-                pooled = (sum(e.errors for e in runs), sum(e.count for e in runs))
-                tests.append(test_error_rate(name, pooled, (ep.errors, ep.count), opts))
-                continue
-            cand, level = sides[name, metric]
-            base, noise = Sample(tuple(level)), None
-            if len(level) >= opts.min_history:
-                sd = _level_sd(level)
-                cand = replace(cand, block_sd=max(cand.block_sd or 0.0, noisier * sd))
-                noise = estimate_noise(metric, base, cand, interleaved=False,
-                                       base_is_history=True,
-                                       min_history=opts.min_history)  # fmt: skip
-            cut = opts.floor_ms if metric in LATENCY_METRICS else None
-            tests.append(
-                test_metric(name, metric, base, cand, noise, family=family, options=opts, floor=cut)
-            )
-    return tests, noisier
-
-
-def compare_to_history(
-    candidate: RunData, history: Iterable[RunData], options: CompareOptions | None = None
-) -> Comparison:
-    """The history gate: the candidate against the current level of its earlier comparable
-    runs of the same testbed (outlier runs left out), each earlier run one observation (a
-    prediction interval for one new run), the candidate's own spread counted when wider."""
-    opts = options or CompareOptions()
-    opts.validate()
-    earlier = [
-        r for r in comparable_history(history, candidate) if r.started_at < candidate.started_at
-    ]
-    tests, noisier = _gate_tests(candidate, earlier, opts)
-    notes = []
-    if len(earlier) < opts.min_history:
-        notes.append(
-            f"not enough history ({len(earlier)} of {opts.min_history} comparable earlier "
-            "runs of this testbed): no verdict from the history"
-        )
-    context = _Context(None, None, False, noisier, len(earlier))
-    base_id = f"history ({len(earlier)} runs)"
-    result = _assemble(base_id, candidate.run_id, tests, opts, notes, context=context)
-    short = len(earlier) if len(earlier) < opts.min_history else None
-    return replace(result, short_history=short)
+    context = TestbedContext(base.testbed, candidate.testbed, interleaved, noisier, len(earlier))
+    return assemble(base.run_id, candidate.run_id, tests, opts, notes, context=context)

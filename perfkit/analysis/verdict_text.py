@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # compare's to_dict carries the headline: no import cycle at run time
     from perfkit.analysis.compare import Comparison, EndpointComparison
-    from perfkit.analysis.verdict import MetricVerdict
+    from perfkit.analysis.verdict import CompareOptions, MetricVerdict
 
 WIDTH = 100
 #: (title, width) of each column; one space between columns: 22+10+8+8+7+15+7+6+9 + 8 = 100
@@ -66,6 +66,15 @@ def _moved_words(result: Comparison, verdict: str) -> tuple[str, int]:
     return ", ".join(words), len(found)
 
 
+def _gates(options: CompareOptions) -> str:
+    """``the 10 % threshold``, and the latency floor when the user set one: what a change
+    must pass besides the noise."""
+    threshold = f"the {pct(options.threshold, unit=' %').lstrip('+')} threshold"
+    if options.floor_ms is None:
+        return threshold
+    return f"{threshold} and the {options.floor_ms:.3g} ms floor"
+
+
 def headline(result: Comparison) -> str:
     """The answer and what moved, in one line."""
     unchanged = sum(ep.verdict == "unchanged" for ep in result.endpoints)
@@ -78,7 +87,8 @@ def headline(result: Comparison) -> str:
         return (f"NOT ENOUGH HISTORY: {found} of {needed} comparable earlier runs of this "
                 "testbed, no latency judged; record more runs")  # fmt: skip
     if outcome == "unchanged":
-        return f"UNCHANGED: no endpoint moved beyond the noise ({len(result.endpoints)} endpoints)"
+        return (f"UNCHANGED: no endpoint moved past the noise and {_gates(result.options)} "
+                f"({len(result.endpoints)} endpoints)")  # fmt: skip
     words, moved = _moved_words(result, outcome)
     plural = "s" * (unchanged != 1)
     others = f", {unchanged} other endpoint{plural} unchanged" if moved and unchanged else ""

@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 
 from perfkit.commands import profile_lines
-from perfkit.commands.analysis_cmd import FLOOR, THRESHOLD
-from perfkit.commands.baseline_cmd import OUT, SCENARIO, THRESHOLDS
+from perfkit.commands.analysis_options import FLOOR, THRESHOLD, compare_options
 from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
+from perfkit.commands.load_options import OUT, SCENARIO, THRESHOLDS, load_config
+from perfkit.commands.verdict_steps import show_verdict
 
 DURATION_S = 40.0  # measured seconds; with the builds' start-up, well inside a CI minute budget
 CONCURRENCY = 8
@@ -67,8 +68,6 @@ def ab(
     from dataclasses import replace
 
     from perfkit.builds.checkout import repository_root
-    from perfkit.commands.analysis_cmd import _options, _show_verdict
-    from perfkit.commands.baseline_cmd import _load_config
     from perfkit.loadgen import ab as ab_session
     from perfkit.loadgen.baseline import RunPlan
     from perfkit.loadgen.scenario import default_scenario_path, load_scenario
@@ -76,11 +75,11 @@ def ab(
     from perfkit.project import Project
 
     check_files(junit, summary)
-    options = _options(threshold, floor_ms)
+    options = compare_options(threshold, floor_ms)
     project = Project.find()
     if base is None and base_url is None:
         base = ab_session.default_base(repository_root(project.root), head)
-    load = _load_config(duration=duration, requests=None, concurrency=concurrency, rate=None,
+    load = load_config(duration=duration, requests=None, concurrency=concurrency, rate=None,
                         warmup=warmup, timeout=timeout, workers=1, engine=None, samples=True,
                         local_workers=None, master_bind=None)  # fmt: skip
     plan = ab_session.AbPlan(
@@ -105,7 +104,7 @@ def ab(
     written = ab_session.run_ab(project, plan, out)
     result = ab_session.session_verdict(written[0], written[1], options)
     found = profile_lines.findings(result, lambda: ab_session.stored_pair(written))
-    data = _show_verdict(result, found, as_json=as_json, everything=False)
+    data = show_verdict(result, found, as_json=as_json, everything=False)
     for paths in written:
         commit = paths.run.environment.git_commit
         typer.echo(f"wrote {paths.json}" + (f" (commit {commit[:12]})" if commit else ""),

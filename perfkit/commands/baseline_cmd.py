@@ -12,39 +12,45 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from perfkit.commands.ci_output import JUNIT, SUMMARY, check_files, write_outputs
-from perfkit.config import Settings
+from perfkit.commands.load_options import (
+    BASE_TARGET,
+    CONCURRENCY,
+    ENGINE,
+    LOCAL_WORKERS,
+    MASTER_BIND,
+    OUT,
+    RATE,
+    REPEAT,
+    REQUESTS,
+    SAMPLES,
+    SCENARIO,
+    TARGET,
+    TARGET_LABEL,
+    THRESHOLDS,
+    TIMEOUT,
+    WARMUP,
+    WORKERS,
+    load_config,
+)
 
 if TYPE_CHECKING:
-    from perfkit.loadgen.runner import LoadConfig
     from perfkit.runs.artifacts import ArtifactPaths
     from perfkit.runs.model import Kind, Run
-
-_OPEN_MODEL_IN_FLIGHT = 1000
 
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _address(text: str | None) -> tuple[str, int] | None:
-    from perfkit.errors import InputError
-
-    if text is None:
-        return None
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise InputError(f"--master-bind wants HOST:PORT (got {text!r})")
-    return host, int(port)
-
-
 def _print_run(run: Run, console: Console) -> None:
-    table = Table(title=f"{run.kind}: {run.scenario} against {run.target}")
+    table = Table(title=escape(f"{run.kind}: {run.scenario} against {run.target}"))
     for column in ("endpoint", "requests", "req/s", "errors", "p50 ms", "p95 ms", "p99 ms"):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
-    rows = [(f"{e.method} {e.path}", e.stats) for e in run.endpoints]
+    rows = [(escape(f"{e.method} {e.path}"), e.stats) for e in run.endpoints]
     for name, stats in [*rows, ("overall", run.overall)]:
         table.add_row(
             name, str(stats.count), f"{stats.throughput_rps:.1f}", f"{stats.error_rate:.1%}",
@@ -59,36 +65,11 @@ def _print_smoke(run: Run, console: Console) -> None:
     for column in ("criterion", "measured", "limit", "verdict"):
         table.add_column(column)
     for c in run.smoke.criteria:
-        verdict = "[green]pass[/]" if c.passed else f"[red]FAIL[/] {c.detail}".rstrip()
-        table.add_row(c.name, f"{c.measured:g} {c.unit}", f"<= {c.limit:g} {c.unit}", verdict)
+        verdict = "[green]pass[/]" if c.passed else f"[red]FAIL[/] {escape(c.detail)}".rstrip()
+        table.add_row(
+            escape(c.name), f"{c.measured:g} {c.unit}", f"<= {c.limit:g} {c.unit}", verdict
+        )
     console.print(table)
-
-
-def _load_config(*, duration: float | None, requests: int | None, concurrency: int | None,
-                 rate: float | None, warmup: float, timeout: float, workers: int | None,
-                 engine: str | None, samples: bool, local_workers: int | None,
-                 master_bind: str | None) -> LoadConfig:  # fmt: skip
-    """The load settings from the options, with the environment's defaults; validated."""
-    from perfkit.loadgen.engines import DEFAULT_ENGINE
-    from perfkit.loadgen.runner import LoadConfig
-
-    settings = Settings.from_env()
-    load = LoadConfig(
-        model="open" if rate is not None else "closed",
-        concurrency=concurrency or (_OPEN_MODEL_IN_FLIGHT if rate is not None else 10),
-        rate=rate,
-        duration_s=None if requests is not None and duration is None else (duration or 30.0),
-        requests=requests,
-        warmup_s=warmup,
-        timeout_s=timeout,
-        workers=workers or settings.env_int("PERFKIT_LOADGEN_WORKERS", 1, minimum=1),
-        engine=engine or settings.env_text("PERFKIT_LOADGEN_ENGINE", DEFAULT_ENGINE),
-        keep_samples=samples,
-        local_workers=local_workers,
-        master_bind=_address(master_bind),
-    )
-    load.validate()
-    return load
 
 
 def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: float | None,
@@ -109,7 +90,7 @@ def _run(kind: Kind, *, target: str | None, scenario: Path | None, duration: flo
 
     project = Project.find()  # perfkit.toml: the target and the runs folder when not given
     target, out = target or project.target, out or project.runs
-    load = _load_config(duration=duration, requests=requests, concurrency=concurrency,
+    load = load_config(duration=duration, requests=requests, concurrency=concurrency,
                         rate=rate, warmup=warmup, timeout=timeout, workers=workers,
                         engine=engine, samples=samples, local_workers=local_workers,
                         master_bind=master_bind)  # fmt: skip
@@ -145,74 +126,16 @@ def _print_session(session: list[ArtifactPaths], out: Path) -> None:
     _print_run(run, console)
     _print_smoke(run, console)
     for warning in run.warnings:
-        Console(stderr=True).print(f"[yellow]warning:[/] {warning}")
+        Console(stderr=True).print(f"[yellow]warning:[/] {escape(warning)}")
     if run.trials:
         console.print(f"{len(run.trials)} trials, kept apart in the run for the verdict")
     for paths in session:
-        console.print(f"wrote {paths.json} and {paths.summary}")
+        console.print(escape(f"wrote {paths.json} and {paths.summary}"))
     if len(session) > 1:
         console.print(
             f"interleaved with the base: perfkit compare {session[0].run.run_id} {run.run_id}"
             f" --runs {out}"
         )
-
-
-TARGET = typer.Option(
-    None, "--target", help="Base URL; default: perfkit.toml's target, else the reference service."
-)
-SCENARIO = typer.Option(
-    None, "--scenario", help="Scenario TOML (default: the project's, else packaged)."
-)
-REQUESTS = typer.Option(None, "--requests", help="Closed model: stop after this many requests.")
-CONCURRENCY = typer.Option(
-    None,
-    "--concurrency",
-    help="Users (closed model; default 10), or the in-flight cap with --rate.",
-)
-RATE = typer.Option(
-    None, "--rate", help="Open model: requests per second, latency from the intended send time."
-)
-WARMUP = typer.Option(1.0, "--warmup", help="Seconds sent first and left out of the statistics.")
-TIMEOUT = typer.Option(10.0, "--timeout", help="Seconds before a request counts as a timeout.")
-WORKERS = typer.Option(
-    None, "--workers", help="Worker processes (default PERFKIT_LOADGEN_WORKERS or 1)."
-)
-ENGINE = typer.Option(
-    None,
-    "--engine",
-    help="The runner's aiohttp (default), httpx-aiohttp or httpx; or k6 (perfkit[k6]), "
-    "or locust (a Locust master and --workers worker processes; perfkit[locust]).",
-)
-LOCAL_WORKERS = typer.Option(
-    None,
-    "--local-workers",
-    help="Locust: workers started here (default --workers); the rest join from other "
-    "machines with: locust -f <perfkit/loadgen/locust_user.py> --worker --master-host HOST",
-)
-MASTER_BIND = typer.Option(
-    None, "--master-bind", help="Locust: HOST:PORT the master listens on (default loopback)."
-)
-OUT = typer.Option(
-    None, "--out", help="Folder of the run artifacts; default: the project's reports/performance."
-)
-THRESHOLDS = typer.Option(
-    None, "--thresholds", help="Smoke criteria TOML (default: the project's, else packaged)."
-)
-SAMPLES = typer.Option(True, "--samples/--no-samples", help="Keep per-request samples (Parquet).")
-REPEAT = typer.Option(
-    1, "--repeat", help="Trials of the run, kept apart so a verdict sees the noise between runs."
-)
-BASE_TARGET = typer.Option(
-    None,
-    "--base-target",
-    help="The base build's URL: trials alternate with --target's, and both runs are written.",
-)
-TARGET_LABEL = typer.Option(
-    None,
-    "--target-label",
-    help="The label runs are compared by (default: the URL, or reference-service); give the "
-    "same label to one service started on different ports.",
-)
 
 
 def baseline(

@@ -28,7 +28,7 @@ def bisect_cmd(  # noqa: PLR0917 (typer options are positional parameters)
     threshold: float = typer.Option(0.10, help="Smallest relative change called a regression."),
     out: Path | None = OUT,
 ) -> None:
-    """Bisect GOOD..BAD by load: each commit started from [service] in a temporary worktree,
+    """Bisect GOOD..BAD by load: each commit started from \\[service] in a temporary worktree,
     judged against GOOD by interleaved trials; prints the first bad commit and its evidence."""
     from perfkit.bisect.options import BisectOptions
     from perfkit.bisect.report import headline, write_report

@@ -16,10 +16,10 @@ REMOTE = typer.Option(
     None,
     "--remote",
     help="A remote of this repository (origin), a path, or an ssh/https URL; "
-    "default: perfkit.toml [history] remote, else origin.",
+    "default: perfkit.toml \\[history] remote, else origin.",
 )
 BRANCH = typer.Option(
-    None, "--branch", help="Default: perfkit.toml [history] branch, else perfkit-history."
+    None, "--branch", help="Default: perfkit.toml \\[history] branch, else perfkit-history."
 )
 RUNS = typer.Option(
     None, "--runs", help="The local history folder; default: the project's reports/performance."
