@@ -3,8 +3,8 @@
 Writes ``perfkit.toml`` (target, scenario, thresholds, reports, history location), a
 scenario (empty, with comments saying how to fill it; or written from the service's
 OpenAPI document by `perfkit.openapi_scenario`), smoke thresholds to edit and, when
-asked, the five notebooks to customise. Nothing that exists is overwritten: every path
-is checked before the first file is written.
+asked, the notebooks of `perfkit report` to customise. Nothing that exists is
+overwritten: every path is checked before the first file is written.
 """
 
 from __future__ import annotations

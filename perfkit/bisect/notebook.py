@@ -1,7 +1,9 @@
 """What notebook 06 (bisect and differential profile) computes, so the notebook only shows.
 
-By default the notebook reads the recorded profile pair (`data/profiles`, fast enough for
-``make report``); with ``bisect = True`` it runs a real bisect over a fresh demo repository
+By default the notebook reads the recorded profile pair shipped in the package
+(`perfkit/resources/profiles`, recorded by the profiler test over real HTTP: ``make
+docs-flamegraph``), so it runs in seconds and in a project with no profiles of its own;
+with ``bisect = True`` it runs a real bisect over a fresh demo repository
 (`perfkit.bisect.demo`) and shows that bisect's evidence instead.
 """
 
@@ -21,12 +23,20 @@ from perfkit.profiling.diff import RouteDiff, diff_profiles
 from perfkit.profiling.profile import ProfileSet
 from perfkit.project import Project
 from perfkit.reports.headline import Headline
+from perfkit.resources import packaged
 
-RECORDED = Path("data") / "profiles"
+RECORDED = packaged("profiles")
+OWN_PROFILES = (
+    "These profiles are perfkit's recorded example (its profiler test app, with and without "
+    "a function adding 3 ms of CPU per request). To see your own service: run it with "
+    "PERFKIT_PROFILE=true, record a run before and after a change (perfkit baseline keeps "
+    "<run>.profile.json.gz beside each run, perfkit ab does both builds), then pass the two "
+    "files: perfkit report --only 06 -p base_profile BEFORE -p head_profile AFTER."
+)
 
 
 def recorded_pair(base: str, head: str) -> tuple[ProfileSet, ProfileSet]:
-    """The two profile files (default: the recorded pair)."""
+    """The two profile files (default: the recorded pair shipped in the package)."""
     return (
         ProfileSet.read(Path(base) if base else RECORDED / "base.profile.json.gz"),
         ProfileSet.read(Path(head) if head else RECORDED / "head.profile.json.gz"),

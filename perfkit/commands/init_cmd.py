@@ -19,7 +19,7 @@ def init(
         "reference service.",
     ),
     notebooks: bool = typer.Option(
-        False, "--notebooks", help="Also copy the five notebooks, to customise."
+        False, "--notebooks", help="Also copy the notebooks of perfkit report, to customise."
     ),
     from_openapi: str = typer.Option(
         "",

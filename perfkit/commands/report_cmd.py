@@ -42,7 +42,7 @@ TARGET = typer.Option(
 )
 SHOW_CODE = typer.Option(False, "--show-code", help="Keep the code in the HTML.")
 NOTEBOOKS = typer.Option(
-    None, "--notebooks", help="Notebook folder; default: the project's, else the packaged five."
+    None, "--notebooks", help="Notebook folder; default: the project's, else the packaged ones."
 )
 OUT = typer.Option(
     None, "--out", help="Reports folder: html/, notebooks/, ...; default: the project's reports/."

@@ -16,7 +16,7 @@ from perfkit.reports.notebook import ParameterError
 from perfkit.reports.plots import RunLabel
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.index import RunEntry
-from perfkit.runs.names import Pair, pair_of, resolve
+from perfkit.runs.names import Pair, pair_of, previous, resolve
 
 
 def history_folders(history: str, reports: str) -> list[Path]:
@@ -58,6 +58,20 @@ def select_pair(catalog: Catalog, base: str, candidate: str) -> Pair:
         return pair_of(resolve(catalog, base, relative_to=cand), cand)
     except InputError as exc:
         raise ParameterError(f"parameter 'base': {exc}") from None
+
+
+def select_pair_if_any(catalog: Catalog, base: str, candidate: str) -> Pair | None:
+    """`select_pair`, except that ``previous`` of the first baseline run of its target and
+    scenario is None instead of an error: a project's first ``perfkit report`` leaves one
+    run, and its notebooks then say what a second would show (`perfkit.reports.
+    too_few_runs`). Any other base that names no run is still an error."""
+    if base.strip() == "previous":
+        cand = pick(catalog, candidate, "candidate")
+        try:
+            previous(catalog, cand)
+        except InputError:
+            return None
+    return select_pair(catalog, base, candidate)
 
 
 def split_names(text: str, name: str) -> list[str]:

@@ -19,20 +19,24 @@ from pathlib import Path
 from typing import Any
 
 import papermill
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.kernelspec import NoSuchKernel
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
-from traitlets.config import Config
 
 from perfkit.errors import InputError
 from perfkit.reports.archive import check_keep, new_archive, point_latest, prune
 from perfkit.reports.dashboard import gather
 from perfkit.reports.export import export_html
 from perfkit.reports.index import write_indexes
+from perfkit.reports.kernels import (
+    FALLBACK_KERNEL,
+    KERNEL,
+    QuietShutdownKernelManager,
+    kernel_config,
+    kernel_name,
+)
 from perfkit.reports.selection import history_folders
 
-KERNEL = "perfkit"
-FALLBACK_KERNEL = "python3"
 CELL_TIMEOUT_S = 300
 KEEP_ARCHIVES = 20  # suite runs kept under html/ (perfkit report --keep)
 log = logging.getLogger("perfkit.suite")
@@ -115,26 +119,6 @@ def assign_parameters(
     return assigned
 
 
-def _kernel_config(sockets: Path) -> Config:
-    """Kernels talk over IPC (local socket files), not TCP: nothing listens on the network,
-    and ipykernel does not warn about unencrypted TCP for every notebook. The socket files
-    go into ``sockets``, a folder of this kernel's own: jupyter_client's default is
-    ``kernel-ipc-<n>`` in the working directory with the first free ``n``, so two kernels
-    started at once in one directory could pick the same files, and each client would then
-    talk to the other's kernel ("Invalid Signature")."""
-    config = Config()
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(sockets / "kernel")
-    return config
-
-
-def kernel_name() -> str:
-    """``perfkit`` when installed (``make setup``), else ``python3``: the kernel of the
-    running interpreter (jupyter_client starts a ``python`` kernelspec with sys.executable),
-    so a perfkit installed from its wheel runs its notebooks with no kernel to install."""
-    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else FALLBACK_KERNEL
-
-
 def run_notebook(
     notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path
 ) -> str | None:
@@ -150,7 +134,8 @@ def run_notebook(
                 progress_bar=False,
                 cwd=str(cwd),
                 execution_timeout=CELL_TIMEOUT_S,
-                config=_kernel_config(Path(sockets)),
+                config=kernel_config(Path(sockets)),
+                kernel_manager_class=QuietShutdownKernelManager,
             )
     except PapermillExecutionError as exc:
         evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""

@@ -1,5 +1,6 @@
-"""Files shipped inside the wheel: the default scenario, the smoke thresholds and the
-five notebooks. `perfkit.project` uses them when a project has none of its own."""
+"""Files shipped inside the wheel: the default scenario, the smoke thresholds, the
+notebooks of `perfkit report` and the recorded profile pair notebook 06 shows.
+`perfkit.project` uses them when a project has none of its own."""
 
 from __future__ import annotations
 

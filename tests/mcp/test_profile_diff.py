@@ -1,5 +1,6 @@
 """``profile_diff`` over stdio with the MCP SDK's client: two recorded runs with the
-recorded profile pair beside them (`data/profiles`, from the profiler test over HTTP)."""
+recorded profile pair beside them (`perfkit/resources/profiles`, from the profiler test
+over HTTP)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from perfkit.profiling.profile import profile_path_for
 from tests.mcp.conftest import ROOT, call_error, call_ok, mcp_client
 
 pytestmark = pytest.mark.anyio
-PROFILES = ROOT / "data" / "profiles"
+PROFILES = ROOT / "perfkit" / "resources" / "profiles"
 
 
 def _runs_with_profiles(history: Path) -> tuple[str, str]:

@@ -9,12 +9,20 @@ from pathlib import Path
 import orjson
 import pytest
 
-from perfkit.analysis import compare_runs, stored_run_data
-from perfkit.analysis.indexed import full_run
-from perfkit.reports import tables
+from perfkit.analysis import compare_runs, stored_run_data, trends
+from perfkit.analysis.changepoints import detect_change_points
+from perfkit.analysis.indexed import full_run, history_data
+from perfkit.reports import tables, too_few_runs
 from perfkit.reports.notebook import ParameterError
 from perfkit.reports.recording import SmokeFailed, require_smoke_pass
-from perfkit.reports.selection import history_folders, open_history, pick, select_pair, split_names
+from perfkit.reports.selection import (
+    history_folders,
+    open_history,
+    pick,
+    select_pair,
+    select_pair_if_any,
+    split_names,
+)
 from perfkit.runs.model import Criterion, SmokeVerdict
 
 RECORDED = Path(__file__).resolve().parents[1] / "analysis" / "data"
@@ -60,6 +68,39 @@ def test_previous_is_the_latest_comparable_run_before_the_candidate(tmp_path: Pa
     assert select_pair(moved, "previous", "latest").base.run_id == runs[-2].run_id
     with pytest.raises(ParameterError, match="parameter 'run': no run 'nope'"):
         pick(catalog, "nope", "run")
+
+
+def test_the_first_run_of_its_kind_has_no_previous_to_compare_with(tmp_path: Path) -> None:
+    """A project's first `perfkit report` leaves one run: notebooks 02 and 04 then say what a
+    second would show; a base or candidate that names nothing is still refused."""
+    catalog = open_history([RECORDED])
+    runs = catalog.baselines()
+    assert select_pair_if_any(catalog, "previous", runs[0].run_id) is None
+    assert select_pair_if_any(catalog, "previous", "latest") == select_pair(
+        catalog, "previous", "latest"
+    )
+    with pytest.raises(ParameterError, match="parameter 'base': no run 'nope'"):
+        select_pair_if_any(catalog, "nope", "latest")
+    with pytest.raises(ParameterError, match="parameter 'candidate': no run 'nope'"):
+        select_pair_if_any(catalog, "previous", "nope")
+    said = too_few_runs.no_comparison(runs[0])
+    assert said.verdict == "No comparison yet: one run" and "perfkit baseline" in said.detail
+    assert runs[0].run_id in too_few_runs.no_base(runs[0])
+
+
+def test_a_trend_needs_four_runs() -> None:
+    """The fewest runs a step can be found in (two each side), by the detector's own rule;
+    fewer, and notebook 03 says so instead of calling the levels stable."""
+    step = dict(max_pvalue=0.001, min_magnitude=0.10)  # what `trends` asks for
+    assert too_few_runs.MIN_TREND_RUNS == 4
+    assert len(detect_change_points([100.0, 101.0, 200.0, 201.0], **step)) == 1
+    assert detect_change_points([100.0, 200.0, 201.0], **step) == []
+    catalog = open_history([RECORDED])  # three runs
+    found = trends(history_data(catalog, catalog.baselines()))
+    headline = too_few_runs.trends(found)
+    assert headline is not None and headline.figures[0] == ("runs", "3 of 4")
+    sample = open_history([Path(__file__).resolve().parents[2] / "data" / "history"])
+    assert too_few_runs.trends(trends(history_data(sample, sample.baselines()))) is None
 
 
 def test_tables_of_a_run_and_a_comparison() -> None:

@@ -21,7 +21,7 @@ from perfkit.serving import PORT, serve_process
 ROUTE = "GET /work/{n}"
 ROOT = Path(__file__).resolve().parents[2]
 DOCS_SVG = ROOT / "docs" / "img" / "differential-flamegraph.svg"
-RECORDED = ROOT / "data" / "profiles"  # the pair notebook 06 and the MCP tests read
+RECORDED = ROOT / "perfkit" / "resources" / "profiles"  # notebook 06 and the MCP tests read
 
 
 def _profile(slow_ms: float, requests: int = 300) -> ProfileSet:

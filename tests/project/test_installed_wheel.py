@@ -14,6 +14,7 @@ network; what this proves is the wheel's own content.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,20 +61,25 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_ships_the_scenario_thresholds_and_six_notebooks(wheel: Path) -> None:
+def test_the_wheel_ships_the_scenario_thresholds_notebooks_and_profiles(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "perfkit/resources/scenarios/default.toml" in names
     assert "perfkit/resources/thresholds.toml" in names
     notebooks = sorted(n for n in names if n.startswith("perfkit/resources/notebooks/"))
     assert [Path(n).name[:2] for n in notebooks] == ["01", "02", "03", "04", "05", "06"]
     assert "perfkit/ratelimit/lua/gcra.lua" in names
+    # notebook 06's recorded profile pair, so it runs outside a checkout
+    assert "perfkit/resources/profiles/base.profile.json.gz" in names
+    assert "perfkit/resources/profiles/head.profile.json.gz" in names
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(900)
-def test_an_installed_wheel_records_a_baseline_and_runs_a_notebook_in_a_bare_project(
-    wheel: Path, tmp_path: Path
-) -> None:
+NOTEBOOKS = ("01-baseline", "02-compare", "03-trends", "04-health-analytics",
+             "05-cache-ratelimit-lab", "06-bisect-profile")  # fmt: skip
+SHORT_RUN = ["-p", "duration", "1", "-p", "warmup", "0.5"]  # notebook 01's baseline
+
+
+def _installed(wheel: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A fresh venv with the wheel (see the module docstring): its folder and environment."""
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -98,23 +104,69 @@ def test_an_installed_wheel_records_a_baseline_and_runs_a_notebook_in_a_bare_pro
                "--quiet", str(wheel)]  # fmt: skip
     installed = subprocess.run(install, capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, installed.stderr[-3000:]
+    return env_dir, env
+
+
+def _suite_says_ok(result: subprocess.CompletedProcess[str], names: tuple[str, ...]) -> None:
+    """Exit 0, an ``ok`` line per notebook, and nothing from a kernel on the terminal."""
+    shown = result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, shown
+    for name in names:
+        assert re.search(rf"^  {name} +[\d.]+ s  ok$", result.stdout, re.MULTILINE), shown
+    assert "Traceback" not in shown and "[IPKernelApp]" not in shown, shown
+
+
+def _no_traceback(project: Path, names: tuple[str, ...]) -> dict[str, str]:
+    """Each notebook's report page (the newest archive); none shows an error output."""
+    pages = {}
+    for name in names:
+        executed = orjson.loads((project / "reports" / "notebooks" / f"{name}.ipynb").read_bytes())
+        errors = [o for c in executed["cells"] for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"]  # fmt: skip
+        assert not errors, (name, errors)
+        pages[name] = (project / "reports" / "html" / "latest" / f"{name}.html").read_text()
+        assert "Traceback" not in pages[name], name
+    return pages
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_an_installed_wheel_runs_the_whole_report_in_an_empty_folder(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """A user's first `perfkit report` in an empty folder: every notebook succeeds, with
+    real content where one run is enough and, where it is not, what is missing and how to
+    record it; a second run makes notebook 02 a real comparison."""
+    env_dir, env = _installed(wheel, tmp_path)
     project = tmp_path / "service"
     project.mkdir()
-    where = _run([str(python), "-c", "import perfkit; print(perfkit.__file__)"], project, env)
+    where = _run([str(env_dir / "bin" / "python"), "-c", "import perfkit; print(perfkit.__file__)"],
+                 project, env)  # fmt: skip
     assert where.stdout.startswith(str(env_dir)), where.stdout + where.stderr
-
     perfkit = str(env_dir / "bin" / "perfkit")
-    baseline = _run([perfkit, "baseline", "--duration", "1", "--warmup", "0.5"], project, env)
-    assert baseline.returncode == 0, baseline.stdout[-2000:] + baseline.stderr[-3000:]
+
+    report = _run([perfkit, "report", *SHORT_RUN], project, env)
+    _suite_says_ok(report, NOTEBOOKS)
+    assert "resources/notebooks" in report.stdout  # the packaged notebooks ran
+    pages = _no_traceback(project, NOTEBOOKS)
+    assert "data:image/png;base64," in pages["01-baseline"]
+    assert "perfkit-headline" in pages["01-baseline"]
+    assert "No comparison yet" in pages["02-compare"]  # and how to record the second run:
+    assert "perfkit baseline" in pages["02-compare"]
+    assert "Too few runs for a trend" in pages["03-trends"]
+    assert re.search(r"Health \d+/100", pages["04-health-analytics"])  # one run is enough
+    assert "no pre/post comparison" in pages["04-health-analytics"]
+    assert "image/svg+xml" in pages["06-bisect-profile"]  # the shipped pair's flame graph
+    assert "PERFKIT_PROFILE=true" in pages["06-bisect-profile"]  # how to profile one's own
     assert len(list((project / "reports" / "performance").glob("baseline-*.json"))) == 1
 
-    report = _run([perfkit, "report", "--only", "01", "-p", "duration", "1",
-                   "-p", "warmup", "0.5"], project, env)  # fmt: skip
-    assert report.returncode == 0, report.stdout[-2000:] + report.stderr[-3000:]
-    assert "resources/notebooks" in report.stdout  # the packaged notebooks ran
-    html = project / "reports" / "html" / "latest" / "01-baseline.html"  # the newest archive
-    assert "data:image/png;base64," in html.read_text() and "perfkit-headline" in html.read_text()
+    baseline = _run([perfkit, "baseline", "--duration", "1", "--warmup", "0.5"], project, env)
+    assert baseline.returncode == 0, baseline.stdout[-2000:] + baseline.stderr[-3000:]
     assert len(list((project / "reports" / "performance").glob("baseline-*.json"))) == 2
+    again = _run([perfkit, "report", "--only", "02"], project, env)
+    _suite_says_ok(again, ("02-compare",))
+    compared = _no_traceback(project, ("02-compare",))["02-compare"]
+    assert "No comparison yet" not in compared and "perfkit-headline" in compared
     # nothing else written there (logs/: the reference service's slow-request log)
     assert {p.name for p in project.iterdir()} <= {"reports", "logs"}
 
