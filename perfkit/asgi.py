@@ -115,7 +115,7 @@ class Perfkit:
 
     def depends(
         self, rate: str, *, key: LimitKey = "ip", name: str = ""
-    ) -> Callable[[Request], Awaitable[None]]:
+    ) -> Callable[[Request, Response], Awaitable[None]]:
         """``Depends(perf.depends("30/minute"))``: `AsyncRateLimiter.depends`."""
         return self.limiter.depends(rate, key=key, name=name)
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 
 from perfkit.errors import ConfigError
 from perfkit.ratelimit.decision import Decision
@@ -45,6 +46,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 KeySpec = str | Callable[[Request], str | None]
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+ROUTE_DECISIONS = "route_rate_limits"
+"""Key in the request's ``scope["state"]``: `RateLimitMiddleware` puts a list there and
+the route limits of the request append their decisions to it."""
 
 
 def _key_function(spec: KeySpec, by_address: IdentityResolver) -> Callable[[Request], str]:
@@ -118,13 +122,17 @@ class RouteLimit:
         return found
 
     async def check(self, request: Request, name: str = "") -> Decision:
-        """Count ``request``; `HTTPException` 429 when over the rate."""
+        """Count ``request``; `HTTPException` 429 when over the rate. The decision is left
+        for `RateLimitMiddleware` to send as headers when it runs (see `headers_to_send`)."""
         if not name:
             route = request.scope.get("route")
             name = getattr(route, "path", None) or request.url.path
         limiter = self.limiter
         started = limiter.begin(self.identify(request), "/", self.policies(name))
         decision = started if isinstance(started, Decision) else await limiter.complete(started)
+        routed = request.scope.get("state", {}).get(ROUTE_DECISIONS)
+        if routed is not None:
+            routed.append(decision)
         if not decision.allowed:
             style = limiter.config.headers
             headers = {k.decode(): v.decode() for k, v in decision.headers(style)}
@@ -132,29 +140,76 @@ class RouteLimit:
             raise HTTPException(429, decision.message or "Too many requests", headers=headers)
         return decision
 
+    def headers_to_send(self, request: Request, decision: Decision) -> list[tuple[bytes, bytes]]:
+        """The RateLimit headers the route adds itself: none under `RateLimitMiddleware`,
+        which sends one set per response for the most restrictive of its own and the
+        routes' decisions; else the route's own."""
+        if ROUTE_DECISIONS in request.scope.get("state", {}):
+            return []
+        return decision.headers(self.limiter.config.headers)
+
     def decorate(self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-        """The endpoint, counting each call; it must take a ``Request`` parameter."""
+        """The endpoint, counting each call; it must take a ``Request`` parameter. Its
+        response carries the RateLimit headers: a `Response` it returns gets them, and for
+        a value FastAPI serialises, FastAPI's own ``Response`` parameter (added to the
+        signature FastAPI reads, unless the endpoint already has one) carries them."""
         parameter = _request_parameter(func)
         name = self.name or f"{func.__module__}.{func.__qualname__}"
         self.policies(name)  # the name is checked now
+        signature, response_parameter = _with_response_parameter(func)
 
         @functools.wraps(func)
         async def limited(*args: P.args, **kwargs: P.kwargs) -> T:
             request = kwargs.get(parameter)
             if not isinstance(request, Request):
                 request = next(a for a in args if isinstance(a, Request))
-            await self.check(request, name)
-            return await func(*args, **kwargs)
+            decision = await self.check(request, name)
+            if response_parameter == _ADDED_RESPONSE:
+                sub_response = kwargs.pop(_ADDED_RESPONSE, None)
+            else:
+                sub_response = kwargs.get(response_parameter)
+            result = await func(*args, **kwargs)
+            headers = self.headers_to_send(request, decision)
+            if headers:
+                target = result if isinstance(result, Response) else sub_response
+                if isinstance(target, Response):
+                    target.raw_headers.extend(headers)
+            return result
 
+        limited.__signature__ = signature  # type: ignore[attr-defined]
         return limited
 
-    def dependency(self) -> Callable[[Request], Awaitable[None]]:
-        """An async callable of the request alone, for ``Depends(...)``."""
+    def dependency(self) -> Callable[[Request, Response], Awaitable[None]]:
+        """An async callable for ``Depends(...)``; FastAPI's ``Response`` parameter carries
+        the RateLimit headers to a response FastAPI builds from the endpoint's value."""
 
-        async def rate_limit(request: Request) -> None:
-            await self.check(request)
+        async def rate_limit(request: Request, response: Response) -> None:
+            decision = await self.check(request)
+            response.raw_headers.extend(self.headers_to_send(request, decision))
 
         return rate_limit
+
+
+_ADDED_RESPONSE = "perfkit_rate_limit_response"
+
+
+def _with_response_parameter(func: Callable[..., Any]) -> tuple[inspect.Signature, str]:
+    """``func``'s signature with a `Response` parameter FastAPI fills in, and its name:
+    the endpoint's own when it has one, else an added keyword-only one (default None, so a
+    Starlette route calling ``endpoint(request)`` works unchanged)."""
+    signature = inspect.signature(func)
+    parameters = list(signature.parameters.values())
+    for parameter in parameters:
+        if parameter.annotation in (Response, "Response"):
+            return signature, parameter.name
+    added = inspect.Parameter(
+        _ADDED_RESPONSE, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Response
+    )
+    at = len(parameters)
+    if parameters and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD:
+        at -= 1
+    parameters.insert(at, added)
+    return signature.replace(parameters=parameters), _ADDED_RESPONSE
 
 
 def _request_parameter(func: Callable[..., Any]) -> str:
