@@ -22,9 +22,10 @@ Retry-After on every 429 whatever the style."""
 HEADER_STYLES: tuple[HeaderStyle, ...] = ("draft-6", "draft-8", "none")
 RATE_LIMIT_HEADERS = frozenset(
     (b"ratelimit", b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset",
-     b"ratelimit-policy", b"retry-after")
+     b"ratelimit-policy")
 )  # fmt: skip
-"""The names `Decision.headers` sends in any style (lower case, as ASGI carries them)."""
+"""The RateLimit fields `Decision.headers` sends in any style (lower case, as ASGI carries
+them); on a refusal it sends ``retry-after`` as well."""
 
 Backend = Literal["redis", "lease", "memory", "local", "fail_open", "fail_closed", "none"]
 """Who decided: Redis; a lease of quota from Redis (lease mode); the in-process fallback;

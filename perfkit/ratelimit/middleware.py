@@ -35,6 +35,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Identify = Callable[[Scope], str]
 Exempt = Callable[[Scope], Awaitable[bool]]
+_REFUSAL_HEADERS = RATE_LIMIT_HEADERS | {b"retry-after"}  # a route's 429 (an app's own
+# Retry-After, on a 503 say, is kept when every limit allowed the request)
 
 
 class RateLimitMiddleware:
@@ -99,8 +101,10 @@ class RateLimitMiddleware:
             if message["type"] == "http.response.start":
                 sent = message.get("headers", ())
                 if routed:  # one set for the most restrictive of all: the routes' replaced
-                    sent = [h for h in sent if h[0] not in RATE_LIMIT_HEADERS]
-                    message["headers"] = [*sent, *combine(decision, routed).headers(style)]
+                    overall = combine(decision, routed)
+                    drop = RATE_LIMIT_HEADERS if overall.allowed else _REFUSAL_HEADERS
+                    sent = [h for h in sent if h[0] not in drop]
+                    message["headers"] = [*sent, *overall.headers(style)]
                 elif headers:
                     message["headers"] = [*sent, *headers]
             await send(message)

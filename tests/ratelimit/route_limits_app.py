@@ -40,6 +40,11 @@ def create_app() -> FastAPI:
     async def roomy(request: Request) -> dict[str, bool]:
         return {"ok": True}
 
+    @app.get("/busy")
+    @perf.limit("100/minute")
+    async def busy(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("come back later", 503, headers={"retry-after": "30"})
+
     if stack == "perfkit":
         perf.install(app)  # serves /metrics, which the middleware never limits
     else:

@@ -81,3 +81,12 @@ def test_the_most_restrictive_of_middleware_and_route_is_sent(served: tuple[str,
         assert roomy[:3] + roomy[4:] == (200, "10", "7", "10;w=60")
     else:
         assert roomy[:3] + roomy[4:] == (200, "100", "99", "100;w=60")
+
+
+def test_an_endpoints_own_retry_after_is_kept_when_the_limits_allow(
+    served: tuple[str, str],
+) -> None:
+    stack, url = served
+    busy = httpx.get(url + "/busy")
+    assert busy.status_code == 503 and busy.headers.get_list("retry-after") == ["30"]
+    assert _limits(busy)[1:3] == (("10", "9") if stack == "perfkit" else ("100", "99"))
