@@ -16,8 +16,10 @@ says who is counted: ``"ip"`` (the client address, through the limiter's trusted
 hashed in keys), or a function of the `Request` returning the key; where that gives
 nothing (no user, no header), the client address is counted. A refusal raises Starlette's
 ``HTTPException(429)`` with ``Retry-After`` and the RateLimit headers, which Starlette and
-FastAPI both answer without any handler installed. Bad rates, keys and endpoints fail
-when the route is declared.
+FastAPI both answer without any handler installed. Every other response of a limited
+route carries the RateLimit headers too (as the middleware's, one set): sent by
+`RateLimitMiddleware` when it runs, else by the route limit itself (`send_headers`).
+Bad rates, keys and endpoints fail when the route is declared.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from perfkit.errors import ConfigError
-from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.decision import RATE_LIMIT_HEADERS, Decision, combine
 from perfkit.ratelimit.identity import IdentityResolver, identity_key
 from perfkit.ratelimit.policy import Policy
 from perfkit.ratelimit.rates import parse
@@ -49,6 +51,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 ROUTE_DECISIONS = "route_rate_limits"
 """Key in the request's ``scope["state"]``: `RateLimitMiddleware` puts a list there and
 the route limits of the request append their decisions to it."""
+_OWN_DECISIONS = "route_rate_limits_unsent"  # without the middleware: the routes' own list
 
 
 def _key_function(spec: KeySpec, by_address: IdentityResolver) -> Callable[[Request], str]:
@@ -122,17 +125,19 @@ class RouteLimit:
         return found
 
     async def check(self, request: Request, name: str = "") -> Decision:
-        """Count ``request``; `HTTPException` 429 when over the rate. The decision is left
-        for `RateLimitMiddleware` to send as headers when it runs (see `headers_to_send`)."""
+        """Count ``request``; `HTTPException` 429 when over the rate. The decision is kept
+        in the request's state for the headers (`send_headers`, or the middleware's)."""
         if not name:
             route = request.scope.get("route")
             name = getattr(route, "path", None) or request.url.path
         limiter = self.limiter
         started = limiter.begin(self.identify(request), "/", self.policies(name))
         decision = started if isinstance(started, Decision) else await limiter.complete(started)
-        routed = request.scope.get("state", {}).get(ROUTE_DECISIONS)
-        if routed is not None:
-            routed.append(decision)
+        state = request.scope.setdefault("state", {})
+        routed = state.get(ROUTE_DECISIONS)
+        if routed is None:  # no middleware: the routes' own list, for `headers_to_send`
+            routed = state.setdefault(_OWN_DECISIONS, [])
+        routed.append(decision)
         if not decision.allowed:
             style = limiter.config.headers
             headers = {k.decode(): v.decode() for k, v in decision.headers(style)}
@@ -140,13 +145,17 @@ class RouteLimit:
             raise HTTPException(429, decision.message or "Too many requests", headers=headers)
         return decision
 
-    def headers_to_send(self, request: Request, decision: Decision) -> list[tuple[bytes, bytes]]:
-        """The RateLimit headers the route adds itself: none under `RateLimitMiddleware`,
-        which sends one set per response for the most restrictive of its own and the
-        routes' decisions; else the route's own."""
-        if ROUTE_DECISIONS in request.scope.get("state", {}):
-            return []
-        return decision.headers(self.limiter.config.headers)
+    def send_headers(self, request: Request, response: Response) -> None:
+        """Puts the RateLimit headers on ``response`` when no `RateLimitMiddleware` will
+        (it sends one set per response for the most restrictive of its own and the
+        routes' decisions): one set, for the most restrictive route limit of the request
+        so far (a second limit on the route replaces the first's set)."""
+        own: list[Decision] = request.scope["state"].get(_OWN_DECISIONS, [])
+        if not own:
+            return
+        headers = combine(own[0], own[1:]).headers(self.limiter.config.headers)
+        kept = [h for h in response.raw_headers if h[0] not in RATE_LIMIT_HEADERS]
+        response.raw_headers[:] = [*kept, *headers]
 
     def decorate(self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         """The endpoint, counting each call; it must take a ``Request`` parameter. Its
@@ -163,17 +172,15 @@ class RouteLimit:
             request = kwargs.get(parameter)
             if not isinstance(request, Request):
                 request = next(a for a in args if isinstance(a, Request))
-            decision = await self.check(request, name)
+            await self.check(request, name)
             if response_parameter == _ADDED_RESPONSE:
                 sub_response = kwargs.pop(_ADDED_RESPONSE, None)
             else:
                 sub_response = kwargs.get(response_parameter)
             result = await func(*args, **kwargs)
-            headers = self.headers_to_send(request, decision)
-            if headers:
-                target = result if isinstance(result, Response) else sub_response
-                if isinstance(target, Response):
-                    target.raw_headers.extend(headers)
+            target = result if isinstance(result, Response) else sub_response
+            if isinstance(target, Response):
+                self.send_headers(request, target)
             return result
 
         limited.__signature__ = signature  # type: ignore[attr-defined]
@@ -184,8 +191,8 @@ class RouteLimit:
         the RateLimit headers to a response FastAPI builds from the endpoint's value."""
 
         async def rate_limit(request: Request, response: Response) -> None:
-            decision = await self.check(request)
-            response.raw_headers.extend(self.headers_to_send(request, decision))
+            await self.check(request)
+            self.send_headers(request, response)
 
         return rate_limit
 

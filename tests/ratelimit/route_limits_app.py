@@ -40,6 +40,11 @@ def create_app() -> FastAPI:
     async def roomy(request: Request) -> dict[str, bool]:
         return {"ok": True}
 
+    @app.get("/double", dependencies=[Depends(perf.depends("5/minute"))])
+    @perf.limit("3/minute")
+    async def double(request: Request) -> dict[str, bool]:
+        return {"ok": True}
+
     @app.get("/busy")
     @perf.limit("100/minute")
     async def busy(request: Request) -> PlainTextResponse:

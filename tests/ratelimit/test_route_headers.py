@@ -90,3 +90,11 @@ def test_an_endpoints_own_retry_after_is_kept_when_the_limits_allow(
     busy = httpx.get(url + "/busy")
     assert busy.status_code == 503 and busy.headers.get_list("retry-after") == ["30"]
     assert _limits(busy)[1:3] == (("10", "9") if stack == "perfkit" else ("100", "99"))
+
+
+def test_two_limits_on_one_route_send_one_set(served: tuple[str, str]) -> None:
+    _, url = served
+    with httpx.Client(base_url=url) as client:
+        seen = [_limits(client.get("/double")) for _ in range(4)]
+    assert [(s, limit, left) for s, limit, left, _, _ in seen] == [
+        (200, "3", "2"), (200, "3", "1"), (200, "3", "0"), (429, "3", "0")]  # fmt: skip
