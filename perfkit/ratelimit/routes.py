@@ -153,9 +153,12 @@ class RouteLimit:
         own: list[Decision] = request.scope["state"].get(_OWN_DECISIONS, [])
         if not own:
             return
-        headers = combine(own[0], own[1:]).headers(self.limiter.config.headers)
+        style = self.limiter.config.headers
+        if len(own) == 1:  # the common case: nothing to combine, no earlier set
+            response.raw_headers.extend(own[0].headers(style))
+            return
         kept = [h for h in response.raw_headers if h[0] not in RATE_LIMIT_HEADERS]
-        response.raw_headers[:] = [*kept, *headers]
+        response.raw_headers[:] = [*kept, *combine(own[0], own[1:]).headers(style)]
 
     def decorate(self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         """The endpoint, counting each call; it must take a ``Request`` parameter. Its
