@@ -21,7 +21,9 @@ limiter, the cache, ``/metrics``, and a lifespan that opens and closes their cli
 
 Everything is built before the event loop runs and connects lazily, so ``perf`` can be
 made at import and its decorators used on the routes below it. `install` adds the
-measurement middleware (outermost, so a 429 is measured too) and the rate limit
+measurement middleware (outermost, so a 429 is measured too; with ``PERFKIT_PROFILE=true``
+it samples per route and serves ``/_perfkit/profile``, which ``perfkit baseline`` and
+``perfkit ab`` keep beside their runs, as the reference service does) and the rate limit
 middleware (for ``policies`` given here or by ``PERFKIT_RATELIMIT_POLICIES``; routes are
 limited one by one with ``perf.limit``), serves ``/metrics`` (Prometheus text: request
 latencies, cache hits per namespace, limiter decisions) and wraps the app's lifespan:
@@ -46,9 +48,8 @@ from perfkit.cache.decorator import KeySpec as CacheKey
 from perfkit.collectors import CacheCollector, LimiterCollector
 from perfkit.config import Settings
 from perfkit.connection import Keyspace, RedisTarget, async_client, target_from_settings
-from perfkit.measure import MeasureConfig, PerformanceMiddleware, PerformanceMonitor
+from perfkit.measure.measurement import Measurement
 from perfkit.measure.prometheus import register_metrics
-from perfkit.measure.workers import RedisWorkerStore
 from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, Policy, RateLimitMiddleware
 from perfkit.ratelimit.routes import KeySpec as LimitKey
 
@@ -90,9 +91,8 @@ class Perfkit:
         limiter_config = LimiterConfig.from_settings(settings, tuple(policies))
         self.limiter = AsyncRateLimiter(self.redis, limiter_config, keyspace=keyspace)
         self.cache = RedisCache(self.redis, keyspace, CachePolicy.from_settings(settings, ttls))
-        measure = MeasureConfig.from_settings(settings)
-        store = RedisWorkerStore(self.redis, keyspace, ttl_s=measure.worker_ttl_s)
-        self.monitor = PerformanceMonitor(measure, store=store)
+        self.measurement = Measurement.from_settings(settings, self.redis, keyspace)
+        self.monitor = self.measurement.monitor
         self.registry = CollectorRegistry()
         register_metrics(self.registry, self.monitor)
         self.registry.register(CacheCollector(self.cache))
@@ -115,7 +115,7 @@ class Perfkit:
 
     def depends(
         self, rate: str, *, key: LimitKey = "ip", name: str = ""
-    ) -> Callable[[Request], Awaitable[None]]:
+    ) -> Callable[[Request, Response], Awaitable[None]]:
         """``Depends(perf.depends("30/minute"))``: `AsyncRateLimiter.depends`."""
         return self.limiter.depends(rate, key=key, name=name)
 
@@ -130,7 +130,8 @@ class Perfkit:
     def install(self, app: App, *, metrics_path: str = "/metrics") -> None:
         """Middleware, ``metrics_path`` and the lifespan on ``app`` (before it starts)."""
         app.add_middleware(RateLimitMiddleware, limiter=self.limiter)
-        app.add_middleware(PerformanceMiddleware, monitor=self.monitor)  # added last: outermost
+        measure = self.measurement.middleware()  # added last: outermost
+        app.add_middleware(measure.cls, *measure.args, **measure.kwargs)
         app.add_route(metrics_path, self.metrics, include_in_schema=False)
         own = app.router.lifespan_context
 

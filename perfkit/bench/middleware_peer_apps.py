@@ -8,6 +8,10 @@ request is admitted: what is measured is the cost of a real decision per request
 route) serve the route through perfkit's cache or cashews (``@cache(ttl="5m",
 key="user:{user_id}")``), both on that Redis: one read of a cached value per request.
 
+The ``route`` stacks limit the one route with a decorator instead of a middleware:
+perfkit's with its RateLimit headers on every response and, to price the headers alone,
+without them (``headers="none"``), and slowapi's with ``headers_enabled``.
+
 ``create_app(variant)`` is the factory the benchmark's server process calls.
 """
 
@@ -54,14 +58,20 @@ VARIANTS: dict[str, str] = {
     "slowapi+instrumentator": "slowapi + instrumentator",
     "limiter+measure+cache": "perfkit limiter + measurement + cache (the tutorial's stack)",
     "slowapi+instrumentator+cashews": "slowapi + instrumentator + cashews",
+    "route": "perfkit route limit (`@limiter.limit`), RateLimit headers on every response",
+    "route-quiet": "perfkit route limit (`@limiter.limit`), no RateLimit headers",
+    "slowapi-route": "slowapi route limit (`@limiter.limit`, headers_enabled)",
 }
 BASELINE = "none"
 
 
-def _routes(cache: str = "") -> list[Route]:
-    """The app's routes; ``cache``: ``perfkit`` or ``cashews`` serve the user through it."""
+def _routes(cache: str = "", route_limit: str = "") -> list[Route]:
+    """The app's routes; ``cache``: ``perfkit`` or ``cashews`` serve the user through it;
+    ``route_limit``: a stack of `VARIANTS` limiting the route itself."""
     endpoint: Callable[[Request], Awaitable[Response]] = user
-    if cache == "perfkit":
+    if route_limit:
+        endpoint = _route_limited(route_limit)
+    elif cache == "perfkit":
         settings = Settings.from_env()
         client = async_client(target_from_settings(settings))
         store = RedisCache(client, Keyspace(settings.redis_key_prefix), CachePolicy(),
@@ -88,10 +98,28 @@ def _cached_user(decorator: Any) -> Callable[[Request], Awaitable[Response]]:
     return cached_user
 
 
-def _limiter(mode: str) -> AsyncRateLimiter:
+def _route_limited(variant: str) -> Callable[[Request], Awaitable[Response]]:
+    if variant == "slowapi-route":
+        limiter = Limiter(key_func=get_remote_address, storage_uri=os.environ["REDIS_URL"],
+                          headers_enabled=True)  # fmt: skip
+        decorate = limiter.limit(f"{BIG_LIMIT}/minute")
+    else:
+        headers = "none" if variant == "route-quiet" else "draft-6"
+        decorate = _limiter("exact", policies=(), headers=headers).limit(f"{BIG_LIMIT}/minute")
+
+    async def limited_user(request: Request) -> Response:
+        return await user(request)
+
+    limited: Callable[[Request], Awaitable[Response]] = decorate(limited_user)
+    return limited
+
+
+def _limiter(
+    mode: str, *, policies: tuple[Policy, ...] | None = None, headers: str = "draft-6"
+) -> AsyncRateLimiter:
     settings = Settings.from_env()
-    policy = Policy("bench", BIG_LIMIT, WINDOW_S)
-    config = LimiterConfig(policies=PolicySet([policy]), mode=mode)  # type: ignore[arg-type]
+    chosen = (Policy("bench", BIG_LIMIT, WINDOW_S),) if policies is None else policies
+    config = LimiterConfig(policies=PolicySet(chosen), mode=mode, headers=headers)  # type: ignore[arg-type]
     client = async_client(target_from_settings(settings))
     keyspace = Keyspace(settings.redis_key_prefix)
     return AsyncRateLimiter(client, config, keyspace=keyspace, owns_client=True)
@@ -126,7 +154,8 @@ def create_app(variant: str) -> Starlette:
         monitor = PerformanceMonitor(MeasureConfig.from_settings(Settings.from_env()))
         middleware.append(Middleware(PerformanceMiddleware, monitor=monitor))
     cache = "perfkit" if "cache" in parts else "cashews" if "cashews" in parts else ""
-    app = Starlette(routes=_routes(cache), middleware=middleware)
+    route_limit = variant if variant.startswith(("route", "slowapi-route")) else ""
+    app = Starlette(routes=_routes(cache, route_limit), middleware=middleware)
     # Peers add themselves with add_middleware, which puts each outermost: the limiter
     # last, so it runs first, like perfkit's.
     if "instrumentator" in parts:

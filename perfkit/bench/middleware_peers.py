@@ -91,7 +91,8 @@ def _goal(met: bool) -> str:
 
 
 def goals(result: PeersResult) -> list[tuple[str, str]]:
-    """(goal, verdict with the measured figure) for each goal of issue 17."""
+    """(goal, verdict with the measured figure) for each goal of issue 17, and issue 25's
+    (the tutorial's stack; route limits' headers)."""
     rows: list[tuple[str, str]] = []
 
     def cpu_goal(name: str, limit_us: float, label: str) -> None:
@@ -117,6 +118,10 @@ def goals(result: PeersResult) -> list[tuple[str, str]]:
     rows.append(("the tutorial's stack (limiter, measurement, cache) at least 3x the req/s "
                  "of slowapi + instrumentator + cashews",
                  f"{_goal(times >= 3.0)}: {times:.2f}x"))  # fmt: skip
+    headers = 1.0 - result.rps_ratio("route", "route-quiet")
+    rows.append(("a route limit's RateLimit headers on every response: at most 5% req/s "
+                 "against the same limit without them",
+                 f"{_goal(headers <= 0.05)}: {headers:.1%}"))  # fmt: skip
     return rows
 
 

@@ -20,6 +20,12 @@ version 08, ``RateLimit: "chat";r=29;t=60`` and ``RateLimit-Policy: "chat";q=30;
 (half the fields for the server to encode per response); ``none``. The middleware sends
 Retry-After on every 429 whatever the style."""
 HEADER_STYLES: tuple[HeaderStyle, ...] = ("draft-6", "draft-8", "none")
+RATE_LIMIT_HEADERS = frozenset(
+    (b"ratelimit", b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset",
+     b"ratelimit-policy")
+)  # fmt: skip
+"""The RateLimit fields `Decision.headers` sends in any style (lower case, as ASGI carries
+them); on a refusal it sends ``retry-after`` as well."""
 
 Backend = Literal["redis", "lease", "memory", "local", "fail_open", "fail_closed", "none"]
 """Who decided: Redis; a lease of quota from Redis (lease mode); the in-process fallback;
@@ -107,3 +113,11 @@ class Decision(NamedTuple):
         if not self.allowed:
             headers.append((b"retry-after", b"%d" % self.retry_after))
         return headers
+
+
+def combine(first: Decision, more: list[Decision]) -> Decision:
+    """One decision over the policies of several (the middleware's and a request's route
+    limits): refused if any refused; its binding outcome is the most restrictive of all."""
+    outcomes = first.outcomes + tuple(o for d in more for o in d.outcomes)
+    allowed = first.allowed and all(d.allowed for d in more)
+    return Decision(allowed, first.identity, first.backend, outcomes)

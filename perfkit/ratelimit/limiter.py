@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from perfkit.config import Settings
 from perfkit.connection import (
@@ -189,7 +190,7 @@ class AsyncRateLimiter(_Base):
 
     def depends(
         self, rate: str, *, key: KeySpec = "ip", name: str = ""
-    ) -> Callable[[Request], Awaitable[None]]:
+    ) -> Callable[[Request, Response], Awaitable[None]]:
         """``Depends(limiter.depends("30/minute"))``: the same limit as a dependency."""
         return RouteLimit(self, rate, key=key, name=name).dependency()
 

@@ -5,7 +5,10 @@ request gets 429 with a JSON body carrying the binding limiter's message; every 
 response carries one set of ``RateLimit-Limit/Remaining/Reset`` and ``RateLimit-Policy``
 headers (or the draft-08 ``RateLimit`` and ``RateLimit-Policy``, or none: the config's
 ``headers``), for the most restrictive policy (never one set per policy), and
-``Retry-After`` on 429. Non-HTTP scopes (websocket, lifespan) pass straight through.
+``Retry-After`` on 429. Route limits (``@limiter.limit``, ``limiter.depends``) of a
+request it passes leave their decisions in the scope; the response then carries the one
+set for the most restrictive policy of the middleware's and the routes' together (a
+route's 429 included). Non-HTTP scopes (websocket, lifespan) pass straight through.
 
 Usage::
 
@@ -20,9 +23,10 @@ from typing import Any
 
 import orjson
 
-from perfkit.ratelimit.decision import Decision, HeaderStyle
+from perfkit.ratelimit.decision import RATE_LIMIT_HEADERS, Decision, HeaderStyle, combine
 from perfkit.ratelimit.identity import IdentityResolver
 from perfkit.ratelimit.limiter import AsyncRateLimiter
+from perfkit.ratelimit.routes import ROUTE_DECISIONS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,6 +35,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Identify = Callable[[Scope], str]
 Exempt = Callable[[Scope], Awaitable[bool]]
+_REFUSAL_HEADERS = RATE_LIMIT_HEADERS | {b"retry-after"}  # a route's 429 (an app's own
+# Retry-After, on a 503 say, is kept when every limit allowed the request)
 
 
 class RateLimitMiddleware:
@@ -83,14 +89,24 @@ class RateLimitMiddleware:
         if not decision.allowed:
             await _refuse(decision, send, self.header_style)
             return
-        headers = decision.headers(self.header_style)
-        if not headers:
+        style = self.header_style
+        if style == "none":
             await self.app(scope, receive, send)
             return
+        headers = decision.headers(style)
+        routed: list[Decision] = []  # the decisions of route limits (`perfkit.ratelimit.routes`)
+        state[ROUTE_DECISIONS] = routed
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *headers]
+                sent = message.get("headers", ())
+                if routed:  # one set for the most restrictive of all: the routes' replaced
+                    overall = combine(decision, routed)
+                    drop = RATE_LIMIT_HEADERS if overall.allowed else _REFUSAL_HEADERS
+                    sent = [h for h in sent if h[0] not in drop]
+                    message["headers"] = [*sent, *overall.headers(style)]
+                elif headers:
+                    message["headers"] = [*sent, *headers]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -16,8 +16,10 @@ says who is counted: ``"ip"`` (the client address, through the limiter's trusted
 hashed in keys), or a function of the `Request` returning the key; where that gives
 nothing (no user, no header), the client address is counted. A refusal raises Starlette's
 ``HTTPException(429)`` with ``Retry-After`` and the RateLimit headers, which Starlette and
-FastAPI both answer without any handler installed. Bad rates, keys and endpoints fail
-when the route is declared.
+FastAPI both answer without any handler installed. Every other response of a limited
+route carries the RateLimit headers too (as the middleware's, one set): sent by
+`RateLimitMiddleware` when it runs, else by the route limit itself (`send_headers`).
+Bad rates, keys and endpoints fail when the route is declared.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 
 from perfkit.errors import ConfigError
-from perfkit.ratelimit.decision import Decision
+from perfkit.ratelimit.decision import RATE_LIMIT_HEADERS, Decision, combine
 from perfkit.ratelimit.identity import IdentityResolver, identity_key
 from perfkit.ratelimit.policy import Policy
 from perfkit.ratelimit.rates import parse
@@ -45,6 +48,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 KeySpec = str | Callable[[Request], str | None]
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+ROUTE_DECISIONS = "route_rate_limits"
+"""Key in the request's ``scope["state"]``: `RateLimitMiddleware` puts a list there and
+the route limits of the request append their decisions to it."""
+_OWN_DECISIONS = "route_rate_limits_unsent"  # without the middleware: the routes' own list
 
 
 def _key_function(spec: KeySpec, by_address: IdentityResolver) -> Callable[[Request], str]:
@@ -118,13 +125,19 @@ class RouteLimit:
         return found
 
     async def check(self, request: Request, name: str = "") -> Decision:
-        """Count ``request``; `HTTPException` 429 when over the rate."""
+        """Count ``request``; `HTTPException` 429 when over the rate. The decision is kept
+        in the request's state for the headers (`send_headers`, or the middleware's)."""
         if not name:
             route = request.scope.get("route")
             name = getattr(route, "path", None) or request.url.path
         limiter = self.limiter
         started = limiter.begin(self.identify(request), "/", self.policies(name))
         decision = started if isinstance(started, Decision) else await limiter.complete(started)
+        state = request.scope.setdefault("state", {})
+        routed = state.get(ROUTE_DECISIONS)
+        if routed is None:  # no middleware: the routes' own list, for `headers_to_send`
+            routed = state.setdefault(_OWN_DECISIONS, [])
+        routed.append(decision)
         if not decision.allowed:
             style = limiter.config.headers
             headers = {k.decode(): v.decode() for k, v in decision.headers(style)}
@@ -132,11 +145,30 @@ class RouteLimit:
             raise HTTPException(429, decision.message or "Too many requests", headers=headers)
         return decision
 
+    def send_headers(self, request: Request, response: Response) -> None:
+        """Puts the RateLimit headers on ``response`` when no `RateLimitMiddleware` will
+        (it sends one set per response for the most restrictive of its own and the
+        routes' decisions): one set, for the most restrictive route limit of the request
+        so far (a second limit on the route replaces the first's set)."""
+        own: list[Decision] = request.scope["state"].get(_OWN_DECISIONS, [])
+        if not own:
+            return
+        style = self.limiter.config.headers
+        if len(own) == 1:  # the common case: nothing to combine, no earlier set
+            response.raw_headers.extend(own[0].headers(style))
+            return
+        kept = [h for h in response.raw_headers if h[0] not in RATE_LIMIT_HEADERS]
+        response.raw_headers[:] = [*kept, *combine(own[0], own[1:]).headers(style)]
+
     def decorate(self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-        """The endpoint, counting each call; it must take a ``Request`` parameter."""
+        """The endpoint, counting each call; it must take a ``Request`` parameter. Its
+        response carries the RateLimit headers: a `Response` it returns gets them, and for
+        a value FastAPI serialises, FastAPI's own ``Response`` parameter (added to the
+        signature FastAPI reads, unless the endpoint already has one) carries them."""
         parameter = _request_parameter(func)
         name = self.name or f"{func.__module__}.{func.__qualname__}"
         self.policies(name)  # the name is checked now
+        signature, response_parameter = _with_response_parameter(func)
 
         @functools.wraps(func)
         async def limited(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -144,17 +176,50 @@ class RouteLimit:
             if not isinstance(request, Request):
                 request = next(a for a in args if isinstance(a, Request))
             await self.check(request, name)
-            return await func(*args, **kwargs)
+            if response_parameter == _ADDED_RESPONSE:
+                sub_response = kwargs.pop(_ADDED_RESPONSE, None)
+            else:
+                sub_response = kwargs.get(response_parameter)
+            result = await func(*args, **kwargs)
+            target = result if isinstance(result, Response) else sub_response
+            if isinstance(target, Response):
+                self.send_headers(request, target)
+            return result
 
+        limited.__signature__ = signature  # type: ignore[attr-defined]
         return limited
 
-    def dependency(self) -> Callable[[Request], Awaitable[None]]:
-        """An async callable of the request alone, for ``Depends(...)``."""
+    def dependency(self) -> Callable[[Request, Response], Awaitable[None]]:
+        """An async callable for ``Depends(...)``; FastAPI's ``Response`` parameter carries
+        the RateLimit headers to a response FastAPI builds from the endpoint's value."""
 
-        async def rate_limit(request: Request) -> None:
+        async def rate_limit(request: Request, response: Response) -> None:
             await self.check(request)
+            self.send_headers(request, response)
 
         return rate_limit
+
+
+_ADDED_RESPONSE = "perfkit_rate_limit_response"
+
+
+def _with_response_parameter(func: Callable[..., Any]) -> tuple[inspect.Signature, str]:
+    """``func``'s signature with a `Response` parameter FastAPI fills in, and its name:
+    the endpoint's own when it has one, else an added keyword-only one (default None, so a
+    Starlette route calling ``endpoint(request)`` works unchanged)."""
+    signature = inspect.signature(func)
+    parameters = list(signature.parameters.values())
+    for parameter in parameters:
+        if parameter.annotation in (Response, "Response"):
+            return signature, parameter.name
+    added = inspect.Parameter(
+        _ADDED_RESPONSE, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Response
+    )
+    at = len(parameters)
+    if parameters and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD:
+        at -= 1
+    parameters.insert(at, added)
+    return signature.replace(parameters=parameters), _ADDED_RESPONSE
 
 
 def _request_parameter(func: Callable[..., Any]) -> str:

@@ -17,9 +17,8 @@ from starlette.middleware import Middleware
 from perfkit.cache import CachePolicy, RedisCache
 from perfkit.config import Settings
 from perfkit.connection import AsyncClient, Keyspace, ahealth, async_client, target_from_settings
-from perfkit.measure import MeasureConfig, PerformanceMiddleware, PerformanceMonitor
-from perfkit.measure.workers import RedisWorkerStore
-from perfkit.profiling.sampler import ProfilerConfig, RouteSampler
+from perfkit.measure import PerformanceMonitor
+from perfkit.measure.measurement import Measurement
 from perfkit.ratelimit import AsyncRateLimiter, LimiterConfig, RateLimitMiddleware
 from perfkit.service.baseline_job import BaselineJobs
 from perfkit.service.policies import (
@@ -43,9 +42,8 @@ class ServiceState:
     redis: AsyncClient
     cache: RedisCache | None
     limiter: AsyncRateLimiter
-    monitor: PerformanceMonitor
+    measurement: Measurement  # the monitor, and the sampler when PERFKIT_PROFILE=true
     baselines: BaselineJobs
-    profiler: RouteSampler | None = None  # PERFKIT_PROFILE=true
     started_at: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -55,8 +53,6 @@ class ServiceState:
         keyspace = Keyspace(settings.redis_key_prefix)
         upstreams = UpstreamSettings.from_settings(settings)
         redis = async_client(target)
-        measure = MeasureConfig.from_settings(settings)
-        store = RedisWorkerStore(redis, keyspace, ttl_s=measure.worker_ttl_s)
         use_cache = settings.env_bool("PERFKIT_SERVICE_CACHE", True)
         return cls(
             settings=settings,
@@ -69,17 +65,20 @@ class ServiceState:
             limiter=AsyncRateLimiter(
                 redis, LimiterConfig.from_settings(settings, service_policies()), keyspace=keyspace
             ),
-            monitor=PerformanceMonitor(measure, store=store),
+            measurement=Measurement.from_settings(settings, redis, keyspace),
             baselines=BaselineJobs.from_settings(settings, redis, keyspace),
-            profiler=ProfilerConfig.from_settings(settings).sampler(),
         )
+
+    @property
+    def monitor(self) -> PerformanceMonitor:
+        return self.measurement.monitor
 
     def middleware(self) -> list[Middleware]:
         """PerformanceMiddleware -> RateLimitMiddleware -> route: measurement outermost, so
         every response is measured, the limiter's 429s included (a refusal is a response
         the client waited for, and the rate-limit advice needs to see it)."""
         return [
-            Middleware(PerformanceMiddleware, monitor=self.monitor, profiler=self.profiler),
+            self.measurement.middleware(),
             Middleware(RateLimitMiddleware, limiter=self.limiter, exempt=self.baselines.exempts),
         ]
 

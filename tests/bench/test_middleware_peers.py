@@ -28,7 +28,8 @@ def test_every_stack_side_by_side() -> None:
         assert len(rounds) == 1 and rounds[0].requests_per_s > 0, name
         assert rounds[0].failed == 0, name  # every limiter admitted everything
         assert rounds[0].server_cpu_us, name
-    assert len(goals(result)) == 8
+    assert len(goals(result)) == 9
     table = markdown(result)
     assert "| slowapi + instrumentator |" in table and "| goal | measured |" in table
     assert "| slowapi + instrumentator + cashews |" in table and "tutorial" in table
+    assert "| slowapi route limit (`@limiter.limit`, headers_enabled) |" in table
