@@ -7,6 +7,7 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pandas as pd
 import pytest
@@ -24,6 +25,7 @@ from perfkit.analysis.trends import Trend, trend_frame, trends_of_frame
 from perfkit.bench.history import generate
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.history import History
+from perfkit.runs.index import HistoryIndex, listing
 from perfkit.runs.names import resolve_pair
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,3 +162,17 @@ def test_runs_of_another_testbed_are_left_out_as_when_reading_every_file(tmp_pat
     found = compare_entries(catalog, pair.base, pair.candidate, options, force=True)
     expected = compare_stored(stored, base, cand, options, force=True)
     assert found.to_dict() == expected.to_dict()
+
+
+def test_an_index_built_in_memory_answers_as_the_index_file(history: Path) -> None:
+    """A folder whose index cannot be written is answered from one built in memory."""
+    catalog = Catalog.of(history)
+    memory = HistoryIndex(history)._memory_snapshot(listing(history))
+    assert memory.in_memory is not None and memory.entries == catalog.entries
+    ranks = range(len(memory.entries))
+    found = memory.figures(memory.entries, ranks)
+    expected = catalog.snapshots[history].figures(catalog.entries, ranks)
+    assert found.run.tolist() == expected.run.tolist()
+    assert found.endpoint.tolist() == expected.endpoint.tolist()
+    for name, values in expected.values.items():
+        np.testing.assert_array_equal(found.values[name], values)
