@@ -5,31 +5,38 @@ the history gate is read as its index rows (`perfkit.runs.index_rows`): the coun
 the recorded latency statistics, exactly what `stored_run_data(..., with_samples=False)`
 gives those analyses. Only the two runs of a comparison are decoded in full (their
 histograms and samples). `compare_entries` and `history_data` are what the CLI, the
-notebooks, the dashboard and the MCP tools call.
+notebooks, the dashboard and the MCP tools call; a trend's series are read column-wise
+(`perfkit.analysis.indexed_trends`). The verdict (scipy.stats) and the full runs'
+decoding are imported by the functions that compare.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-from numpy.typing import NDArray
-from pandas.api.extensions import ExtensionArray
-
-from perfkit.analysis.adapt import stored_run_data
-from perfkit.analysis.compare import HISTORY_WINDOW, CompareOptions, Comparison, compare_runs
 from perfkit.analysis.data import EndpointData, RunData
+from perfkit.analysis.indexed_trends import indexed_trend_frame
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.history import StoredRun, read_run
 from perfkit.runs.index import RunEntry
 from perfkit.runs.index_rows import FIGURES, LATENCY_FIELDS, OVERALL
-from perfkit.runs.index_store import EPOCH
 from perfkit.runs.names import COMPARABLE_LOAD, comparable
+
+if TYPE_CHECKING:
+    from perfkit.analysis.compare import CompareOptions, Comparison
+
+__all__ = [
+    "compare_entries",
+    "full_run",
+    "gate_history",
+    "history_data",
+    "indexed_trend_frame",
+    "newest_comparable",
+    "noise_runs",
+    "same_testbed",
+]
 
 
 def _endpoint(name: str, figures: dict[str, float | None], entry: RunEntry) -> EndpointData:
@@ -60,22 +67,18 @@ def _light(entry: RunEntry, endpoints: dict[str, dict[str, float | None]]) -> Ru
     )
 
 
-def _grouped(table: pa.Table) -> dict[str, dict[str, dict[str, float | None]]]:
-    """file -> endpoint (in the run's order) -> metric -> value."""
-    out: dict[str, dict[str, dict[str, float | None]]] = {}
-    columns: dict[str, list[Any]] = table.to_pydict()
-    values = [columns[name] for name in FIGURES]
-    for i, (file, endpoint) in enumerate(zip(columns["file"], columns["endpoint"], strict=True)):
-        out.setdefault(file, {})[endpoint] = {
-            name: v[i] for name, v in zip(FIGURES, values, strict=True)
-        }
-    return out
-
-
 def history_data(catalog: Catalog, entries: Sequence[RunEntry]) -> list[RunData]:
     """`RunData` of ``entries`` from their index rows, in the order given."""
-    rows = {folder: _grouped(t) for folder, t in catalog.figures(entries).items()}
-    return [_light(e, dict(rows[e.folder].get(e.file, {}))) for e in entries]
+    figures = catalog.figures(entries)
+    runs: list[dict[str, dict[str, float | None]]] = [{} for _ in entries]
+    columns = list(zip(*(figures.values[name].tolist() for name in FIGURES), strict=True))
+    for run, endpoint, values in zip(
+        figures.run.tolist(), figures.endpoint.tolist(), columns, strict=True
+    ):  # endpoints in the run's order; NaN: the run does not know the figure
+        runs[run][endpoint] = {
+            name: None if math.isnan(v) else v for name, v in zip(FIGURES, values, strict=True)
+        }
+    return [_light(e, endpoints) for e, endpoints in zip(entries, runs, strict=True)]
 
 
 def full_run(entry: RunEntry) -> StoredRun:
@@ -106,6 +109,8 @@ def newest_comparable(
     the newest, so a long history is not scanned. The walk stops at a run that started
     before all those found: runs started at the same moment are all looked at before the
     newest are chosen."""
+    from perfkit.analysis.compare import HISTORY_WINDOW  # noqa: PLC0415  (module docstring)
+
     found: list[RunEntry] = []
     for e in reversed(entries):
         if len(found) >= HISTORY_WINDOW and e.started_at < found[-1].started_at:
@@ -125,6 +130,9 @@ def compare_entries(
     force: bool = False,
 ) -> Comparison:
     """`compare_stored` of two runs of the catalog, the same verdict, reading two files."""
+    from perfkit.analysis.adapt import stored_run_data  # noqa: PLC0415  (module docstring)
+    from perfkit.analysis.compare import compare_runs  # noqa: PLC0415
+
     return compare_runs(
         stored_run_data(full_run(base)),
         stored_run_data(full_run(candidate)),
@@ -132,79 +140,6 @@ def compare_entries(
         history=noise_runs(catalog, base, candidate),
         force=force,
     )
-
-
-_FRAME_COLUMNS = ["run_id", "started_at", "commit", "endpoint", "metric", "value"]
-
-
-def indexed_trend_frame(
-    catalog: Catalog, entries: Sequence[RunEntry], metrics: Sequence[str]
-) -> pd.DataFrame:
-    """`trend_frame` of ``entries`` built column-wise from their index rows: the same long
-    table (oldest run first, endpoints in the run's order, metrics in the given order),
-    without a `RunData` per run or a Python object per value (the string columns are
-    taken as Arrow arrays, a run's id and commit stored once and repeated by index)."""
-    order = sorted(entries, key=lambda e: (e.started_at, e.run_id))
-    tables = catalog.figures(order)
-    if not tables:
-        return pd.DataFrame(columns=_FRAME_COLUMNS)
-    parts: dict[str, list[Any]] = {"rank": [], "position": [], "endpoint": []}
-    parts |= {name: [] for name in FIGURES}
-    for folder, table in tables.items():
-        mine = [(i, e.file) for i, e in enumerate(order) if e.folder == folder]
-        files = pa.array([file for _, file in mine], pa.string())
-        ranks = np.asarray([i for i, _ in mine], dtype=np.int64)
-        parts["rank"].append(ranks[pc.index_in(table["file"], value_set=files).to_numpy()])
-        parts["position"].append(table["position"].to_numpy())
-        parts["endpoint"].append(table["endpoint"])
-        for name in FIGURES:  # null -> NaN
-            parts[name].append(table[name].to_numpy(zero_copy_only=False).astype(np.float64))
-    rank, position = np.concatenate(parts["rank"]), np.concatenate(parts["position"])
-    sort = np.lexsort((position, rank))
-    runs = rank[sort]
-    figures = {n: np.concatenate(parts[n])[sort] for n in FIGURES}
-    duration = np.asarray([e.duration_s for e in order], dtype=np.float64)[runs]
-    values = [_metric_values(m, figures, duration) for m in metrics]
-    stacked = np.column_stack(values).ravel()  # run, endpoint, then metric: trend_frame's order
-    keep = ~np.isnan(stacked)
-    each = np.repeat(np.arange(runs.size), len(metrics))[keep]  # the endpoint row of a value
-    micros = np.asarray([_micros(e.started_at) for e in order], dtype=np.int64)[runs]
-    endpoint = pa.chunked_array(parts["endpoint"], pa.string()).combine_chunks().take(sort)
-    frame = pd.DataFrame({
-        "run_id": _strings([e.run_id for e in order], runs[each]),
-        "started_at": pd.to_datetime(micros[each], unit="us", utc=True),
-        "commit": _strings([e.commit for e in order], runs[each]),
-        "endpoint": pd.array(endpoint.take(each), dtype="str"),
-        "metric": _strings(list(metrics), np.tile(np.arange(len(metrics)), runs.size)[keep]),
-        "value": stacked[keep],
-    })  # fmt: skip
-    return frame
-
-
-def _strings(distinct: list[str | None], codes: NDArray[np.int64]) -> ExtensionArray:
-    """``[distinct[c] for c in codes]`` as pandas' string column, built in Arrow."""
-    column: ExtensionArray = pd.array(pa.array(distinct, pa.string()).take(codes), dtype="str")
-    return column
-
-
-def _metric_values(
-    metric: str, figures: dict[str, NDArray[np.float64]], duration: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """``metric`` of every row as `EndpointData.value(metric, prefer_summary=True)`."""
-    count, errors = figures["count"], figures["errors"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if metric == "throughput":
-            return np.where(duration > 0, count / duration, 0.0)
-        if metric == "error_rate":
-            return np.where(count > 0, errors / count, 0.0)
-    if metric in LATENCY_FIELDS:
-        return figures[metric]
-    return np.full(count.shape, np.nan)
-
-
-def _micros(moment: datetime) -> int:
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def gate_history(catalog: Catalog, entries: Sequence[RunEntry]) -> tuple[RunData, list[RunData]]:

@@ -1,7 +1,9 @@
 """Metric series over many runs: trends with change points, and the history gate on runs.
 
 Both read each run's recorded statistics (``prefer_summary``), so a history of 1,000 runs
-needs no samples files and is analysed in well under a second per metric.
+needs no samples files and is analysed in well under a second per metric. pandas (the
+long table) and the verdict (the gate) are imported when used: a trend read from the
+history's index (`perfkit.analysis.indexed_trends`) needs neither.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from perfkit.analysis.changepoints import ChangePoint, detect_change_points
-from perfkit.analysis.compare import METRICS, CompareOptions, Comparison, compare_to_history
 from perfkit.analysis.data import EndpointData, RunData
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from perfkit.analysis.compare import CompareOptions, Comparison
 
 OVERALL = "overall"
 
@@ -59,8 +64,15 @@ def ordered(runs: Iterable[RunData]) -> list[RunData]:
     return sorted(runs, key=lambda r: (r.started_at, r.run_id))
 
 
-def trend_frame(runs: Sequence[RunData], metrics: Sequence[str] = tuple(METRICS)) -> pd.DataFrame:
-    """Long table: run_id, started_at, commit, endpoint, metric, value (oldest run first)."""
+def trend_frame(runs: Sequence[RunData], metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Long table: run_id, started_at, commit, endpoint, metric, value (oldest run first);
+    every metric a comparison judges unless ``metrics`` are given."""
+    import pandas as pd  # noqa: PLC0415  (see the module docstring)
+
+    if metrics is None:
+        from perfkit.analysis.compare import METRICS  # noqa: PLC0415
+
+        metrics = tuple(METRICS)
     rows = [
         (
             run.run_id,
@@ -130,6 +142,8 @@ def trends_of_frame(
 
     A run's id, time and commit are made into Python objects once and shared by every
     series it is a point of (10,000 runs x 55 series would otherwise be 550,000 of each)."""
+    import pandas as pd  # noqa: PLC0415  (see the module docstring)
+
     if frame.empty:
         return []
     groups = frame.groupby(["endpoint", "metric"], sort=False).ngroup().to_numpy()
@@ -146,19 +160,37 @@ def trends_of_frame(
         endpoint, metric = frame["endpoint"].iat[rows[0]], frame["metric"].iat[rows[0]]
         if endpoints is not None and endpoint not in endpoints:
             continue
-        series = values[rows]
-        points = detect_change_points(
-            series, window=window, max_pvalue=max_pvalue, min_magnitude=min_magnitude
-        )
-        out.append(Trend(str(endpoint), str(metric), ids(rows), times(rows), commits(rows),
-                         series, points))  # fmt: skip
+        out.append(series_trend(str(endpoint), str(metric), values[rows], run_ids=ids(rows),
+                                times=times(rows), commits=commits(rows), window=window,
+                                max_pvalue=max_pvalue, min_magnitude=min_magnitude))  # fmt: skip
     return out
+
+
+def series_trend(
+    endpoint: str,
+    metric: str,
+    values: NDArray[np.float64],
+    *,
+    run_ids: list[str],
+    times: list[datetime],
+    commits: list[str | None],
+    window: int,
+    max_pvalue: float,
+    min_magnitude: float,
+) -> Trend:
+    """The `Trend` of one series (a value per run, oldest first) with its change points."""
+    points = detect_change_points(
+        values, window=window, max_pvalue=max_pvalue, min_magnitude=min_magnitude
+    )
+    return Trend(endpoint, metric, run_ids, times, commits, values, points)
 
 
 def _shared(
     column: pd.Series, convert: Callable[[Any], Any]
 ) -> Callable[[NDArray[np.intp]], list[Any]]:
     """``rows -> [convert(column[r]) for r in rows]``, converting each distinct value once."""
+    import pandas as pd  # noqa: PLC0415  (see the module docstring)
+
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     converted = np.empty(len(uniques), dtype=object)
     converted[:] = [convert(u) for u in uniques]
@@ -173,4 +205,6 @@ def gate_run(
 
     ``history`` may hold anything: runs that are not comparable (another target, scenario
     or load) or not earlier than the candidate are left out."""
+    from perfkit.analysis.compare import compare_to_history  # noqa: PLC0415  (scipy.stats)
+
     return compare_to_history(candidate, history, options)

@@ -2,12 +2,13 @@
 
 A history of N runs is generated from the shipped runs (``data/history``: each copied
 with a new id and start time, one minute apart, without samples, as a team recording a
-run per push would accumulate them). Each step runs in a fresh process, so its time
-includes importing perfkit and opening the index, and its peak memory is that process's
-(``wait4``'s maximum RSS): the index built from scratch, ``trends``, ``compare previous
-latest``, the same two over every file (the way before the index, on a smaller history
-when N is large: it needs ~0.4 MB and ~10 ms per run), and an MCP ``compare_runs`` call
-to a running ``perfkit mcp`` with the MCP SDK's own client.
+run per push would accumulate them). Each step runs in a fresh process importing only
+what the step uses; its time is taken after those imports and includes opening the
+index, and its peak memory is that process's (``wait4``'s maximum RSS): the index built
+from scratch, ``trends`` (`indexed_trends`), ``compare previous latest``, the same two
+over every file (the way before the index, on a smaller history when N is large: it
+needs ~0.4 MB and ~10 ms per run), and an MCP ``compare_runs`` call to a running
+``perfkit mcp`` with the MCP SDK's own client.
 """
 
 from __future__ import annotations

@@ -7,12 +7,11 @@ a "latest" made of different kinds of run would compare unlike with unlike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import pyarrow as pa
-
 from perfkit.runs.index import HistoryIndex, OnSkip, RunEntry, Snapshot
+from perfkit.runs.index_figures import Figures
 
 BASELINE = "baseline"
 
@@ -57,9 +56,14 @@ class Catalog:
     def baselines(self, target: str | None = None, scenario: str | None = None) -> list[RunEntry]:
         return self.runs(target, scenario, BASELINE)
 
-    def figures(self, entries: Iterable[RunEntry]) -> dict[Path, pa.Table]:
-        """Per folder, the metric rows of ``entries`` (`Snapshot.figures`)."""
-        by_folder: dict[Path, list[RunEntry]] = {}
-        for entry in entries:
-            by_folder.setdefault(entry.folder, []).append(entry)
-        return {f: self.snapshots[f].figures(chosen) for f, chosen in by_folder.items()}
+    def figures(self, entries: Sequence[RunEntry]) -> Figures:
+        """The index's figures of ``entries``, a run's rows numbered by its place in
+        ``entries`` (`perfkit.runs.index_figures.Figures`)."""
+        by_folder: dict[Path, tuple[list[RunEntry], list[int]]] = {}
+        for rank, entry in enumerate(entries):
+            chosen, ranks = by_folder.setdefault(entry.folder, ([], []))
+            chosen.append(entry)
+            ranks.append(rank)
+        return Figures.joined(
+            [self.snapshots[f].figures(chosen, ranks) for f, (chosen, ranks) in by_folder.items()]
+        )

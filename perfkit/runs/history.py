@@ -11,13 +11,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
-import pyarrow as pa
 
 from perfkit.errors import InputError
 from perfkit.runs.model import Run, RunFormatError
-from perfkit.runs.samples import read_samples
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger("perfkit.runs.history")
 
@@ -115,6 +117,8 @@ class History:
 
     def samples(self, stored: StoredRun) -> pa.Table:
         """The run's per-request samples; `InputError` when it has none or they are gone."""
+        from perfkit.runs.samples import read_samples  # noqa: PLC0415  (Parquet, the load generator)
+
         ref = stored.run.samples
         if ref is None:
             raise InputError(f"run {stored.run.run_id} has no per-request samples")

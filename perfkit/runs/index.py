@@ -15,31 +15,26 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
-import pyarrow as pa
 
 from perfkit.errors import InputError
 from perfkit.runs.history import read_run
-from perfkit.runs.index_rows import (
-    COMPARABLE_LOAD,
-    FIGURES,
-    RUN_COLUMNS,
-    FileStamp,
-    metric_rows,
-    run_row,
-)
+from perfkit.runs.index_figures import Figures, figures_query
+from perfkit.runs.index_rows import COMPARABLE_LOAD, RUN_COLUMNS, FileStamp, figure_rows, run_row
 from perfkit.runs.index_store import (
     EPOCH,
     IndexUnavailable,
+    Rows,
     index_path,
     reading,
     replace_index,
@@ -47,17 +42,26 @@ from perfkit.runs.index_store import (
     writer_lock,
 )
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 log = logging.getLogger("perfkit.runs.index")
 #: the last snapshot of each folder in this process, reused while its listing is the same
 #: (a long-lived reader such as the MCP server then pays one ``scandir`` per question)
 _recent: dict[Path, tuple[dict[str, FileStamp], Snapshot]] = {}
 _recent_lock = threading.Lock()
 OnSkip = Callable[[Path, str], None]
+#: run files read and inserted into the index at a time when it is (re)built
+BATCH = 500
+#: columns whose few distinct values are shared by every run's entry (10,000 entries)
+_SHARED_TEXT = ("kind", "branch", "target", "scenario", "testbed", "host", "origin")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunEntry:
-    """One run as the index knows it: enough to name, filter, order and compare it."""
+    """One run as the index knows it: enough to name, filter, order and compare it.
+
+    ``load`` is shared by every entry of the same load settings: read it, never change it."""
 
     folder: Path
     file: str
@@ -71,7 +75,7 @@ class RunEntry:
     scenario: str
     testbed: str | None
     host: str
-    load: dict[str, Any]
+    load: Mapping[str, Any]
     duration_s: float
     origin: str | None
     session: str | None
@@ -110,42 +114,30 @@ class Snapshot:
     folder: Path
     entries: list[RunEntry]
     skipped: list[tuple[Path, str]]
-    in_memory: pa.Table | None = None  # the metrics when the index could not be written
+    in_memory: pa.Table | None = None  # the figures when the index could not be written
     notes: list[str] = field(default_factory=list)
 
-    def figures(self, entries: Iterable[RunEntry]) -> pa.Table:
-        """One row per run x endpoint of ``entries`` (file, position, endpoint, then a column
-        per metric: count, errors, p50, p95, p99, mean, min; null where the run lacks it),
-        ordered by file and the endpoint's place in the run."""
-        names = [e.file for e in entries]
-        wanted = pa.table({"file": pa.array(names, pa.string())})
-        columns = ", ".join(
-            f"max(m.value) FILTER (WHERE m.metric = '{name}') AS {name}" for name in FIGURES
-        )
-        query = (
-            f"SELECT m.file, m.position, m.endpoint, {columns} FROM metrics m "
-            "JOIN wanted w ON m.file = w.file GROUP BY m.file, m.position, m.endpoint "
-            "ORDER BY m.file, m.position"
-        )
+    def figures(self, entries: Sequence[RunEntry], ranks: Sequence[int]) -> Figures:
+        """The figures of ``entries`` (runs of this folder), each run's rows numbered by its
+        rank in ``ranks`` (`perfkit.runs.index_figures.Figures`)."""
+        files = [e.file for e in entries]
         if self.in_memory is not None:
-            return _query_table(self.in_memory, wanted, query)
+            return _query_table(self.in_memory, files, ranks)
         try:
             with reading(self.folder) as con:
-                con.register("wanted", wanted)
-                return con.sql(query).to_arrow_table()
+                return figures_query(con, files, ranks)
         except IndexUnavailable as exc:  # replaced by something unreadable since: the files
             log.warning("index of %s unreadable (%s): reading the runs' files", self.folder, exc)
-            stamps = [FileStamp.of(self.folder / name) for name in names]
-            _, metrics, _ = tables(*_read_files(self.folder, stamps))
-            return _query_table(metrics, wanted, query)
+            stamps = [FileStamp.of(self.folder / name) for name in files]
+            _, figures, _ = tables(*_read_files(self.folder, stamps))
+            return _query_table(figures, files, ranks)
 
 
-def _query_table(metrics: pa.Table, wanted: pa.Table, query: str) -> pa.Table:
+def _query_table(figures: pa.Table, files: list[str], ranks: Sequence[int]) -> Figures:
     con = duckdb.connect()
     try:
-        con.register("metrics", metrics)
-        con.register("wanted", wanted)
-        return con.sql(query).to_arrow_table()
+        con.register("figures", figures)
+        return figures_query(con, files, ranks)
     finally:
         con.close()
 
@@ -153,23 +145,25 @@ def _query_table(metrics: pa.Table, wanted: pa.Table, query: str) -> pa.Table:
 def _entry(folder: Path, row: Sequence[Any]) -> RunEntry:
     values = dict(zip(RUN_COLUMNS, row, strict=True))
     values["started_at"] = EPOCH + timedelta(microseconds=values["started_at"])
-    values["load_key"] = _load_key(values["load"])
-    values["load"] = orjson.loads(values["load"])
+    values["load"], values["load_key"] = _load(values["load"])
+    for name in _SHARED_TEXT:
+        if values[name] is not None:
+            values[name] = sys.intern(values[name])
     return RunEntry(folder=folder, **values)
 
 
 @lru_cache(maxsize=4096)
-def _load_key(load_json: str) -> str:
-    """`RunEntry.load_key` of a load as the index stores it: a history holds a few distinct
-    loads, so each is keyed once, not once per run."""
+def _load(load_json: str) -> tuple[Mapping[str, Any], str]:
+    """A load as the index stores it, read, and its `RunEntry.load_key`: a history holds a
+    few distinct loads, so each is read and keyed once, not once per run."""
     load = orjson.loads(load_json)
-    return ",".join(f"{k}={load.get(k)}" for k in sorted(COMPARABLE_LOAD))
+    return load, ",".join(f"{k}={load.get(k)}" for k in sorted(COMPARABLE_LOAD))
 
 
 def _read_files(
     folder: Path, stamps: Iterable[FileStamp]
 ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    runs, metrics, skipped = [], [], []
+    runs, figures, skipped = [], [], []
     for stamp in stamps:
         path = folder / stamp.name
         try:
@@ -179,8 +173,14 @@ def _read_files(
                             str(exc).removeprefix(f"{path}: ")))  # fmt: skip
             continue
         runs.append(run_row(run, stamp))
-        metrics.extend(metric_rows(run, stamp.name))
-    return runs, metrics, skipped
+        figures.extend(figure_rows(run, stamp.name))
+    return runs, figures, skipped
+
+
+def _batches(folder: Path, stamps: Sequence[FileStamp]) -> Iterator[Rows]:
+    """The rows of ``stamps``' files, `BATCH` files at a time."""
+    for start in range(0, len(stamps), BATCH):
+        yield tables(*_read_files(folder, stamps[start : start + BATCH]))
 
 
 class HistoryIndex:
@@ -214,8 +214,7 @@ class HistoryIndex:
                 drop = [n for n in (known or {}) if n not in files or n in {s.name for s in stale}]
                 if known is not None and not stale and not drop:
                     return True
-                rows = tables(*_read_files(self.folder, stale))
-                replace_index(self.folder, drop, *rows, fresh=known is None)
+                replace_index(self.folder, drop, _batches(self.folder, stale), fresh=known is None)
                 return True
         except IndexUnavailable as exc:
             log.debug("index of %s not written: %s", self.folder, exc)
@@ -236,12 +235,12 @@ class HistoryIndex:
         return Snapshot(self.folder, _ordered(entries), bad)
 
     def _memory_snapshot(self, files: dict[str, FileStamp]) -> Snapshot:
-        runs, metrics, skipped = _read_files(self.folder, files.values())
-        run_table, metric_table, _ = tables(runs, metrics, skipped)
+        runs, figures, skipped = _read_files(self.folder, files.values())
+        run_table, figure_table, _ = tables(runs, figures, skipped)
         columns = run_table.to_pydict().values()
         entries = [_entry(self.folder, row) for row in zip(*columns, strict=True)]
         return Snapshot(self.folder, _ordered(entries),
-                        [(self.folder / s[0], s[3]) for s in skipped], metric_table)  # fmt: skip
+                        [(self.folder / s[0], s[3]) for s in skipped], figure_table)  # fmt: skip
 
     def snapshot(self) -> Snapshot:
         """Every readable run of the folder, oldest first, from an index that is up to date."""

@@ -1,11 +1,11 @@
 """The rows a run contributes to the history index (`perfkit.runs.index`).
 
 One row per run (who, when, what it measured, its file's name, size and mtime) and one
-row per run x endpoint x metric: the run-level figures the analysis reads from a run it
-does not decode in full (`EndpointData.value(metric, prefer_summary=True)`): the request
-and error counts and the recorded latency statistics. A statistic the summary lacks is
-taken from the run's histogram as the analysis would, so the index answers exactly what
-decoding the file answers.
+row per run x endpoint with a column per figure: the run-level figures the analysis
+reads from a run it does not decode in full (`EndpointData.value(metric,
+prefer_summary=True)`): the request and error counts and the recorded latency statistics.
+A statistic the summary lacks is taken from the run's histogram as the analysis would,
+so the index answers exactly what decoding the file answers.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ RUN_COLUMNS = (
     "scenario", "testbed", "host", "load", "duration_s", "origin", "session", "samples",
     "health_score", "size", "mtime_ns",
 )  # fmt: skip
-METRIC_COLUMNS = ("file", "position", "endpoint", "metric", "value")
+FIGURE_COLUMNS = ("file", "position", "endpoint", *FIGURES)
 
 
 @dataclass(frozen=True)
@@ -113,12 +113,13 @@ def run_row(run: Run, stamp: FileStamp) -> dict[str, Any]:
     }
 
 
-def metric_rows(run: Run, name: str) -> list[tuple[str, int, str, str, float]]:
-    """(file, endpoint position, endpoint, metric, value): overall first, then each endpoint
-    in the run's order (the order the analysis lists them in)."""
+def figure_rows(run: Run, name: str) -> list[tuple[Any, ...]]:
+    """(file, endpoint position, endpoint, then each of `FIGURES`, None where the run does
+    not know it): overall first, then each endpoint in the run's order (the order the
+    analysis lists them in)."""
     rows = []
     parts = [(OVERALL, run.overall), *((e.name, e.stats) for e in run.endpoints)]
     for position, (endpoint, stats) in enumerate(parts):
-        for metric, value in endpoint_figures(stats).items():
-            rows.append((name, position, endpoint, metric, value))
+        figures = endpoint_figures(stats)
+        rows.append((name, position, endpoint, *(figures.get(f) for f in FIGURES)))
     return rows

@@ -1,11 +1,12 @@
 """The index file itself: a DuckDB database beside the runs, replaced whole, never edited.
 
 ``<history>/.perfkit-index.duckdb`` holds three tables: ``runs`` (one row per run file),
-``metrics`` (run x endpoint x metric, `perfkit.runs.index_rows`) and ``skipped`` (files
-that are not readable runs, with the reason). A writer builds the next version in a
-temporary file (a copy of the current one with the changed files' rows replaced) and
-renames it over the index, under a lock file: a reader opens whichever complete version
-is there and never sees a half-written one, and two writers cannot lose each other's runs.
+``figures`` (run x endpoint, a column per figure, `perfkit.runs.index_rows`) and
+``skipped`` (files that are not readable runs, with the reason). A writer builds the
+next version in a temporary file (a copy of the current one with the changed files' rows
+replaced) and renames it over the index, under a lock file: a reader opens whichever
+complete version is there and never sees a half-written one, and two writers cannot lose
+each other's runs.
 """
 
 from __future__ import annotations
@@ -16,20 +17,23 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
-from perfkit.runs.index_rows import METRIC_COLUMNS, RUN_COLUMNS
+from perfkit.runs.index_rows import FIGURE_COLUMNS, FIGURES, RUN_COLUMNS
+
+if TYPE_CHECKING:  # only a writer needs Arrow; a reader of the index does without it
+    import pyarrow as pa
 
 INDEX_NAME = ".perfkit-index.duckdb"
 LOCK_NAME = ".perfkit-index.lock"
 #: bumped when the tables change: an index of another version is rebuilt from the files
-INDEX_VERSION = 1
+#: (2: a row per run x endpoint with a column per figure instead of a row per figure)
+INDEX_VERSION = 2
 LOCK_WAIT_S = 30.0
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -45,8 +49,9 @@ SCHEMA = [
     "CREATE TABLE runs ("
     + ", ".join(f"{c} {RUN_TYPES.get(c, 'VARCHAR')}" for c in RUN_COLUMNS)
     + ")",
-    "CREATE TABLE metrics (file VARCHAR, position INTEGER, endpoint VARCHAR, metric VARCHAR,"
-    " value DOUBLE)",
+    "CREATE TABLE figures (file VARCHAR, position INTEGER, endpoint VARCHAR, "
+    + ", ".join(f'"{name}" DOUBLE' for name in FIGURES)
+    + ")",
     "CREATE TABLE skipped (file VARCHAR, size BIGINT, mtime_ns BIGINT, reason VARCHAR)",
 ]
 
@@ -107,22 +112,23 @@ def writer_lock(folder: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def _insert(con: duckdb.DuckDBPyConnection, runs: pa.Table, metrics: pa.Table,
+Rows = tuple["pa.Table", "pa.Table", "pa.Table"]  # runs, figures, skipped (`tables`)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, runs: pa.Table, figures: pa.Table,
             skipped: pa.Table) -> None:  # fmt: skip
-    for name, table in (("runs", runs), ("metrics", metrics), ("skipped", skipped)):
+    for name, table in (("runs", runs), ("figures", figures), ("skipped", skipped)):
         if table.num_rows:
             con.register("incoming", table)
             con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
             con.unregister("incoming")
 
 
-def replace_index(
-    folder: Path, drop: list[str], runs: pa.Table, metrics: pa.Table, skipped: pa.Table,
-    *, fresh: bool,
-) -> None:  # fmt: skip
+def replace_index(folder: Path, drop: list[str], batches: Iterable[Rows], *, fresh: bool) -> None:
     """The next version of the index: the current one (unless ``fresh``) without the rows of
-    the files ``drop``, plus the given rows; written aside and renamed over it. The caller
-    holds `writer_lock`."""
+    the files ``drop``, plus the rows of ``batches`` (inserted one batch at a time, so that
+    10,000 runs are never all in memory as Python rows); written aside and renamed over it.
+    The caller holds `writer_lock`."""
     path = index_path(folder)
     tmp = folder / f".perfkit-index.{uuid.uuid4().hex}.tmp"
     try:
@@ -135,10 +141,10 @@ def replace_index(
                     con.execute(statement)
                 con.execute("INSERT INTO meta VALUES (?)", [INDEX_VERSION])
             elif drop:
-                con.register("gone", pa.table({"file": pa.array(drop, pa.string())}))
-                for name in ("runs", "metrics", "skipped"):
-                    con.execute(f"DELETE FROM {name} WHERE file IN (SELECT file FROM gone)")
-            _insert(con, runs, metrics, skipped)
+                for name in ("runs", "figures", "skipped"):
+                    con.execute(f"DELETE FROM {name} WHERE file IN (SELECT unnest(?))", [drop])
+            for batch in batches:
+                _insert(con, *batch)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -151,9 +157,11 @@ def replace_index(
 
 
 def tables(
-    runs: list[dict[str, Any]], metrics: list[tuple[Any, ...]], skipped: list[tuple[Any, ...]]
-) -> tuple[pa.Table, pa.Table, pa.Table]:
+    runs: list[dict[str, Any]], figures: list[tuple[Any, ...]], skipped: list[tuple[Any, ...]]
+) -> Rows:
     """Arrow tables of rows, in the index's column order and types."""
+    import pyarrow as pa  # noqa: PLC0415  (a writer's only: readers do without Arrow)
+
     run_cols = {c: [r[c] for r in runs] for c in RUN_COLUMNS}
     run_cols["started_at"] = [_micros(t) for t in run_cols["started_at"]]
     run_types = {"started_at": pa.int64(), "duration_s": pa.float64(), "size": pa.int64(),
@@ -161,10 +169,10 @@ def tables(
     run_table = pa.table(
         {c: pa.array(v, run_types.get(c, pa.string())) for c, v in run_cols.items()}
     )
-    metric_types = (pa.string(), pa.int32(), pa.string(), pa.string(), pa.float64())
-    metric_table = pa.table(
-        {c: pa.array([m[i] for m in metrics], t)
-         for i, (c, t) in enumerate(zip(METRIC_COLUMNS, metric_types, strict=True))}
+    figure_types = (pa.string(), pa.int32(), pa.string(), *(pa.float64() for _ in FIGURES))
+    figure_table = pa.table(
+        {c: pa.array([f[i] for f in figures], t)
+         for i, (c, t) in enumerate(zip(FIGURE_COLUMNS, figure_types, strict=True))}
     )  # fmt: skip
     skip_types = (pa.string(), pa.int64(), pa.int64(), pa.string())
     skip_names = ("file", "size", "mtime_ns", "reason")
@@ -172,7 +180,7 @@ def tables(
         {c: pa.array([s[i] for s in skipped], t)
          for i, (c, t) in enumerate(zip(skip_names, skip_types, strict=True))}
     )  # fmt: skip
-    return run_table, metric_table, skip_table
+    return run_table, figure_table, skip_table
 
 
 def _micros(moment: datetime) -> int:

@@ -7,6 +7,7 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pandas as pd
 import pytest
@@ -19,10 +20,12 @@ from perfkit.analysis.indexed import (
     history_data,
     indexed_trend_frame,
 )
-from perfkit.analysis.trends import trend_frame, trends_of_frame
+from perfkit.analysis.indexed_trends import indexed_trends
+from perfkit.analysis.trends import Trend, trend_frame, trends_of_frame
 from perfkit.bench.history import generate
 from perfkit.runs.catalog import Catalog
 from perfkit.runs.history import History
+from perfkit.runs.index import HistoryIndex, listing
 from perfkit.runs.names import resolve_pair
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +94,40 @@ def test_trends_and_the_gate_agree_with_reading_every_file(history: Path) -> Non
     assert gate == gate_run(*gate_history(catalog, catalog.baselines()), options).to_dict()
 
 
+def _series(trend: Trend) -> tuple[object, ...]:
+    return (trend.endpoint, trend.metric, trend.run_ids, trend.times, trend.commits,
+            trend.values.tolist(), [p.to_dict() for p in trend.change_points])  # fmt: skip
+
+
+@pytest.mark.parametrize("endpoints", [None, ["overall", "chat"]])
+def test_trends_cut_from_the_index_columns_are_the_trends_of_the_files(
+    history: Path, endpoints: list[str] | None
+) -> None:
+    """Every series point for point (ids, times, commits, values) and every change point."""
+    files = [stored_run_data(s, with_samples=False) for s in History(history).runs(kind="baseline")]
+    catalog = Catalog.of(history)
+    expected = [_series(t) for t in trends(files, METRICS, endpoints=endpoints)]
+    found = indexed_trends(catalog, catalog.baselines(), METRICS, endpoints=endpoints)
+    assert [_series(t) for t in found] == expected
+    assert indexed_trends(catalog, [], METRICS) == []
+
+
+def test_trends_over_two_history_folders_are_the_trends_of_their_files(tmp_path: Path) -> None:
+    """A catalog of two folders (the runs of one interleaved in time with the other's)."""
+    folder = _stepped(tmp_path / "all", 90)
+    other = tmp_path / "other"
+    other.mkdir()
+    for path in sorted(folder.glob("*.json"))[1::3]:
+        path.rename(other / path.name)
+    files = [stored_run_data(s, with_samples=False)
+             for f in (folder, other) for s in History(f).runs(kind="baseline")]  # fmt: skip
+    catalog = Catalog([folder, other])
+    expected = [_series(t) for t in trends(files, METRICS)]
+    assert [_series(t) for t in indexed_trends(catalog, catalog.baselines(), METRICS)] == expected
+    frame = indexed_trend_frame(catalog, catalog.baselines(), METRICS)
+    pd.testing.assert_frame_equal(frame, trend_frame(files, METRICS))
+
+
 def test_compare_previous_latest_agrees_with_reading_every_file(history: Path) -> None:
     catalog = Catalog.of(history)
     pair = resolve_pair(catalog, "previous", "latest")
@@ -125,3 +162,17 @@ def test_runs_of_another_testbed_are_left_out_as_when_reading_every_file(tmp_pat
     found = compare_entries(catalog, pair.base, pair.candidate, options, force=True)
     expected = compare_stored(stored, base, cand, options, force=True)
     assert found.to_dict() == expected.to_dict()
+
+
+def test_an_index_built_in_memory_answers_as_the_index_file(history: Path) -> None:
+    """A folder whose index cannot be written is answered from one built in memory."""
+    catalog = Catalog.of(history)
+    memory = HistoryIndex(history)._memory_snapshot(listing(history))
+    assert memory.in_memory is not None and memory.entries == catalog.entries
+    ranks = range(len(memory.entries))
+    found = memory.figures(memory.entries, ranks)
+    expected = catalog.snapshots[history].figures(catalog.entries, ranks)
+    assert found.run.tolist() == expected.run.tolist()
+    assert found.endpoint.tolist() == expected.endpoint.tolist()
+    for name, values in expected.values.items():
+        np.testing.assert_array_equal(found.values[name], values)
