@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from perfkit.bench import verdicts_sessions as records
 from perfkit.bench.busy import busy_processes
 from perfkit.bench.verdicts import VerdictBenchOptions, rejudge, run_bench
 from perfkit.bench.verdicts_table import markdown
@@ -83,6 +84,9 @@ def _check_table(table: str, slowed: str) -> None:
         assert len(rows[label]) == 4
         assert all(cell.split(" ")[0].endswith("/1") for cell in rows[label]), rows[label]
     assert all(cell.endswith(" s") for cell in rows["measuring time of a PR job per comparison"])
+    realised = rows[f"{slowed} +50%: realised change of its p50 (median)"]
+    assert len(realised) == 4 and all(cell.endswith("%") for cell in realised), realised
+    assert "Every comparison:" in table and "| load " in table
     assert "load average" in table and "busy process" in table
 
 
@@ -91,7 +95,13 @@ def test_the_slow_target_under_noise_end_to_end(tmp_path: Path) -> None:
     result = run_bench(options)
     assert result.options.noise == 1 and result.load.samples
     _check_table(markdown(result), "lookup")
+    kept = records.read(tmp_path)  # every comparison, with its load, as it came
+    assert sorted({(r.mode, r.size) for r in kept}, key=str) == sorted(
+        {(m, s) for m in ("single", "history", "interleaved", "duet") for s in (None, 0.5)}, key=str
+    )
+    assert all(r.load is not None and r.realised is not None for r in kept)
     again = rejudge(tmp_path, options)  # the kept runs judged again: the same shape
+    assert len(again.records) == 8 and all(r.load is not None for r in again.records)
     assert again.tally("interleaved", None).pairs == 1
     assert again.tally("history", 0.5).pairs == 1
     assert again.tally("duet", None).pairs == 1 and again.tally("duet", 0.5).pairs == 1
