@@ -227,12 +227,15 @@ def _judge(
             result.judged("interleaved", size, (base, cand), began=began)
 
 
-def _duets(result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str]) -> None:
-    """One duet of the base with each candidate, judged as `perfkit ab` judges it."""
+def _duets(
+    result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str], partners: Sequence[str]
+) -> None:
+    """One duet of each candidate with its own base (``partners``, one per condition),
+    judged as `perfkit ab` judges it."""
     opts = result.options
-    for url, size in zip(urls[1:], [None, *opts.sizes], strict=True):
+    for base, url, size in zip(partners, urls[1:], [None, *opts.sizes], strict=True):
         began, start = _now(), time.monotonic()
-        recorded = duet.duet_pair(plan, (urls[0], url), opts.calibration_target.label,
+        recorded = duet.duet_pair(plan, (base, url), opts.calibration_target.label,
                                   opts.duet_seconds, opts.duet_blocks)  # fmt: skip
         seconds = time.monotonic() - start
         result.duet_seconds.append(seconds)
@@ -275,6 +278,11 @@ def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         urls = [stack.enter_context(target.start()) for _ in range(2 + len(opts.sizes))]
+        # a duet's base serves only the duets of its condition: the same requests as its
+        # candidate, as two builds `perfkit ab` starts together (one base loaded by every
+        # duet was slower than its A/A partner by 2-17 %, more the higher the load)
+        duets = opts.duet_seconds > 0 and "duet" in opts.modes
+        partners = [stack.enter_context(target.start()) for _ in urls[1:]] if duets else []
         result.slowdowns = Slowdowns(target.slowed, dict(zip(opts.sizes, urls[2:], strict=True)))
         stack.enter_context(busy_processes(opts.noise))
         result.load.sample()
@@ -291,8 +299,8 @@ def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
         for _ in range(opts.sessions):
             if opts.trials:
                 _session_trials(result, plan, urls, earlier)
-            if opts.duet_seconds > 0 and "duet" in opts.modes:
-                _duets(result, plan, urls)
+            if duets:
+                _duets(result, plan, urls, partners)
             result.load.sample()
     result.seconds = time.monotonic() - started
     return result
