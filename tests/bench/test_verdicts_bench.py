@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from perfkit.analysis.compare import compare_runs
 from perfkit.bench import verdicts_sessions as records
 from perfkit.bench.busy import busy_processes
 from perfkit.bench.verdicts import VerdictBenchOptions, rejudge, run_bench
+from perfkit.bench.verdicts_recut import joined, recut, stored_pairs
 from perfkit.bench.verdicts_table import markdown
 from perfkit.errors import InputError
 
@@ -132,3 +134,20 @@ def test_modes_through_the_cli() -> None:
     assert _rows(result.stdout)["condition"] == [MODE_COLUMNS[0], MODE_COLUMNS[2]]
     bad = _perfkit("--modes", "duet,pairs")
     assert bad.returncode == 2 and "--modes" in bad.stderr
+
+
+def test_kept_duets_are_cut_again_and_joined(tmp_path: Path) -> None:
+    options = VerdictBenchOptions(**{**TINY, "sessions": 2}, modes=("duet",), keep=tmp_path)  # type: ignore[arg-type]
+    run_bench(options)
+    pairs = stored_pairs(tmp_path, 0.5)
+    assert len(pairs) == 2
+    (base, head), (base2, head2) = ([recut(s, 2) for s in pair] for pair in pairs)
+    assert len(base.trial_starts) == 4 and base.trial_starts == head.trial_starts
+    assert all(len(v) == 4 for v in base.endpoints["chat"].trials.values())
+    both = joined(base, base2, "j"), joined(head, head2, "j")
+    assert len(both[0].trial_starts) == 8 and both[0].trial_starts == both[1].trial_starts
+    assert (
+        both[0].endpoints["chat"].count
+        == base.endpoints["chat"].count + base2.endpoints["chat"].count
+    )
+    assert compare_runs(*both).endpoints  # judged as one session of paired blocks
