@@ -6,15 +6,15 @@ p50 on the base build, as the load generator measured it in the latest recording
 probe of the base before the first), and sets it again after every recording: the load
 of a shared machine drifts, and a wait fixed at the start would drift away from +size.
 
-On a loaded machine a wait does not all show up in the latency measured: in a duet both
-builds get each request at the same moment and fight for the same cores; while the
-slowed build waits, the base finishes its work, and the slowed build's work after the
-wait then meets less contention. At load 9-14 a wait of 20 % of chat's p50 moved it by
-+6..+12 % (2026-12-04 07:43 UTC). So the wait is also scaled by how much of the injected
-share the earlier recordings realised (realised change / injected share, the median of the
-last `WINDOW`, clamped to `EFFICIENCY`): the slowdown of a recording is set from what was
-measured before it, never from its own measurement, and its realised change is reported
-beside its verdict.
+On a loaded machine a wait need not show up in full, or may show up more than in full,
+in the latency measured (in a duet both builds get each request at the same moment and
+share the cores; a wait shifts when the slowed build's work meets its neighbours').
+Measured on 2 cores at load 10-15 (2026-12-04): first waits of 20 % of chat's p50 moved
+it by +11.7..+24.6 %. So the wait is also scaled by the share of the injected wait the
+earlier recordings realised (realised change / injected share, the median of the last
+`WINDOW`, clamped to `EFFICIENCY`): a recording's slowdown is set from what was measured
+before it, never from its own measurement, and its realised change is reported beside its
+verdict.
 """
 
 from __future__ import annotations
