@@ -12,9 +12,9 @@ Why a wait set from the client's measurement, and not the two simpler ways:
 - A fixed extra (the upstream 24 ms slower) is +20 % only on a quiet machine: under load
   the endpoint's own CPU and queueing grow and 24 ms becomes +15 % or less of its latency.
 - Scaling each request by its own time in the app (tried first, 2026-12-04 07:35 UTC) is
-  diluted as well: at load 8-12 about a third of chat's client-side latency is spent
-  outside the app (the server's event loop before the app is called, the generator's own
-  loop), so +20 % of the app's time was +8 % of the measured latency.
+  diluted as well: the client also sees time outside the app (the server's event loop
+  before the app is called, the generator's own loop); +20 % of the app's time moved
+  chat's measured p50 by +8 % at load 10.
 - A wait, not CPU: a CPU-burning slowdown is stretched by a loaded machine and takes CPU
   from its neighbours, on 2 cores the base build of the same duet, which shrinks the very
   difference being measured. A wait costs no CPU.
