@@ -54,7 +54,9 @@ def recut(stored: StoredRun, split: int) -> RunData:
     col = {n: np.asarray(samples.column(n).to_numpy(zero_copy_only=False))
            for n in ("trial", "t_start", "latency_ms", "endpoint", "status")}  # fmt: skip
     cut = col["trial"].astype(np.int64) * split + np.clip(
-        (col["t_start"].astype(np.float64) // sub_s).astype(np.int64), 0, split - 1
+        (np.mod(col["t_start"].astype(np.float64), block_s) // sub_s).astype(np.int64),
+        0,
+        split - 1,
     )
     count = len(trials) * split
     starts = tuple(

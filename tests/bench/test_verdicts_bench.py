@@ -144,6 +144,12 @@ def test_kept_duets_are_cut_again_and_joined(tmp_path: Path) -> None:
     (base, head), (base2, head2) = ([recut(s, 2) for s in pair] for pair in pairs)
     assert len(base.trial_starts) == 4 and base.trial_starts == head.trial_starts
     assert all(len(v) == 4 for v in base.endpoints["chat"].trials.values())
+    whole = recut(pairs[0][0], 1).overall.trials["throughput"]
+    halves = base.overall.trials["throughput"]
+    assert all(rate > 0 for rate in halves)  # every half-block holds its own requests
+    assert [(a + b) / 2 for a, b in zip(halves[0::2], halves[1::2], strict=True)] == (
+        pytest.approx(list(whole))
+    )
     both = joined(base, base2, "j"), joined(head, head2, "j")
     assert len(both[0].trial_starts) == 8 and both[0].trial_starts == both[1].trial_starts
     assert (
