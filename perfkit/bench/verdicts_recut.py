@@ -6,8 +6,8 @@ requests:
 
 - `recut`: the same duet cut into ``split`` times as many blocks (40 s in 20 blocks of
   2 s instead of 10 of 4 s). The paired test's degrees of freedom grow with the blocks,
-  and Holm's threshold over 66 tests at 1 % is a t of 6.7 with 9 degrees of freedom but
-  4.9 with 19: more, shorter blocks can see smaller changes in the same measuring time,
+  and the first step of Holm over 66 tests at 1 % needs a t of 6.2 with 9 degrees of freedom but
+  4.7 with 19: more, shorter blocks can see smaller changes in the same measuring time,
   as long as each block still holds enough requests of every endpoint.
 - `joined`: two duets of the same pair of builds as one (a second duet, as a gate that
   measures again before it decides would record it): their blocks side by side.
