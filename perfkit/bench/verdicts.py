@@ -39,8 +39,10 @@ from perfkit.analysis.adapt import run_data, stored_run_data
 from perfkit.analysis.compare import Comparison, compare_runs
 from perfkit.analysis.data import RunData
 from perfkit.bench import verdicts_duet as duet
-from perfkit.bench.busy import LoadSampler, busy_processes
+from perfkit.bench import verdicts_sessions as sessions
+from perfkit.bench.busy import LoadSampler, busy_processes, load_average
 from perfkit.bench.calibration_targets import TARGETS, CalibrationTarget
+from perfkit.bench.slowdowns import Slowdowns
 from perfkit.errors import InputError
 from perfkit.loadgen.baseline import RunPlan, interleave
 from perfkit.loadgen.runner import LoadConfig
@@ -121,20 +123,23 @@ class Tally:
     rerun: int = 0  # the outcome was "environment changed": the gate asks for a re-run
     detectable: list[float] = field(default_factory=list)
 
-    def add(self, comparison: Comparison, size: float | None) -> None:
+    def add(self, comparison: Comparison, size: float | None) -> bool:
+        """Count one comparison; whether it flagged (A/A) or caught (a slowdown)."""
         self.pairs += 1
         self.rerun += comparison.outcome == "environment changed"
         moved = comparison.changes("regressed") + comparison.changes("improved")
         if size is None:
-            self.flagged += bool(moved) or comparison.verdict != "unchanged"
+            flagged = bool(moved) or comparison.verdict != "unchanged"
         else:
-            self.flagged += any(e == self.slowed and m.metric == "p50"
-                                and m.verdict == "regressed" for e, m in moved)  # fmt: skip
+            flagged = any(e == self.slowed and m.metric == "p50"
+                          and m.verdict == "regressed" for e, m in moved)  # fmt: skip
             self.collateral += any(e not in (self.slowed, "overall") and m.metric in LATENCY
                                    and m.verdict == "regressed" for e, m in moved)  # fmt: skip
         slowed = next(e for e in comparison.endpoints if e.endpoint == self.slowed)
         if slowed.metrics["p50"].test.detectable is not None:
             self.detectable.append(slowed.metrics["p50"].test.detectable)
+        self.flagged += flagged
+        return flagged
 
 
 @dataclass
@@ -148,10 +153,31 @@ class VerdictBenchResult:
     duet_seconds: list[float] = field(default_factory=list)  # wall time of each duet
     #: (mode, size or None for A/A) -> tally
     tallies: dict[tuple[str, float | None], Tally] = field(default_factory=dict)
+    #: the slowed instances' waits (none when judging kept runs again)
+    slowdowns: Slowdowns = field(default_factory=lambda: Slowdowns("", {}))
+    live: bool = True  # recording now (records are appended to the keep folder as they come)
+    #: every comparison on its own: load, realised change, verdict (`verdicts_sessions`)
+    records: list[sessions.ComparisonRecord] = field(default_factory=list)
 
     def tally(self, mode: str, size: float | None) -> Tally:
         slowed = self.options.calibration_target.slowed
         return self.tallies.setdefault((mode, size), Tally(slowed))
+
+    def judged(self, mode: str, size: float | None, pair: tuple[RunData, RunData], *,
+               began: tuple[str, float | None], history: Sequence[RunData] = (),
+               seconds: float | None = None) -> None:  # fmt: skip
+        """Judge ``pair`` (base, candidate) by the verdict rule, tally it and record it;
+        ``began``: the UTC time and the load average when its recording began."""
+        comparison = compare_runs(*pair, history=history)
+        flagged = self.tally(mode, size).add(comparison, size)
+        record = sessions.comparison_record(
+            comparison, pair, self.options.calibration_target.slowed, mode=mode, size=size,
+            at=began[0], load=began[1], flagged=flagged, seconds=seconds,
+            wait_ms=self.slowdowns.wait(size),
+        )  # fmt: skip
+        self.records.append(record)
+        if self.options.keep is not None and self.live:
+            sessions.append(self.options.keep, record)
 
 
 def _plan(opts: VerdictBenchOptions) -> RunPlan:
@@ -176,32 +202,49 @@ def _single(run: RunData) -> RunData:
     return replace(run, session=None)
 
 
-def _judge(result: VerdictBenchResult, runs: Sequence[RunData], earlier: Sequence[RunData]) -> None:
+def _now() -> tuple[str, float | None]:
+    """The UTC time and the 1-minute load average, as a record of a comparison keeps them."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), load_average()
+
+
+def _judge(
+    result: VerdictBenchResult,
+    runs: Sequence[RunData],
+    earlier: Sequence[RunData],
+    began: tuple[str, float | None],
+) -> None:
     """Judge one session's candidates against its base; ``earlier``: the base's history."""
     base, candidates = runs[0], runs[1:]
     history = [_single(run) for run in earlier]
     modes = result.options.modes
     for cand, size in zip(candidates, [None, *result.options.sizes], strict=True):
+        single = (_single(base), _single(cand))
         if "single" in modes:
-            result.tally("single", size).add(compare_runs(_single(base), _single(cand)), size)
+            result.judged("single", size, single, began=began)
         if "history" in modes:
-            with_history = compare_runs(_single(base), _single(cand), history=history)
-            result.tally("history", size).add(with_history, size)
+            result.judged("history", size, single, began=began, history=history)
         if "interleaved" in modes:
-            result.tally("interleaved", size).add(compare_runs(base, cand), size)
+            result.judged("interleaved", size, (base, cand), began=began)
 
 
-def _duets(result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str]) -> None:
-    """One duet of the base with each candidate, judged as `perfkit ab` judges it."""
+def _duets(
+    result: VerdictBenchResult, plan: RunPlan, urls: Sequence[str], partners: Sequence[str]
+) -> None:
+    """One duet of each candidate with its own base (``partners``, one per condition),
+    judged as `perfkit ab` judges it."""
     opts = result.options
-    for url, size in zip(urls[1:], [None, *opts.sizes], strict=True):
-        began = time.monotonic()
-        recorded = duet.duet_pair(plan, (urls[0], url), opts.calibration_target.label,
+    for base, url, size in zip(partners, urls[1:], [None, *opts.sizes], strict=True):
+        began, start = _now(), time.monotonic()
+        recorded = duet.duet_pair(plan, (base, url), opts.calibration_target.label,
                                   opts.duet_seconds, opts.duet_blocks)  # fmt: skip
-        result.duet_seconds.append(time.monotonic() - began)
+        seconds = time.monotonic() - start
+        result.duet_seconds.append(seconds)
         if opts.keep is not None:
             duet.keep_pair(recorded, opts.keep, size)
-        result.tally("duet", size).add(compare_runs(*duet.as_data(recorded)), size)
+        pair = duet.as_data(recorded)
+        result.judged("duet", size, pair, began=began, seconds=seconds)
+        realised = sessions.realised_change(*pair, opts.calibration_target.slowed)
+        result.slowdowns.retune(pair[0], {} if size is None else {size: realised})
 
 
 def _session_trials(
@@ -210,15 +253,19 @@ def _session_trials(
     """One session's interleaved trials of every instance, judged; the base's run joins
     ``earlier``, the history of the sessions after."""
     opts = result.options
-    began = time.monotonic()
+    began, start = _now(), time.monotonic()
     recorded = interleave(plan, urls, opts.calibration_target.label)
-    result.instance_seconds.append((time.monotonic() - began) / len(urls))
+    result.instance_seconds.append((time.monotonic() - start) / len(urls))
     if opts.keep is not None:
         for run, samples in recorded:
             write_run(run, opts.keep, samples)
     runs = [run_data(run, samples) for run, samples in recorded]
-    _judge(result, runs, earlier[-opts.history :] if opts.history else [])
+    _judge(result, runs, earlier[-opts.history :] if opts.history else [], began)
     earlier.append(runs[0])
+    slowed = opts.calibration_target.slowed
+    realised = {s: sessions.realised_change(runs[0], run, slowed)
+                for s, run in zip(opts.sizes, runs[2:], strict=True)}  # fmt: skip
+    result.slowdowns.retune(runs[0], realised)
 
 
 def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
@@ -230,7 +277,13 @@ def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
     plan = _plan(opts)
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        urls = [stack.enter_context(target.start(size)) for size in [None, None, *opts.sizes]]
+        urls = [stack.enter_context(target.start()) for _ in range(2 + len(opts.sizes))]
+        # a duet's base serves only the duets of its condition: the same requests as its
+        # candidate, as two builds `perfkit ab` starts together (one base loaded by every
+        # duet was slower than its A/A partner by 2-17 %, more the higher the load)
+        duets = opts.duet_seconds > 0 and "duet" in opts.modes
+        partners = [stack.enter_context(target.start()) for _ in urls[1:]] if duets else []
+        result.slowdowns = Slowdowns(target.slowed, dict(zip(opts.sizes, urls[2:], strict=True)))
         stack.enter_context(busy_processes(opts.noise))
         result.load.sample()
         earlier: list[RunData] = []
@@ -239,11 +292,15 @@ def run_bench(opts: VerdictBenchOptions) -> VerdictBenchResult:
             if opts.keep is not None:
                 write_run(run, opts.keep, samples)
             earlier.append(run_data(run, samples))
+        if earlier:
+            result.slowdowns.retune(earlier[-1])
+        else:
+            result.slowdowns.probe(plan, urls[0], target.label)
         for _ in range(opts.sessions):
             if opts.trials:
                 _session_trials(result, plan, urls, earlier)
-            if opts.duet_seconds > 0 and "duet" in opts.modes:
-                _duets(result, plan, urls)
+            if duets:
+                _duets(result, plan, urls, partners)
             result.load.sample()
     result.seconds = time.monotonic() - started
     return result
@@ -255,21 +312,29 @@ def rejudge(folder: Path, opts: VerdictBenchOptions) -> VerdictBenchResult:
     A/A candidate and the slowdowns of ``opts.sizes``; the runs of no session are the
     base's history recorded before the first session."""
     result = VerdictBenchResult(opts, f"{describe_machine().line()}; judged again from {folder}")
-    sessions: dict[str, list[RunData]] = {}
+    result.live = False
+    kept = sessions.read(folder)  # the load average each recording began at, when kept
+
+    def began(run: RunData) -> tuple[str, float | None]:
+        return sessions.began_at(kept, run.started_at)
+
+    found: dict[str, list[RunData]] = {}
     earlier: list[RunData] = []
     for stored in sorted(History(folder).runs(), key=lambda s: s.run.started_at):
         data = stored_run_data(stored)
         if stored.run.session is None:
             earlier.append(data)
         else:
-            sessions.setdefault(stored.run.session, []).append(data)
-    for runs in sessions.values():
+            found.setdefault(stored.run.session, []).append(data)
+    for runs in found.values():
         if len(runs) == len(opts.sizes) + 2:
-            _judge(result, runs, earlier[-opts.history :] if opts.history else [])
+            history = earlier[-opts.history :] if opts.history else []
+            _judge(result, runs, history, began(runs[0]))
             earlier.append(runs[0])
     for size in [None, *opts.sizes] if "duet" in opts.modes else []:
         for base, head in duet.kept_pairs(folder, size):
-            result.tally("duet", size).add(compare_runs(base, head), size)
+            result.judged("duet", size, (base, head), began=began(base))
+    result.records.sort(key=lambda r: r.at)
     if not result.tallies:
         raise InputError(f"{folder} holds no runs of a verdicts session of {','.join(opts.modes)}")
     return result

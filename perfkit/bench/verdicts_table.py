@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from perfkit.bench import verdicts_sessions as records
 from perfkit.bench.verdicts import MODES, Tally, VerdictBenchResult
 
 
@@ -36,6 +37,13 @@ def _job_seconds(result: VerdictBenchResult, mode: str) -> str:
         return "-"
     one = statistics.median(result.instance_seconds)
     return f"{one * (2 if mode == 'interleaved' else 1):.0f} s"
+
+
+def _realised(result: VerdictBenchResult, mode: str, size: float) -> str:
+    """The median realised change of the slowed endpoint's p50 (pooled per pair)."""
+    found = [r.realised for r in result.records
+             if r.mode == mode and r.size == size and r.realised is not None]  # fmt: skip
+    return f"{statistics.median(found):+.1%}" if found else "-"
 
 
 def _row(label: str, cells: list[str]) -> str:
@@ -86,8 +94,17 @@ def markdown(result: VerdictBenchResult) -> str:
     reruns = [", ".join(str(result.tally(m, c).rerun) for c in conditions) for m in modes]
     names = ", ".join(["A/A", *(f"+{c:.0%}" for c in opts.sizes)])
     lines.append(_row(f"environment changed, re-run asked ({names})", reruns))
+    for size in opts.sizes:
+        lines.append(_row(f"{target.slowed} +{size:.0%}: realised change of its p50 (median)",
+                          [_realised(result, m, size) for m in modes]))  # fmt: skip
     detect = [_median(result.tally(m, None).detectable) for m in modes]
     lines.append(_row(f"A/A: median smallest detectable change of {target.slowed} p50", detect))
     lines.append(_row("measuring time of a PR job per comparison",
                       [_job_seconds(result, m) for m in modes]))  # fmt: skip
+    if result.records:
+        lines += ["", "By the load average when each comparison began (caught / sessions, "
+                  f"median realised change of {target.slowed} p50):"]  # fmt: skip
+        for mode in modes:
+            lines += ["", records.by_load(result.records, mode, opts.sizes)]
+        lines += ["", "Every comparison:", "", records.listing(result.records)]
     return "\n".join(lines)

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from perfkit.analysis.compare import compare_runs
+from perfkit.bench import verdicts_sessions as records
 from perfkit.bench.busy import busy_processes
 from perfkit.bench.verdicts import VerdictBenchOptions, rejudge, run_bench
+from perfkit.bench.verdicts_recut import joined, recut, stored_pairs
 from perfkit.bench.verdicts_table import markdown
 from perfkit.errors import InputError
 
@@ -83,6 +86,9 @@ def _check_table(table: str, slowed: str) -> None:
         assert len(rows[label]) == 4
         assert all(cell.split(" ")[0].endswith("/1") for cell in rows[label]), rows[label]
     assert all(cell.endswith(" s") for cell in rows["measuring time of a PR job per comparison"])
+    realised = rows[f"{slowed} +50%: realised change of its p50 (median)"]
+    assert len(realised) == 4 and all(cell.endswith("%") for cell in realised), realised
+    assert "Every comparison:" in table and "| load " in table
     assert "load average" in table and "busy process" in table
 
 
@@ -91,7 +97,13 @@ def test_the_slow_target_under_noise_end_to_end(tmp_path: Path) -> None:
     result = run_bench(options)
     assert result.options.noise == 1 and result.load.samples
     _check_table(markdown(result), "lookup")
+    kept = records.read(tmp_path)  # every comparison, with its load, as it came
+    assert sorted({(r.mode, r.size) for r in kept}, key=str) == sorted(
+        {(m, s) for m in ("single", "history", "interleaved", "duet") for s in (None, 0.5)}, key=str
+    )
+    assert all(r.load is not None and r.realised is not None for r in kept)
     again = rejudge(tmp_path, options)  # the kept runs judged again: the same shape
+    assert len(again.records) == 8 and all(r.load is not None for r in again.records)
     assert again.tally("interleaved", None).pairs == 1
     assert again.tally("history", 0.5).pairs == 1
     assert again.tally("duet", None).pairs == 1 and again.tally("duet", 0.5).pairs == 1
@@ -122,3 +134,26 @@ def test_modes_through_the_cli() -> None:
     assert _rows(result.stdout)["condition"] == [MODE_COLUMNS[0], MODE_COLUMNS[2]]
     bad = _perfkit("--modes", "duet,pairs")
     assert bad.returncode == 2 and "--modes" in bad.stderr
+
+
+def test_kept_duets_are_cut_again_and_joined(tmp_path: Path) -> None:
+    options = VerdictBenchOptions(**{**TINY, "sessions": 2}, modes=("duet",), keep=tmp_path)  # type: ignore[arg-type]
+    run_bench(options)
+    pairs = stored_pairs(tmp_path, 0.5)
+    assert len(pairs) == 2
+    (base, head), (base2, head2) = ([recut(s, 2) for s in pair] for pair in pairs)
+    assert len(base.trial_starts) == 4 and base.trial_starts == head.trial_starts
+    assert all(len(v) == 4 for v in base.endpoints["chat"].trials.values())
+    whole = recut(pairs[0][0], 1).overall.trials["throughput"]
+    halves = base.overall.trials["throughput"]
+    assert all(rate > 0 for rate in halves)  # every half-block holds its own requests
+    assert [(a + b) / 2 for a, b in zip(halves[0::2], halves[1::2], strict=True)] == (
+        pytest.approx(list(whole))
+    )
+    both = joined(base, base2, "j"), joined(head, head2, "j")
+    assert len(both[0].trial_starts) == 8 and both[0].trial_starts == both[1].trial_starts
+    assert (
+        both[0].endpoints["chat"].count
+        == base.endpoints["chat"].count + base2.endpoints["chat"].count
+    )
+    assert compare_runs(*both).endpoints  # judged as one session of paired blocks
