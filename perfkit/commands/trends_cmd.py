@@ -85,8 +85,9 @@ def trends_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Change points in each endpoint's metrics over the history of baseline runs."""
-    from perfkit.analysis.indexed import gate_history, history_data, indexed_trend_frame
-    from perfkit.analysis.trends import gate_run, trends_of_frame, unavailable
+    from perfkit.analysis.indexed import gate_history, history_data
+    from perfkit.analysis.indexed_trends import indexed_trends
+    from perfkit.analysis.trends import gate_run, unavailable
     from perfkit.project import Project
     from perfkit.runs.catalog import Catalog
     from perfkit.runs.names import comparable
@@ -100,8 +101,7 @@ def trends_cmd(
     stored = catalog.baselines(target, scenario)
     if not stored:
         raise InputError(f"no runs in {runs}" + (f" for target {target!r}" if target else ""))
-    frame = indexed_trend_frame(catalog, stored, metric)
-    found = trends_of_frame(frame, min_magnitude=options.threshold)
+    found = indexed_trends(catalog, stored, metric, min_magnitude=options.threshold)
     verdict = gate_run(*gate_history(catalog, stored), options) if gate else None
     like = [e for e in stored if comparable(e, stored[-1])]
     if verdict is not None and len(like) > 1:  # confirmed against the newest comparable run

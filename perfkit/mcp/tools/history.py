@@ -19,8 +19,8 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from perfkit.analysis import CompareOptions, Comparison, Trend, gate_run
-from perfkit.analysis.indexed import compare_entries, full_run, gate_history, indexed_trend_frame
-from perfkit.analysis.trends import trends_of_frame
+from perfkit.analysis.indexed import compare_entries, full_run, gate_history
+from perfkit.analysis.indexed_trends import indexed_trends
 from perfkit.analysis.verdict_text import headline
 from perfkit.errors import InputError
 from perfkit.mcp.config import McpConfig
@@ -247,11 +247,11 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                     f"no runs in {catalog.where}" + (f" for target {target!r}" if target else "")
                 )
             chosen = list(metrics or ("p50", "p95", "p99", "throughput", "error_rate"))
-            frame = indexed_trend_frame(catalog, stored, chosen)
-            _check_endpoints(frame["endpoint"].unique(), endpoints)
-            commits = {e.run_id: e.commit for e in stored}
             options = _options(config, None)
-            found = trends_of_frame(frame, endpoints=endpoints, min_magnitude=options.threshold)
+            every = indexed_trends(catalog, stored, chosen, min_magnitude=options.threshold)
+            _check_endpoints({t.endpoint for t in every}, endpoints)
+            found = [t for t in every if not endpoints or t.endpoint in endpoints]
+            commits = {e.run_id: e.commit for e in stored}
             verdict = gate_run(*gate_history(catalog, stored), options) if gate else None
             return guard.clean(
                 TrendsResult(
