@@ -142,8 +142,13 @@ def test_ctrl_c_stops_both_builds_and_removes_their_worktrees(tmp_path: Path) ->
     while len(git(repo, "worktree", "list").splitlines()) < 3 and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(2.0)  # the builds starting or being loaded
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # never left running for a later test's garbage collection
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130, err
     assert left_behind(repo) == [] and not (repo / "reports").exists()
 
