@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -50,21 +49,6 @@ class SessionCluster(EmbeddedCluster):
 
 
 Server = TypeVar("Server", EmbeddedServer, EmbeddedCluster, SessionCluster)
-
-
-@pytest.fixture(autouse=True)
-def _sigint_left_as_found() -> Iterator[None]:
-    """Fails the test that changes SIGINT's handler, and puts it back: a worker left with
-    SIGINT ignored passes that on to every process it starts, and a Python started so
-    never raises KeyboardInterrupt, so a later test's Ctrl-C of ``perfkit ab`` or
-    ``perfkit bisect`` is lost (seen once in `make test-all`: bisect ran to the end, ab
-    loaded its 60 s)."""
-    before = signal.getsignal(signal.SIGINT)
-    yield
-    after = signal.getsignal(signal.SIGINT)
-    if after != before:
-        signal.signal(signal.SIGINT, before)
-        pytest.fail(f"the test left SIGINT's handler changed: {before!r} -> {after!r}")
 
 
 def start_server(make: Callable[[], Server]) -> Server:

@@ -14,6 +14,7 @@ import pytest
 
 from perfkit.bisect.demo import DemoRepo, make_demo_repo
 from tests.bisect.conftest import checkout_state
+from tests.interrupts import interruptible_perfkit
 
 PERFKIT = [sys.executable, "-m", "perfkit"]
 
@@ -64,7 +65,7 @@ def test_bad_options(demo: DemoRepo) -> None:
 @pytest.mark.slow
 def test_ctrl_c_leaves_the_checkout_as_it_was(demo: DemoRepo) -> None:
     before = checkout_state(demo.root)
-    command = [*PERFKIT, "bisect", demo.good, demo.bad]
+    command = interruptible_perfkit("bisect", demo.good, demo.bad)
     process = subprocess.Popen(command, cwd=demo.root, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:

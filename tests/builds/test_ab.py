@@ -20,6 +20,7 @@ from perfkit.builds.running import running_build
 from perfkit.project import Project
 from perfkit.runs.history import History
 from tests.builds.repo import PERFKIT_TOML, SCENARIO, commit_app, git, two_builds
+from tests.interrupts import interruptible_perfkit
 
 MARK = "PERFKIT_TEST_REPO"
 SHORT = ("--duration", "3", "--warmup", "0.5", "--blocks", "6", "--concurrency", "4")
@@ -135,7 +136,7 @@ def test_no_service_table_says_how_to_add_one(tmp_path: Path) -> None:
 def test_ctrl_c_stops_both_builds_and_removes_their_worktrees(tmp_path: Path) -> None:
     repo = tmp_path / "svc"
     two_builds(repo)
-    command = [sys.executable, "-m", "perfkit", "ab", "main~1", "main", "--duration", "60"]
+    command = interruptible_perfkit("ab", "main~1", "main", "--duration", "60")
     proc = subprocess.Popen(command, cwd=repo, env=marked(repo), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.monotonic() + 60
